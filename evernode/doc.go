@@ -1,0 +1,26 @@
+// Package evernode is the root of the Evernode Go SDK: networks, amounts,
+// signers and wallets, and the XRPL/Xahau transactions that every other
+// package builds and signs.
+//
+// # Networks and encodings
+//
+// Xahau and the XRP Ledger share the binary format but not its definitions:
+// transaction codes 45–49, several field codes and many result codes differ.
+// Every encoding here is chosen per Network, never by patching a process-wide
+// table, so one program can hold a Xahau and an XRPL connection at the same
+// time (a wallet does).
+//
+// # Transactions
+//
+// Each transaction type is a struct (Payment, URITokenBuy, NFTokenMint, …)
+// whose Common part carries the account, sequence, fee, memos and hook
+// parameters. Sign fills in the signing key, asks a Signer for the signature
+// and returns the blob and hash; EncodeForSigning gives the bytes an external
+// signer (a hardware wallet) signs. Raw carries any other transaction as its
+// JSON form.
+//
+// On Xahau, Payment and TrustSet always carry Memos and HookParameters, and
+// AccountSet HookParameters, possibly empty, exactly as evernode-js-client
+// builds them, so that the same transaction gives the same hash from either
+// SDK.
+package evernode
