@@ -1,0 +1,475 @@
+package evernode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Client errors.
+var (
+	// ErrClosed is returned by calls on a closed Client.
+	ErrClosed = errors.New("evernode: client closed")
+	// ErrDisconnected is returned for a request whose connection dropped
+	// before the answer came. The request may or may not have been
+	// processed; submissions are resolved by hash, never blindly resent.
+	ErrDisconnected = errors.New("evernode: disconnected")
+	// ErrNotFound is matched (errors.Is) by RPC errors meaning that an
+	// account, entry, transaction or ledger does not exist.
+	ErrNotFound = errors.New("evernode: not found")
+)
+
+// RPCError is an error answer from a node.
+type RPCError struct {
+	Method  string
+	Name    string // e.g. "actNotFound"
+	Code    int    // error_code
+	Message string // error_message
+}
+
+func (e *RPCError) Error() string {
+	if e.Message != "" {
+		return fmt.Sprintf("evernode: %s: %s: %s", e.Method, e.Name, e.Message)
+	}
+	return fmt.Sprintf("evernode: %s: %s", e.Method, e.Name)
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for the not-found answers.
+func (e *RPCError) Is(target error) bool {
+	if target != ErrNotFound {
+		return false
+	}
+	switch e.Name {
+	case "actNotFound", "entryNotFound", "txnNotFound", "lgrNotFound", "objectNotFound":
+		return true
+	}
+	return false
+}
+
+// ClientOptions configures Dial. The zero value works.
+type ClientOptions struct {
+	// APIVersion is sent with every request. Zero means 1: Xahau nodes
+	// long accepted only version 1, and its shapes are what
+	// evernode-js-client reads. Results of both versions are understood.
+	APIVersion int
+	// MaxFee is the most autofill will pay for one transaction, in drops.
+	// Zero means 2,000,000 (2 XAH/XRP). A higher fee is an error, never
+	// silently capped.
+	MaxFee uint64
+	// LedgerOffset sets LastLedgerSequence to the current ledger plus this.
+	// Zero means 10, as evernode-js-client.
+	LedgerOffset uint32
+	// SubmitAttempts bounds how often SubmitAndWait re-signs a transaction
+	// that can no longer apply (expired, fee too low, sequence taken).
+	// Zero means 3.
+	SubmitAttempts int
+	// ReconnectMin and ReconnectMax bound the backoff between reconnection
+	// attempts. Zero means 100 ms and 5 s.
+	ReconnectMin, ReconnectMax time.Duration
+	// ReadLimit is the largest message accepted from the node. Zero means
+	// 64 MiB.
+	ReadLimit int64
+	// Logger receives connection events. Nil means silent.
+	Logger *slog.Logger
+}
+
+func (o *ClientOptions) withDefaults() ClientOptions {
+	var r ClientOptions
+	if o != nil {
+		r = *o
+	}
+	if r.APIVersion == 0 {
+		r.APIVersion = 1
+	}
+	if r.MaxFee == 0 {
+		r.MaxFee = 2_000_000
+	}
+	if r.LedgerOffset == 0 {
+		r.LedgerOffset = 10
+	}
+	if r.SubmitAttempts == 0 {
+		r.SubmitAttempts = 3
+	}
+	if r.ReconnectMin == 0 {
+		r.ReconnectMin = 100 * time.Millisecond
+	}
+	if r.ReconnectMax == 0 {
+		r.ReconnectMax = 5 * time.Second
+	}
+	if r.ReadLimit == 0 {
+		r.ReadLimit = 64 << 20
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	return r
+}
+
+// Client is a connection to one node of a network. It reconnects on its own
+// with backoff, resubscribes its streams, and fills the gaps of its
+// transaction subscriptions. All methods are safe for concurrent use. Close
+// releases it.
+type Client struct {
+	net  Network
+	opts ClientOptions
+
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the connection loop exits
+
+	nextID atomic.Uint64
+
+	mu        sync.Mutex
+	conn      *websocket.Conn        // nil while disconnected
+	up        chan struct{}          // closed while connected
+	gen       uint64                 // connection generation
+	pending   map[uint64]chan result // by request id
+	accounts  map[string]int         // subscribed accounts, reference counted
+	txSubs    map[*TxSubscription]struct{}
+	ledgers   map[*LedgerSubscription]struct{}
+	validated uint32        // last validated ledger index seen
+	ledgerCh  chan struct{} // closed and replaced at every new validated ledger
+	lastErr   error
+
+	seqMu   sync.Mutex
+	nextSeq map[string]uint32 // next sequence per account, for concurrent submits
+}
+
+type result struct {
+	msg map[string]any
+	err error
+}
+
+// Dial connects to the node at n.URL and returns once the connection is up
+// and the ledger stream is subscribed, or with the first dial error.
+func Dial(ctx context.Context, n Network, opts *ClientOptions) (*Client, error) {
+	if n.URL == "" {
+		return nil, errors.New("evernode: network has no URL")
+	}
+	o := opts.withDefaults()
+	cctx, cancel := context.WithCancel(context.Background())
+	c := &Client{
+		net: n, opts: o, ctx: cctx, cancel: cancel, done: make(chan struct{}),
+		up: make(chan struct{}), pending: map[uint64]chan result{}, accounts: map[string]int{},
+		txSubs: map[*TxSubscription]struct{}{}, ledgers: map[*LedgerSubscription]struct{}{},
+		ledgerCh: make(chan struct{}), nextSeq: map[string]uint32{},
+	}
+	conn, err := c.dial(ctx)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	go c.loop(conn)
+	if err := c.waitUp(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Network returns the network the client was dialled for.
+func (c *Client) Network() Network { return c.net }
+
+// Close closes the connection and ends every subscription. It waits for the
+// client's goroutines to exit.
+func (c *Client) Close() error {
+	c.cancel()
+	<-c.done
+	return nil
+}
+
+func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
+	conn, _, err := websocket.Dial(ctx, c.net.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("evernode: dial %s: %w", c.net.URL, err)
+	}
+	conn.SetReadLimit(c.opts.ReadLimit)
+	return conn, nil
+}
+
+// loop owns the connection: it reads until the connection fails, then
+// redials with backoff, until Close.
+func (c *Client) loop(conn *websocket.Conn) {
+	defer close(c.done)
+	backoff := c.opts.ReconnectMin
+	for {
+		if conn != nil {
+			backoff = c.opts.ReconnectMin
+			c.serve(conn)
+		}
+		if c.ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, c.opts.ReconnectMax)
+		var err error
+		conn, err = c.dial(c.ctx)
+		if err != nil {
+			c.opts.Logger.Debug("evernode: reconnect failed", "url", c.net.URL, "err", err)
+			conn = nil
+		}
+	}
+}
+
+// serve runs one connection: it starts the reader, restores the
+// subscriptions, marks the client up and waits for the connection to fail.
+func (c *Client) serve(conn *websocket.Conn) {
+	readerDone := make(chan error, 1)
+	go func() { readerDone <- c.read(conn) }()
+
+	c.mu.Lock()
+	c.conn = conn
+	c.gen++
+	gen := c.gen
+	c.mu.Unlock()
+
+	err := c.restore(conn)
+	if err == nil {
+		c.mu.Lock()
+		close(c.up)
+		c.mu.Unlock()
+		c.opts.Logger.Debug("evernode: connected", "url", c.net.URL)
+		c.notifyReconnect(gen)
+		select {
+		case err = <-readerDone:
+		case <-c.ctx.Done():
+			err = ErrClosed
+		}
+	}
+	conn.Close(websocket.StatusNormalClosure, "")
+	if err != nil && c.ctx.Err() == nil {
+		c.opts.Logger.Debug("evernode: connection lost", "url", c.net.URL, "err", err)
+	}
+
+	c.mu.Lock()
+	c.conn = nil
+	select {
+	case <-c.up:
+		c.up = make(chan struct{})
+	default:
+	}
+	fail := ErrDisconnected
+	if c.ctx.Err() != nil {
+		fail = ErrClosed
+	}
+	for id, ch := range c.pending {
+		ch <- result{err: fail}
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	if c.ctx.Err() != nil {
+		c.closeSubscriptions()
+	}
+}
+
+// restore subscribes the ledger stream and every subscribed account on a
+// fresh connection.
+func (c *Client) restore(conn *websocket.Conn) error {
+	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	accounts := make([]string, 0, len(c.accounts))
+	for a := range c.accounts {
+		accounts = append(accounts, a)
+	}
+	c.mu.Unlock()
+	req := map[string]any{"streams": []string{"ledger"}}
+	if len(accounts) > 0 {
+		req["accounts"] = accounts
+	}
+	var res struct {
+		LedgerIndex uint32 `json:"ledger_index"`
+	}
+	if err := c.callOn(ctx, conn, "subscribe", req, &res); err != nil {
+		return err
+	}
+	c.setValidated(res.LedgerIndex)
+	return nil
+}
+
+// waitUp waits until the client is connected.
+func (c *Client) waitUp(ctx context.Context) error {
+	c.mu.Lock()
+	up := c.up
+	c.mu.Unlock()
+	select {
+	case <-up:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// read dispatches every message of one connection until it fails.
+func (c *Client) read(conn *websocket.Conn) error {
+	for {
+		_, data, err := conn.Read(c.ctx)
+		if err != nil {
+			return err
+		}
+		var msg map[string]any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&msg); err != nil {
+			c.opts.Logger.Debug("evernode: undecodable message", "err", err)
+			continue
+		}
+		switch msg["type"] {
+		case "response":
+			id, _ := toUint64(msg["id"])
+			c.mu.Lock()
+			ch, ok := c.pending[id]
+			delete(c.pending, id)
+			c.mu.Unlock()
+			if ok {
+				ch <- result{msg: msg}
+			}
+		case "ledgerClosed":
+			c.onLedger(msg)
+		case "transaction":
+			c.onTransaction(msg)
+		}
+	}
+}
+
+// call sends a request on the current connection and waits for its answer.
+func (c *Client) call(ctx context.Context, method string, params map[string]any, out any) error {
+	for {
+		if err := c.waitUp(ctx); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		conn := c.conn
+		c.mu.Unlock()
+		if conn == nil {
+			continue
+		}
+		return c.callOn(ctx, conn, method, params, out)
+	}
+}
+
+func (c *Client) callOn(ctx context.Context, conn *websocket.Conn, method string, params map[string]any, out any) error {
+	id := c.nextID.Add(1)
+	req := make(map[string]any, len(params)+3)
+	for k, v := range params {
+		req[k] = v
+	}
+	req["id"], req["command"], req["api_version"] = id, method, c.opts.APIVersion
+	b, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("evernode: %s: %w", method, err)
+	}
+	ch := make(chan result, 1)
+	c.mu.Lock()
+	c.pending[id] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+	}()
+	if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: %s: %v", ErrDisconnected, method, err)
+	}
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return fmt.Errorf("%w: %s", r.err, method)
+		}
+		return decodeResponse(method, r.msg, out)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// decodeResponse turns a response message into out or an *RPCError. Errors
+// come at the top level (API v2, and v1 from some servers) or inside result.
+func decodeResponse(method string, msg map[string]any, out any) error {
+	res, _ := msg["result"].(map[string]any)
+	errSrc := msg
+	if _, ok := msg["error"]; !ok && res != nil {
+		errSrc = res
+	}
+	if name, ok := errSrc["error"].(string); ok && name != "" {
+		code, _ := toUint64(errSrc["error_code"])
+		m, _ := errSrc["error_message"].(string)
+		return &RPCError{Method: method, Name: name, Code: int(code), Message: m}
+	}
+	if out == nil {
+		return nil
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return fmt.Errorf("evernode: %s: %w", method, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // ledger numbers (UInt64 drops, indexes) stay exact in maps
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("evernode: %s: unexpected result: %w", method, err)
+	}
+	return nil
+}
+
+// Request sends any command with its parameters and decodes the result into
+// out (which may be nil). It is the escape hatch for commands without a
+// typed method.
+func (c *Client) Request(ctx context.Context, method string, params map[string]any, out any) error {
+	return c.call(ctx, method, params, out)
+}
+
+// setValidated records a newer validated ledger and wakes its waiters.
+func (c *Client) setValidated(idx uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if idx <= c.validated {
+		return
+	}
+	c.validated = idx
+	close(c.ledgerCh)
+	c.ledgerCh = make(chan struct{})
+}
+
+// ValidatedLedger returns the newest validated ledger index the client has
+// seen on its ledger stream.
+func (c *Client) ValidatedLedger() uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.validated
+}
+
+// WaitLedger waits until a validated ledger with an index of at least idx
+// has been seen.
+func (c *Client) WaitLedger(ctx context.Context, idx uint32) error {
+	for {
+		c.mu.Lock()
+		v, ch := c.validated, c.ledgerCh
+		c.mu.Unlock()
+		if v >= idx {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.ctx.Done():
+			return ErrClosed
+		}
+	}
+}
