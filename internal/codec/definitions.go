@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-
-	xrpldefs "github.com/Peersyst/xrpl-go/binary-codec/definitions"
 )
 
 // source is a definitions table in the shape of rippled's server_definitions, before indexing.
@@ -73,8 +71,8 @@ type Definitions struct {
 // Every call returns the same immutable value.
 func Xahau() *Definitions { return xahauDefs() }
 
-// XRPL returns the XRP Ledger's definitions, copied on first use from the table xrpl-go v0.3.0
-// ships (which is read, never modified). Every call returns the same immutable value.
+// XRPL returns the XRP Ledger's definitions, built on first use from the table compiled into
+// the package (transcribed from xrpl-go v0.3.0). Every call returns the same immutable value.
 func XRPL() *Definitions { return xrplDefs() }
 
 // The tables are built lazily so that importing the package costs nothing; both sources are
@@ -95,35 +93,6 @@ var (
 		return d
 	})
 )
-
-// xrplSource copies xrpl-go's global table into our own shape so that later changes to (or
-// patches of) that global cannot reach our encoder.
-func xrplSource() *source {
-	g := xrpldefs.Get()
-	s := &source{}
-	for name, code := range g.Types {
-		s.types = append(s.types, named{name, int(code)})
-	}
-	for name, fi := range g.Fields {
-		if fi == nil || fi.FieldInfo == nil {
-			continue
-		}
-		s.fields = append(s.fields, fieldSpec{
-			name: name, typ: fi.Type, nth: int(fi.Nth),
-			vl: fi.IsVLEncoded, serialized: fi.IsSerialized, signing: fi.IsSigningField,
-		})
-	}
-	for name, code := range g.TransactionTypes {
-		s.transactionTypes = append(s.transactionTypes, named{name, int(code)})
-	}
-	for name, code := range g.LedgerEntryTypes {
-		s.ledgerEntryTypes = append(s.ledgerEntryTypes, named{name, int(code)})
-	}
-	for name, code := range g.TransactionResults {
-		s.transactionResults = append(s.transactionResults, named{name, int(code)})
-	}
-	return s
-}
 
 // ParseDefinitions builds Definitions from a definitions.json document or from the result of
 // rippled's server_definitions command (the same keys plus extras such as "hash", which are
