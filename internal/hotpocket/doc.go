@@ -1,0 +1,34 @@
+// Package hotpocket is a single-node runtime that behaves like HotPocket 0.6.4 towards
+// tenants and contracts. The in-memory instance provisioner uses it in process and
+// cmd/hpnode runs it as a static binary inside the Docker test image.
+//
+// What it implements (spec/hotpocket.md):
+//
+//   - The user protocol on user.port over TLS (cfg/tlscert.pem, tlskey.pem), exactly as
+//     hotpocket-js-client 0.5.7 speaks it: the JSON challenge handshake with the server's
+//     signed challenge response, then JSON or BSON per connection; contract_input with all
+//     reject reasons and statuses keyed by BLAKE3(sig); contract_output with the output hash,
+//     the collapsed hash tree and the node signature; read requests; stat; lcl; ledger_event
+//     and unl_change subscriptions; ledger_query; user.max_bytes_per_msg (the connection is
+//     closed with status 1009).
+//   - Rounds: every contract.consensus.roundtime a ledger closes (BLAKE3 hash chain, persisted
+//     in ledger_fs/seed/primary/lcl.json), accepted statuses and the previous execution's
+//     outputs go out, a changed patch.cfg is applied to hp.cfg, then the contract runs.
+//   - The Evernode bootstrap contract, natively, when bin_path is "bootstrap_contract" and the
+//     state directory holds the marker file written by Provision: status and upload from the
+//     owner key only, BSON in and out, every error code of the real contract, the upgrade
+//     script's validation and patch.cfg merge, install.sh, and the late failure report.
+//   - Any other contract runs as a child process per round (and per read request) with the
+//     HotPocket execution interface: stdin JSON arguments, inputs in a memfd, framed output
+//     sockets, control and NPL sockets, working directory = state directory, environment =
+//     contract.environment only, round_limits.exec_timeout and the proc_* rlimits.
+//
+// What it does not: there is no peer network, hpfs or multi-node consensus. Each node closes
+// every round alone, as a one-node UNL would, whatever contract.unl lists; clusters built on
+// it are configured (shared UNL, known peers) but every node runs on its own, and peer
+// changesets and NPL messages are dropped. The hpfs seed directories are used directly as
+// the live state (contract_fs/seed/state, patch file contract_fs/seed/patch.cfg). Ledger
+// history for ledger_query is kept in memory only (256 ledgers, raw data for 16). The
+// contract logs are not rotated and contract.run_as is honoured only when the node runs as
+// root (Provision leaves it empty). Child processes need Linux.
+package hotpocket
