@@ -9,6 +9,7 @@ require (
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	golang.org/x/crypto v0.56.0
+	golang.org/x/sys v0.47.0
 	lukechampine.com/blake3 v1.4.1
 )
 
@@ -16,5 +17,4 @@ require (
 	github.com/decred/dcrd/crypto/ripemd160 v1.0.2 // indirect
 	github.com/klauspost/cpuid/v2 v2.0.9 // indirect
 	github.com/ugorji/go/codec v1.2.11 // indirect
-	golang.org/x/sys v0.47.0 // indirect
 )
