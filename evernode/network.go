@@ -79,3 +79,15 @@ func Devnet() Network {
 	return Network{Name: "devnet", Chain: Xahau, NetworkID: 21338, URL: "wss://hooks-testnet-v3.xrpl-labs.com",
 		GovernorAddress: "rwBigRmbdi4CwtdS9yV9f7YqaZbzVbnvrt"}
 }
+
+// LocalNetworkID is the network id of a local Xahau network (what
+// evernode/localnet runs by default): above 1024 like Xahau's, but neither
+// mainnet's nor testnet's, so nothing signed for it replays on them.
+const LocalNetworkID = 21465
+
+// Local is a Xahau network on this machine at url (ws://127.0.0.1:…), such
+// as an evernode/localnet; its governor address is whatever the local
+// Evernode hooks were set up on, so fill in GovernorAddress.
+func Local(url string) Network {
+	return Network{Name: "localnet", Chain: Xahau, NetworkID: LocalNetworkID, URL: url}
+}

@@ -39,12 +39,13 @@ import (
 	"github.com/evernode-go/sdk/internal/ledger"
 )
 
-// DefaultNetworkID is the network id of a Xahau-mode localnet. It is above
-// 1024, so every transaction must carry it as on Xahau, but deliberately
-// neither mainnet's 21337 nor testnet's 21338: a transaction signed for a
-// localnet, even with a key that also holds real funds, can never be
-// replayed on a public network. Clients take it from Net.Network().
-const DefaultNetworkID = 21465
+// DefaultNetworkID is the network id of a Xahau-mode localnet,
+// evernode.LocalNetworkID. It is above 1024, so every transaction must carry
+// it as on Xahau, but deliberately neither mainnet's 21337 nor testnet's
+// 21338: a transaction signed for a localnet, even with a key that also
+// holds real funds, can never be replayed on a public network. Clients take
+// it from Net.Network().
+const DefaultNetworkID = evernode.LocalNetworkID
 
 // GenesisSeed is the seed of the genesis account, which holds every drop
 // at start (rippled's standalone genesis: rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh).

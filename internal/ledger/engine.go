@@ -294,11 +294,18 @@ func (e *Engine) LedgerByHash(h Hash) *Ledger {
 	return nil
 }
 
-// Tx returns a transaction by hash, applied or pending, or nil.
+// Tx returns a transaction by hash, applied or pending, or nil. It returns a
+// snapshot: the engine sets a pending record's Ledger when its ledger
+// closes, which must not race with callers reading the copy.
 func (e *Engine) Tx(h Hash) *TxRecord {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.txs[h]
+	r := e.txs[h]
+	if r == nil {
+		return nil
+	}
+	cp := *r
+	return &cp
 }
 
 // AccountTxs returns the account's transactions in validated ledgers
