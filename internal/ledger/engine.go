@@ -13,7 +13,6 @@
 package ledger
 
 import (
-	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -26,9 +25,8 @@ import (
 	"time"
 
 	addresscodec "github.com/Peersyst/xrpl-go/address-codec"
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
-	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 
+	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/internal/codec"
 )
 
@@ -498,26 +496,10 @@ func (e *Engine) checkSignature(tx map[string]any) (bool, string) {
 	if err != nil {
 		return false, "Invalid signature."
 	}
-	if !verify(pub, msg, sig) {
+	if !evernode.VerifySignature(pub, msg, sig) {
 		return false, "Invalid signature."
 	}
 	return true, ""
-}
-
-func verify(pub, msg, sig []byte) bool {
-	if pub[0] == 0xED {
-		return len(sig) == ed25519.SignatureSize && ed25519.Verify(pub[1:], msg, sig)
-	}
-	pk, err := secp256k1.ParsePubKey(pub)
-	if err != nil {
-		return false
-	}
-	s, err := ecdsa.ParseDERSignature(sig)
-	if err != nil {
-		return false
-	}
-	h := codec.SHA512Half(msg)
-	return s.Verify(h[:], pk)
 }
 
 // accountOfKey returns the account a public key controls as master key.
