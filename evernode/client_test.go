@@ -375,6 +375,11 @@ func TestSubmitAndWait(t *testing.T) {
 				t.Fatalf("%v, %v", err, f.submitted)
 			}
 		}, nil},
+		{"dropped by the node, rebroadcast as the same blob", []string{"forgotten"}, func(t *testing.T, f *fakeNode, res TxResult, err error) {
+			if err != nil || len(f.submitted) != 2 || f.submitted[0]["TxnSignature"] != f.submitted[1]["TxnSignature"] {
+				t.Fatalf("%v, %d submissions", err, len(f.submitted))
+			}
+		}, nil},
 		{"expired every time", []string{"lost", "lost", "lost"}, func(t *testing.T, f *fakeNode, res TxResult, err error) {
 			if !errors.Is(err, ErrExpired) || len(f.submitted) != 3 {
 				t.Fatalf("%v, %d submissions", err, len(f.submitted))

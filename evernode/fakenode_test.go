@@ -185,6 +185,16 @@ func (f *fakeNode) submit(req map[string]any) any {
 	}
 	h := TransactionHash(b)
 	hash := upper(h[:])
+	_, applied := f.txs[hash]
+	for _, p := range f.pending {
+		applied = applied || p.hash == hash
+	}
+	if applied { // a rebroadcast: rippled answers tefALREADY
+		return map[string]any{"engine_result": "tefALREADY", "engine_result_code": -198, "accepted": false}
+	}
+	if lls, _ := toUint64(tx["LastLedgerSequence"]); lls != 0 && uint32(lls) <= f.validated {
+		return map[string]any{"engine_result": "tefMAX_LEDGER", "engine_result_code": -186, "accepted": false}
+	}
 	f.submitted = append(f.submitted, tx)
 	acct, _ := tx["Account"].(string)
 	seq, _ := toUint64(tx["Sequence"])
@@ -197,6 +207,9 @@ func (f *fakeNode) submit(req map[string]any) any {
 	}
 	if result == "lost" { // accepted but never makes it into a ledger
 		result, lost = "tesSUCCESS", true
+	}
+	if result == "forgotten" { // accepted, then dropped by the node
+		return map[string]any{"engine_result": "terPRE_SEQ", "engine_result_code": -92, "accepted": true}
 	}
 	if result == "tesSUCCESS" || strings.HasPrefix(result, "tec") || result == "terQUEUED" {
 		final := result

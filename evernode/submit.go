@@ -215,7 +215,7 @@ func (c *Client) submitOnce(ctx context.Context, signed Signed) (res TxResult, r
 			// Either this very transaction is already in (a resubmission
 			// after a lost answer) or another took the sequence.
 			if _, err := c.Tx(ctx, hash); err == nil {
-				return c.waitValidated(ctx, hash, uint32(lls))
+				return c.waitValidated(ctx, signed, uint32(lls))
 			}
 			if sr.EngineResult == "tefPAST_SEQ" {
 				return TxResult{}, true, pre
@@ -229,12 +229,16 @@ func (c *Client) submitOnce(ctx context.Context, signed Signed) (res TxResult, r
 			return TxResult{}, false, pre
 		}
 	}
-	return c.waitValidated(ctx, hash, uint32(lls))
+	return c.waitValidated(ctx, signed, uint32(lls))
 }
 
 // waitValidated waits until the transaction is in a validated ledger, or its
-// LastLedgerSequence is validated without it.
-func (c *Client) waitValidated(ctx context.Context, hash string, lls uint32) (TxResult, bool, error) {
+// LastLedgerSequence is validated without it. While the node does not know
+// the transaction it submits the same blob again each ledger: a node may
+// drop a transaction (a terPRE_SEQ one it did not hold, a lost relay), and
+// the same signed blob can apply at most once.
+func (c *Client) waitValidated(ctx context.Context, signed Signed, lls uint32) (TxResult, bool, error) {
+	hash := signed.HashHex()
 	for {
 		t, err := c.Tx(ctx, hash)
 		switch {
@@ -250,6 +254,7 @@ func (c *Client) waitValidated(ctx context.Context, hash string, lls uint32) (Tx
 		case err != nil && !isNotFound(err) && !errors.Is(err, ErrDisconnected):
 			return TxResult{}, false, err
 		}
+		unknown := isNotFound(err)
 		v := c.ValidatedLedger()
 		if lls != 0 && v > lls {
 			// One more look: the ledger stream may be ahead of tx.
@@ -260,6 +265,9 @@ func (c *Client) waitValidated(ctx context.Context, hash string, lls uint32) (Tx
 		}
 		if err := c.WaitLedger(ctx, v+1); err != nil {
 			return TxResult{}, false, err
+		}
+		if unknown && (lls == 0 || c.ValidatedLedger() < lls) {
+			_, _ = c.Submit(ctx, signed.Blob) // best effort; the result is read by hash
 		}
 	}
 }
