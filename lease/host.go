@@ -1,0 +1,599 @@
+package lease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/memo"
+)
+
+// Reasons the host gives in error answers (mb-xrpl's).
+const (
+	ReasonInvalidAcquire = "invalid_acquire_lease"
+	ReasonInvalidExtend  = "invalid_extend_lease"
+)
+
+// NFTOfferExpiration is the Expiration of NFToken lease sell offers (the
+// largest value: never, in practice), as the 0.5 host client set it.
+const NFTOfferExpiration = 4294967295
+
+// HostConfig configures a Host. The zero value works for a Wallet signer on
+// a network whose GovernorAddress is set.
+type HostConfig struct {
+	// Account is the host's address. Default: the signer's Address().
+	Account string
+	// Hook is the Evernode configuration (EVR issuer). Default: loaded
+	// from the network's governor on first use.
+	Hook *hook.Config
+	// Keys opens tenants' encrypted requirements. Default: the signer's
+	// MessageKey().
+	Keys memo.KeyHolder
+	// Standard is the lease token standard. Default: NFToken on an XRPL
+	// network, URIToken otherwise.
+	Standard Standard
+	// TOSHash is the hosting terms hash (64 hex digits) whose first half
+	// goes in lease URIs. Default DefaultTOSHash.
+	TOSHash string
+	// Rand supplies encryption randomness. Default crypto/rand.
+	Rand io.Reader
+	// Logger receives debug logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Host runs the host side of leases: mint and offer lease tokens, read lease
+// events, answer them, refund, expire. It is safe for concurrent use; it
+// does not own the client.
+type Host struct {
+	c      *evernode.Client
+	s      evernode.Signer
+	addr   string
+	keys   memo.KeyHolder
+	std    Standard
+	tos    [16]byte
+	rand   io.Reader
+	log    *slog.Logger
+	mu     sync.Mutex
+	hookCf *hook.Config
+}
+
+// NewHost returns a Host acting through c and signing with s.
+func NewHost(c *evernode.Client, s evernode.Signer, cfg *HostConfig) (*Host, error) {
+	var o HostConfig
+	if cfg != nil {
+		o = *cfg
+	}
+	if c == nil || s == nil {
+		return nil, fmt.Errorf("%w: nil client or signer", ErrInvalid)
+	}
+	h := &Host{c: c, s: s, addr: o.Account, keys: o.Keys, std: standardFor(o.Standard, c.Network()),
+		rand: o.Rand, log: o.Logger, hookCf: o.Hook}
+	if h.addr == "" {
+		a, ok := s.(addresser)
+		if !ok {
+			return nil, fmt.Errorf("%w: HostConfig.Account is required for this signer", ErrInvalid)
+		}
+		h.addr = a.Address()
+	}
+	if h.keys == nil {
+		if k, ok := s.(messageKeyer); ok {
+			h.keys = k.MessageKey()
+		}
+	}
+	tos := o.TOSHash
+	if tos == "" {
+		tos = DefaultTOSHash
+	}
+	var err error
+	if h.tos, err = HalfTOS(tos); err != nil {
+		return nil, err
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	return h, nil
+}
+
+// Address returns the host's account.
+func (h *Host) Address() string { return h.addr }
+
+// Standard returns the token standard the host uses.
+func (h *Host) Standard() Standard { return h.std }
+
+func (h *Host) config(ctx context.Context) (*hook.Config, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hookCf != nil {
+		return h.hookCf, nil
+	}
+	cf, err := hook.LoadConfig(ctx, h.c, h.c.Network().GovernorAddress)
+	if err != nil {
+		return nil, fmt.Errorf("lease: loading the Evernode configuration: %w", err)
+	}
+	h.hookCf = cf
+	return cf, nil
+}
+
+// MintOptions tunes Mint. A nil *MintOptions means the defaults.
+type MintOptions struct {
+	// OutboundIP is the lease's outbound IPv6 address. Default: none.
+	OutboundIP netip.Addr
+}
+
+// Mint mints lease index at price EVR per moment and offers it for sale.
+// For URITokens the URI's identifier is the host's account Sequence; if an
+// identical URI still exists (tecDUPLICATE: a sold token never burned), that
+// token is burned and the mint retried, as the JS client does.
+func (h *Host) Mint(ctx context.Context, index uint16, price string, opts *MintOptions) (Token, error) {
+	var o MintOptions
+	if opts != nil {
+		o = *opts
+	}
+	cf, err := h.config(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	amt := cf.EVR(price)
+	if r, err := amt.Rat(); err != nil || r.Sign() <= 0 {
+		return Token{}, fmt.Errorf("%w: price %q", ErrInvalid, price)
+	}
+	u := URI{Index: index, HalfTOS: h.tos, Price: price, OutboundIP: o.OutboundIP}
+	if h.std == NFToken {
+		u.Layout = LayoutNFT
+		if o.OutboundIP.IsValid() {
+			return Token{}, fmt.Errorf("%w: NFToken leases carry no outbound IP", ErrInvalid)
+		}
+		return h.mintNFT(ctx, u, amt)
+	}
+	info, err := h.c.AccountInfo(ctx, h.addr, evernode.Current)
+	if err != nil {
+		return Token{}, fmt.Errorf("lease: reading the host account: %w", err)
+	}
+	u.Layout, u.Identifier = LayoutLTV1, info.AccountData.Sequence
+	field, err := u.Field()
+	if err != nil {
+		return Token{}, err
+	}
+	id, err := TokenID(h.addr, field)
+	if err != nil {
+		return Token{}, err
+	}
+	mint := evernode.URITokenMint{Common: evernode.Common{Account: h.addr, Flags: evernode.TfBurnable}, URI: field}
+	_, err = h.c.SubmitAndWait(ctx, h.s, mint)
+	var te *evernode.TxError
+	if errors.As(err, &te) && te.Result == "tecDUPLICATE" {
+		h.log.Debug("lease: burning a stale token with the same URI", "id", id)
+		if _, err := h.c.SubmitAndWait(ctx, h.s, evernode.URITokenBurn{Common: evernode.Common{Account: h.addr}, URITokenID: id}); err != nil {
+			return Token{}, fmt.Errorf("lease: burning stale token %s: %w", id, err)
+		}
+		_, err = h.c.SubmitAndWait(ctx, h.s, mint)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("lease: minting lease %d: %w", index, err)
+	}
+	tok := Token{Standard: URIToken, ID: id, Issuer: h.addr, Owner: h.addr, Field: field, URI: u}
+	return h.Offer(ctx, tok)
+}
+
+func (h *Host) mintNFT(ctx context.Context, u URI, amt evernode.Amount) (Token, error) {
+	field, err := u.Field()
+	if err != nil {
+		return Token{}, err
+	}
+	res, err := h.c.SubmitAndWait(ctx, h.s, evernode.NFTokenMint{Common: evernode.Common{Account: h.addr, Flags: evernode.TfBurnable}, URI: field})
+	if err != nil {
+		return Token{}, fmt.Errorf("lease: minting lease %d: %w", u.Index, err)
+	}
+	id := str(res.Meta["nftoken_id"])
+	if id == "" {
+		id = mintedNFT(res.Meta)
+	}
+	if id == "" {
+		return Token{}, fmt.Errorf("lease: minted lease %d but the metadata has no nftoken_id", u.Index)
+	}
+	tok := Token{Standard: NFToken, ID: strings.ToUpper(id), Issuer: h.addr, Owner: h.addr, Field: field, URI: u}
+	return h.Offer(ctx, tok)
+}
+
+// MintN mints and offers leases 0…n−1 at price, as host setup does.
+func (h *Host) MintN(ctx context.Context, n int, price string, opts *MintOptions) ([]Token, error) {
+	out := make([]Token, 0, n)
+	for i := range n {
+		t, err := h.Mint(ctx, uint16(i), price, opts)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Offer puts a minted lease token the host holds on sale at its URI price
+// (URITokenCreateSellOffer, or an NFToken sell offer expiring never).
+func (h *Host) Offer(ctx context.Context, tok Token) (Token, error) {
+	cf, err := h.config(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	amt := cf.EVR(tok.URI.Price)
+	if tok.Standard == NFToken {
+		res, err := h.c.SubmitAndWait(ctx, h.s, evernode.NFTokenCreateOffer{Common: evernode.Common{Account: h.addr, Flags: evernode.TfSellNFToken},
+			NFTokenID: tok.ID, Amount: amt, Expiration: NFTOfferExpiration})
+		if err != nil {
+			return Token{}, fmt.Errorf("lease: offering %s: %w", tok.ID, err)
+		}
+		tok.OfferID = strings.ToUpper(str(res.Meta["offer_id"]))
+		if tok.OfferID == "" {
+			tok.OfferID = createdIndex(res.Meta, "NFTokenOffer")
+		}
+	} else {
+		if _, err := h.c.SubmitAndWait(ctx, h.s, evernode.URITokenCreateSellOffer{Common: evernode.Common{Account: h.addr},
+			URITokenID: tok.ID, Amount: amt}); err != nil {
+			return Token{}, fmt.Errorf("lease: offering %s: %w", tok.ID, err)
+		}
+	}
+	tok.Amount = amt
+	return tok, nil
+}
+
+// mintedNFT finds the NFToken a mint added: in an NFTokenPage's final or new
+// tokens but not its previous ones.
+func mintedNFT(meta map[string]any) string {
+	ids := func(fields map[string]any) map[string]bool {
+		out := map[string]bool{}
+		list, _ := fields["NFTokens"].([]any)
+		for _, it := range list {
+			w, _ := it.(map[string]any)
+			tok, _ := w["NFToken"].(map[string]any)
+			if id := str(tok["NFTokenID"]); id != "" {
+				out[strings.ToUpper(id)] = true
+			}
+		}
+		return out
+	}
+	for _, n := range affected(meta) {
+		for _, kind := range []string{"ModifiedNode", "CreatedNode"} {
+			m, _ := n[kind].(map[string]any)
+			if m == nil || m["LedgerEntryType"] != "NFTokenPage" {
+				continue
+			}
+			now, _ := m["FinalFields"].(map[string]any)
+			if now == nil {
+				now, _ = m["NewFields"].(map[string]any)
+			}
+			prev, _ := m["PreviousFields"].(map[string]any)
+			if kind == "ModifiedNode" && prev == nil {
+				continue
+			}
+			before := ids(prev)
+			for id := range ids(now) {
+				if !before[id] {
+					return id
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func createdIndex(meta map[string]any, typ string) string {
+	for _, n := range affected(meta) {
+		if m, _ := n["CreatedNode"].(map[string]any); m != nil && m["LedgerEntryType"] == typ {
+			return strings.ToUpper(str(m["LedgerIndex"]))
+		}
+	}
+	return ""
+}
+
+// Leases lists the lease tokens the host holds, offered or not.
+func (h *Host) Leases(ctx context.Context) ([]Token, error) { return Leases(ctx, h.c, h.addr, h.std) }
+
+// Offers lists the host's lease tokens on offer.
+func (h *Host) Offers(ctx context.Context) ([]Token, error) { return Offers(ctx, h.c, h.addr, h.std) }
+
+// Unoffered lists the host's lease tokens without an offer (the JS client
+// skips heartbeats while there are any).
+func (h *Host) Unoffered(ctx context.Context) ([]Token, error) {
+	all, err := h.Leases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Token
+	for _, t := range all {
+		if !t.Offered() {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Token reads the lease token id held by owner (the tenant after a sale).
+func (h *Host) Token(ctx context.Context, id, owner string) (Token, error) {
+	return ownedToken(ctx, h.c, h.std, id, owner)
+}
+
+// AnswerOptions tunes AcquireSuccess. A nil *AnswerOptions means the
+// defaults.
+type AnswerOptions struct {
+	// MessageKey is the key to encrypt the answer to: empty for the
+	// tenant's MessageKey, 66 hex digits for another key (a requirement's
+	// messageKey), "none" for the clear (URITokens only).
+	MessageKey string
+	// Seal fixes the secp256k1 IV and ephemeral key (tests).
+	Seal *memo.SealOptions
+}
+
+// SealAnswer returns the memo payload of an evnAcquireSuccess for tenant:
+// {"type":"create_res","content":inst}, framed and sealed as opts say.
+func (h *Host) SealAnswer(ctx context.Context, tenant string, inst memo.Instance, opts *AnswerOptions) ([]byte, error) {
+	var o AnswerOptions
+	if opts != nil {
+		o = *opts
+	}
+	resp := memo.AcquireResponse{Type: memo.CreateResponseType, Content: inst}
+	var to *memo.PublicKey
+	switch {
+	case o.MessageKey == memo.MessageKeyNone && h.std != NFToken:
+	case o.MessageKey != "" && o.MessageKey != memo.MessageKeyNone:
+		k, err := memo.ParsePublicKey(o.MessageKey)
+		if err != nil {
+			return nil, fmt.Errorf("%w: MessageKey: %v", ErrInvalid, err)
+		}
+		to = &k
+	default:
+		k, err := messageKeyOf(ctx, h.c, tenant)
+		if err != nil {
+			return nil, err
+		}
+		to = &k
+	}
+	if h.std == NFToken {
+		s, err := memo.EncryptJSON(h.rand, *to, resp, o.Seal)
+		return []byte(s), err
+	}
+	return memo.SealPayload(h.rand, to, resp, o.Seal)
+}
+
+// AcquireSuccess answers the acquire ref from tenant with the instance.
+func (h *Host) AcquireSuccess(ctx context.Context, ref, tenant string, inst memo.Instance, opts *AnswerOptions) (evernode.TxResult, error) {
+	payload, err := h.SealAnswer(ctx, tenant, inst, opts)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	tx, err := AcquireSuccessTx(h.addr, tenant, ref, payload)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return h.submit(ctx, "acquire success", tx)
+}
+
+// AcquireError refuses the acquire ref, refunding refund (the lease amount).
+// Re-offer the lease afterwards with Recycle.
+func (h *Host) AcquireError(ctx context.Context, ref, tenant string, refund evernode.Amount, reason string) (evernode.TxResult, error) {
+	tx, err := AcquireErrorTx(h.addr, tenant, ref, refund, reason)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return h.submit(ctx, "acquire error", tx)
+}
+
+// ExtendSuccess confirms the extension ref with the lease's new expiry
+// moment.
+func (h *Host) ExtendSuccess(ctx context.Context, ref, tenant string, expiryMoment uint32) (evernode.TxResult, error) {
+	tx, err := ExtendSuccessTx(h.addr, tenant, ref, expiryMoment)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return h.submit(ctx, "extend success", tx)
+}
+
+// ExtendError refuses the extension ref, refunding refund.
+func (h *Host) ExtendError(ctx context.Context, ref, tenant, reason string, refund evernode.Amount) (evernode.TxResult, error) {
+	tx, err := ExtendErrorTx(h.addr, tenant, ref, refund, reason)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return h.submit(ctx, "extend error", tx)
+}
+
+// Refund pays amount back to tenant for the transaction ref (evnRefund).
+func (h *Host) Refund(ctx context.Context, ref, tenant string, amount evernode.Amount) (evernode.TxResult, error) {
+	tx, err := RefundTx(h.addr, tenant, ref, amount)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return h.submit(ctx, "refund", tx)
+}
+
+func (h *Host) submit(ctx context.Context, what string, tx evernode.Transaction) (evernode.TxResult, error) {
+	res, err := h.c.SubmitAndWait(ctx, h.s, tx)
+	if err != nil {
+		return res, fmt.Errorf("lease: %s: %w", what, err)
+	}
+	return res, nil
+}
+
+// Burn burns a lease token the host issued, wherever it is (issuer rights of
+// a burnable token): the end of a lease at expiry or termination.
+func (h *Host) Burn(ctx context.Context, tok Token) error {
+	var tx evernode.Transaction = evernode.URITokenBurn{Common: evernode.Common{Account: h.addr}, URITokenID: tok.ID}
+	if tok.Standard == NFToken {
+		b := evernode.NFTokenBurn{Common: evernode.Common{Account: h.addr}, NFTokenID: tok.ID}
+		if tok.Owner != h.addr {
+			b.Owner = tok.Owner
+		}
+		tx = b
+	}
+	_, err := h.submit(ctx, "burn "+tok.ID, tx)
+	return err
+}
+
+// Recycle ends a lease and puts its slot back on offer: it burns tok and
+// mints the same index at the same price and IP, with a new identifier (so a
+// new token id), then offers it.
+func (h *Host) Recycle(ctx context.Context, tok Token) (Token, error) {
+	if err := h.Burn(ctx, tok); err != nil {
+		return Token{}, err
+	}
+	return h.Mint(ctx, tok.URI.Index, tok.URI.Price, &MintOptions{OutboundIP: tok.URI.OutboundIP})
+}
+
+// Events subscribes to the host's lease events from fromLedger (zero: from
+// the next validated ledger). Close the stream when done.
+func (h *Host) Events(ctx context.Context, fromLedger uint32) (*Events, error) {
+	cf, err := h.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := h.c.SubscribeAccounts(ctx, []string{h.addr}, &evernode.SubscribeOptions{FromLedger: fromLedger})
+	if err != nil {
+		return nil, err
+	}
+	return &Events{sub: sub, self: h.addr, opts: ExtractOptions{Keys: h.keys, EVRIssuer: cf.EVRIssuerAddress, Standard: h.std}}, nil
+}
+
+// Events is a stream of lease events addressed to one account.
+type Events struct {
+	sub  *evernode.TxSubscription
+	self string
+	opts ExtractOptions
+}
+
+// Next returns the next lease event. A payload that could not be opened
+// gives the event with PayloadErr set and a nil error; a *evernode.GapError
+// is passed on.
+func (e *Events) Next(ctx context.Context) (Event, error) {
+	for {
+		r, err := e.sub.Next(ctx)
+		if err != nil {
+			return Event{}, err
+		}
+		ev, ok, _ := ExtractEvent(ctx, r, e.self, &e.opts)
+		if ok {
+			return ev, nil
+		}
+	}
+}
+
+// Close ends the stream.
+func (e *Events) Close() error { return e.sub.Close() }
+
+// Provision creates an instance for an acquire; an error makes the host
+// refuse and refund.
+type Provision func(ctx context.Context, ev Event, tok Token) (memo.Instance, error)
+
+// HandleAcquire answers an evnAcquireLease: it checks the tenant paid exactly
+// the URI's per-moment price in real EVR and that the requirement could be
+// read, then calls provision and answers AcquireSuccess (to the
+// requirement's messageKey when given). On any failure it answers
+// AcquireError refunding what was paid and re-offers the lease (Recycle).
+// It returns the answer's transaction.
+func (h *Host) HandleAcquire(ctx context.Context, ev Event, provision Provision) (evernode.TxResult, error) {
+	if ev.Type != memo.EventAcquireLease || ev.To != h.addr {
+		return evernode.TxResult{}, fmt.Errorf("%w: not an acquire addressed to this host", ErrInvalid)
+	}
+	cf, err := h.config(ctx)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	tok, terr := h.Token(ctx, ev.TokenID, ev.From)
+	reason := ""
+	switch {
+	case !ev.Amount.IsEVR(cf.EVRIssuerAddress):
+		// Never refund EVR for what was not paid in EVR.
+		return evernode.TxResult{}, fmt.Errorf("%w: acquire %s not paid in EVR", ErrInvalid, ev.Hash)
+	case terr != nil:
+		reason = ReasonInvalidAcquire
+	case ev.PayloadErr != nil || ev.Requirement == nil:
+		reason = ReasonInvalidAcquire
+	default:
+		if c, err := ev.Amount.Cmp(cf.EVR(tok.URI.Price)); err != nil || c != 0 {
+			reason = ReasonInvalidAcquire
+		}
+	}
+	var inst memo.Instance
+	if reason == "" {
+		inst, err = provision(ctx, ev, tok)
+		if err != nil {
+			h.log.Debug("lease: provisioning failed", "ref", ev.Hash, "err", err)
+			reason = err.Error()
+		}
+	}
+	if reason == "" {
+		opts := &AnswerOptions{MessageKey: ev.Requirement.MessageKey}
+		if h.std == NFToken && opts.MessageKey == memo.MessageKeyNone {
+			opts.MessageKey = ""
+		}
+		return h.AcquireSuccess(ctx, ev.Hash, ev.From, inst, opts)
+	}
+	res, err := h.AcquireError(ctx, ev.Hash, ev.From, ev.Amount, reason)
+	if err != nil {
+		return res, err
+	}
+	if terr == nil {
+		if _, err := h.Recycle(ctx, tok); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// ExtendFunc extends the lease tokenID by moments and returns its new expiry
+// moment; an error makes the host refuse and refund.
+type ExtendFunc func(ctx context.Context, ev Event, tok Token, moments uint64) (expiryMoment uint32, err error)
+
+// HandleExtend answers an evnExtendLease: it counts floor(delivered ÷
+// per-moment price) moments (the delivered EVR only, so a partial payment
+// counts what it delivered), calls extend, and answers ExtendSuccess, or
+// ExtendError refunding the delivered amount when the token is not leased
+// by the sender, less than one moment was paid, or extend failed.
+func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (evernode.TxResult, error) {
+	if ev.Type != memo.EventExtendLease || ev.To != h.addr {
+		return evernode.TxResult{}, fmt.Errorf("%w: not an extension addressed to this host", ErrInvalid)
+	}
+	cf, err := h.config(ctx)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	if !ev.Amount.IsEVR(cf.EVRIssuerAddress) {
+		return evernode.TxResult{}, fmt.Errorf("%w: extension %s not paid in EVR", ErrInvalid, ev.Hash)
+	}
+	reason := ReasonInvalidExtend
+	tok, err := h.Token(ctx, ev.TokenID, ev.From)
+	if err == nil && tok.Issuer == h.addr {
+		if n := momentsPaid(ev.Amount, tok.URI.Price); n >= 1 {
+			exp, err := extend(ctx, ev, tok, n)
+			if err == nil {
+				return h.ExtendSuccess(ctx, ev.Hash, ev.From, exp)
+			}
+			reason = err.Error()
+		}
+	}
+	return h.ExtendError(ctx, ev.Hash, ev.From, reason, ev.Amount)
+}
+
+// momentsPaid is floor(paid ÷ price), exact; 0 for anything unreadable.
+func momentsPaid(paid evernode.Amount, price string) uint64 {
+	p, err := paid.Rat()
+	if err != nil || p.Sign() <= 0 {
+		return 0
+	}
+	q, ok := new(big.Rat).SetString(price)
+	if !ok || q.Sign() <= 0 {
+		return 0
+	}
+	r := new(big.Rat).Quo(p, q)
+	n := new(big.Int).Quo(r.Num(), r.Denom())
+	if !n.IsUint64() {
+		return 0
+	}
+	return n.Uint64()
+}
