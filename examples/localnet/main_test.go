@@ -1,0 +1,29 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo is the end-to-end test of the SDK: hooks, leases, instances and
+// the client on one localnet.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	// Ports away from the defaults, so a running demo or other tests on
+	// this machine do not collide.
+	if err := run(ctx, &out, options{CloseInterval: 50 * time.Millisecond, UserPortBase: 36201, PeerPortBase: 32861}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"registered", "active=true", "3 lease tokens offered", "bought lease", "ledger(s) after the acquire",
+		"the lease now expires at moment", "all 3 leases on offer again", "done in"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	t.Log("\n" + out.String())
+}
