@@ -1,8 +1,9 @@
 // Command localnet runs the whole Evernode flow on one machine, with no
 // internet: an in-process Xahau network with Evernode's hooks, a host that
 // registers, heartbeats and offers leases, instances as in-process
-// HotPocket-compatible nodes, and a tenant that acquires a lease, extends it
-// and terminates it.
+// HotPocket-compatible nodes, and a tenant that acquires a lease, uploads the
+// sample echo contract (built with the Go toolchain it runs under), talks to
+// it, extends the lease and terminates it.
 //
 //	go run ./examples/localnet
 package main

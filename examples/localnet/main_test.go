@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// The demo is the end-to-end test of the SDK: hooks, leases, instances and
-// the client on one localnet.
+// The demo is the end-to-end test of the SDK: hooks, leases, instances,
+// contracts and the client on one localnet.
 func TestDemo(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	var out bytes.Buffer
 	// Ports away from the defaults, so a running demo or other tests on
@@ -20,7 +20,8 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{"registered", "active=true", "3 lease tokens offered", "bought lease", "ledger(s) after the acquire",
-		"the lease now expires at moment", "all 3 leases on offer again", "done in"} {
+		"accepted by the bootstrap contract", "confirmed=true", `input "hello from the tenant" came back`, "verified=true",
+		"has seen 1 input(s)", "the lease now expires at moment", "all 3 leases on offer again", "done in"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
