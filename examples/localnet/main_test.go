@@ -16,7 +16,7 @@ func TestDemo(t *testing.T) {
 	var out bytes.Buffer
 	// Ports away from the defaults, so a running demo or other tests on
 	// this machine do not collide.
-	if err := run(ctx, &out, options{CloseInterval: 50 * time.Millisecond, UserPortBase: 36201, PeerPortBase: 32861}); err != nil {
+	if err := run(ctx, &out, options{CloseInterval: 50 * time.Millisecond, UserPortBase: 31201, PeerPortBase: 31861}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{"registered", "active=true", "3 lease tokens offered", "bought lease", "ledger(s) after the acquire",

@@ -50,8 +50,8 @@ func shortTempDir(t testing.TB) (string, error) {
 // Port bases for the fake-engine tests (the memory and real-engine tests
 // use others).
 const (
-	fakeUserBase = 43201
-	fakePeerBase = 43861
+	fakeUserBase = 29201
+	fakePeerBase = 29861
 )
 
 func fakeConfig(t *testing.T, f *fakeEngine) Config {

@@ -35,8 +35,8 @@ import (
 const (
 	testImage    = "evernode-go/hpnode-test:latest"
 	nodePackage  = "github.com/evernode-go/sdk/internal/hotpocket/cmd/hpnode"
-	realUserBase = 45201
-	realPeerBase = 45861
+	realUserBase = 30201
+	realPeerBase = 30861
 	binLabel     = "io.evernode-go.hpnode-sha256"
 )
 

@@ -11,7 +11,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	p, err := memory.New(ctx, memory.Config{UserPortBase: 41901, PeerPortBase: 41951})
+	p, err := memory.New(ctx, memory.Config{UserPortBase: 28901, PeerPortBase: 28951})
 	if err != nil {
 		panic(err)
 	}
@@ -38,5 +38,5 @@ func Example() {
 	fmt.Println(string(b))
 	// Output:
 	// running
-	// {"name":"9B0C6E8D41D0B2D1A9F1E0E5C3A3F0A7D6F5E4C3B2A1908F7E6D5C4B3A291807","pubkey":"ed…","contract_id":"3c349abe-4d70-4f50-9fa6-018f1f2530ab","peer_port":"41951","user_port":"41901","domain":"127.0.0.1"}
+	// {"name":"9B0C6E8D41D0B2D1A9F1E0E5C3A3F0A7D6F5E4C3B2A1908F7E6D5C4B3A291807","pubkey":"ed…","contract_id":"3c349abe-4d70-4f50-9fa6-018f1f2530ab","peer_port":"28951","user_port":"28901","domain":"127.0.0.1"}
 }

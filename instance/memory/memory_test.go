@@ -39,8 +39,8 @@ func TestMain(m *testing.M) {
 // Port bases away from the defaults and from the Docker tests', so both
 // packages' tests can run at once on one machine.
 const (
-	userBase = 41201
-	peerBase = 41861
+	userBase = 27201
+	peerBase = 27861
 )
 
 func newHarness(t *testing.T) instancetest.Harness {
