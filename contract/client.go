@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"iter"
 	"log/slog"
@@ -18,8 +19,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
 )
 
 // Defaults of DialOptions and InputOptions.
@@ -219,7 +218,7 @@ func Dial(ctx context.Context, addr string, key ed25519.PrivateKey, opts *DialOp
 	}
 	var pin ed25519.PublicKey
 	if opts.ServerKey != "" {
-		pk, err := hotpocket.ParsePublicKey(strings.ToLower(opts.ServerKey))
+		pk, err := hpwire.ParsePublicKey(strings.ToLower(opts.ServerKey))
 		if err != nil {
 			return nil, fmt.Errorf("contract: DialOptions.ServerKey: %w", err)
 		}
@@ -229,7 +228,7 @@ func Dial(ctx context.Context, addr string, key ed25519.PrivateKey, opts *DialOp
 	if opts.TrustedKeys != nil {
 		trusted = map[string]bool{}
 		for _, k := range opts.TrustedKeys {
-			if _, err := hotpocket.ParsePublicKey(strings.ToLower(k)); err != nil {
+			if _, err := hpwire.ParsePublicKey(strings.ToLower(k)); err != nil {
 				return nil, fmt.Errorf("contract: DialOptions.TrustedKeys: %w", err)
 			}
 			trusted[strings.ToLower(k)] = true
@@ -276,7 +275,7 @@ func Dial(ctx context.Context, addr string, key ed25519.PrivateKey, opts *DialOp
 	}
 	sc := hex.EncodeToString(scb[:])
 	pub := key.Public().(ed25519.PublicKey)
-	resp := encodeChallengeResponse(ed25519.Sign(key, []byte(ch.Challenge)), hotpocket.PublicKeyHex(pub), sc, opts.Protocol)
+	resp := encodeChallengeResponse(ed25519.Sign(key, []byte(ch.Challenge)), hpwire.PublicKeyHex(pub), sc, opts.Protocol)
 	if err := conn.Write(hctx, websocket.MessageBinary, resp); err != nil {
 		return hsErr("sending challenge response: " + err.Error())
 	}
@@ -289,7 +288,7 @@ func Dial(ctx context.Context, addr string, key ed25519.PrivateKey, opts *DialOp
 		return hsErr("malformed server_challenge_response")
 	}
 	nodeKey := strings.ToLower(sr.PubKey)
-	npk, err := hotpocket.ParsePublicKey(nodeKey)
+	npk, err := hpwire.ParsePublicKey(nodeKey)
 	if err != nil {
 		return hsErr("node public key: " + err.Error())
 	}
@@ -658,7 +657,7 @@ func signInput(p Protocol, key ed25519.PrivateKey, input []byte, nonce, maxLedge
 	if err != nil {
 		return signedInput{}, err
 	}
-	return signedInput{proto: p, msg: msg, hash: hotpocket.Hash(sig), nonce: nonce, maxLedger: maxLedger}, nil
+	return signedInput{proto: p, msg: msg, hash: hpwire.Hash(sig), nonce: nonce, maxLedger: maxLedger}, nil
 }
 
 func (c *Client) prepareInput(ctx context.Context, input []byte, opts *InputOptions) (signedInput, error) {

@@ -3,8 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // Errors returned by this package; check them with errors.Is. The typed errors below wrap
@@ -68,14 +67,14 @@ func (e *KeyMismatchError) Is(target error) bool {
 
 // Reject reasons a node gives in contract_input_status (hpcore usr.cpp).
 const (
-	ReasonBadMsgFormat            = hotpocket.ReasonBadMsgFormat
-	ReasonInvalidMsgType          = hotpocket.ReasonInvalidMsgType
-	ReasonBadSig                  = hotpocket.ReasonBadSig
-	ReasonMaxLedgerExpired        = hotpocket.ReasonMaxLedgerExpired
-	ReasonMaxLedgerOffsetExceeded = hotpocket.ReasonMaxLedgerOffsetExceeded
-	ReasonNonceExpired            = hotpocket.ReasonNonceExpired
-	ReasonAlreadySubmitted        = hotpocket.ReasonAlreadySubmitted
-	ReasonRoundInputsOverflow     = hotpocket.ReasonRoundInputsOverflow
+	ReasonBadMsgFormat            = hpwire.ReasonBadMsgFormat
+	ReasonInvalidMsgType          = hpwire.ReasonInvalidMsgType
+	ReasonBadSig                  = hpwire.ReasonBadSig
+	ReasonMaxLedgerExpired        = hpwire.ReasonMaxLedgerExpired
+	ReasonMaxLedgerOffsetExceeded = hpwire.ReasonMaxLedgerOffsetExceeded
+	ReasonNonceExpired            = hpwire.ReasonNonceExpired
+	ReasonAlreadySubmitted        = hpwire.ReasonAlreadySubmitted
+	ReasonRoundInputsOverflow     = hpwire.ReasonRoundInputsOverflow
 )
 
 // InputRejectedError is a contract_input_status "rejected" for an input.

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,8 +15,6 @@ import (
 
 	"github.com/coder/websocket"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
 )
 
 // fakeNode is a scripted HotPocket node for what a real one never sends: tampered outputs,
@@ -99,7 +98,7 @@ func (f *fakeNode) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.Sig, resp.PubKey, resp.ServerChallenge, resp.Protocol = raw["sig"], raw["pubkey"], raw["server_challenge"], raw["protocol"]
-	upk, err := hotpocket.ParsePublicKey(resp.PubKey)
+	upk, err := hpwire.ParsePublicKey(resp.PubKey)
 	sig, _ := hex.DecodeString(resp.Sig)
 	if err != nil || !ed25519.Verify(upk, []byte(f.challenge), sig) {
 		return
@@ -193,7 +192,7 @@ func fakeReply(p Protocol, data []byte) []byte {
 	switch typ {
 	case "contract_input":
 		return enc(bson.D{{Key: "type", Value: "contract_input_status"}, {Key: "status", Value: "accepted"},
-			{Key: "input_hash", Value: bin(hotpocket.Hash(sig))}, {Key: "ledger_seq_no", Value: int64(5)}, {Key: "ledger_hash", Value: bin(zero)}})
+			{Key: "input_hash", Value: bin(hpwire.Hash(sig))}, {Key: "ledger_seq_no", Value: int64(5)}, {Key: "ledger_hash", Value: bin(zero)}})
 	case "contract_read_request":
 		return enc(bson.D{{Key: "type", Value: "contract_read_response"}, {Key: "reply_for", Value: id}, {Key: "content", Value: text("pong")}})
 	case "stat":
@@ -286,10 +285,10 @@ func treeJSON(t any) any {
 
 // validOutput builds a correctly signed contract_output for user with outputs.
 func validOutput(user []byte, node ed25519.PrivateKey, seq uint64, outputs ...[]byte) outputMsg {
-	self := hotpocket.Hash(append([][]byte{user}, outputs...)...)
-	other, state := hotpocket.Hash([]byte("other user")), hotpocket.Hash([]byte("state"))
+	self := hpwire.Hash(append([][]byte{user}, outputs...)...)
+	other, state := hpwire.Hash([]byte("other user")), hpwire.Hash([]byte("state"))
 	tree := []any{[]any{nil, other}, state}
-	root := hotpocket.Hash(hotpocket.Hash(self, other), state)
+	root := hpwire.Hash(hpwire.Hash(self, other), state)
 	pub33 := append([]byte{0xED}, node.Public().(ed25519.PublicKey)...)
 	return outputMsg{seq: seq, outputs: outputs, outputHash: self, tree: tree, sigs: [][2][]byte{{pub33, ed25519.Sign(node, root)}}}
 }

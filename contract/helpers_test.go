@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,7 +79,7 @@ func newKey(t testing.TB) ed25519.PrivateKey {
 }
 
 func pubHex(k ed25519.PrivateKey) string {
-	return hotpocket.PublicKeyHex(k.Public().(ed25519.PublicKey))
+	return hpwire.PublicKeyHex(k.Public().(ed25519.PublicKey))
 }
 
 type testNode struct {

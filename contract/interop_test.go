@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
 )
 
 // jsClient returns node and the node_modules directory holding hotpocket-js-client, or
@@ -122,7 +121,7 @@ func TestJSVerifiesLikeUs(t *testing.T) {
 			script := func(ctx context.Context, c *websocket.Conn, p Protocol, user []byte) {
 				c.Write(ctx, websocket.MessageBinary, validOutput(user, node, 7, []byte("hello"), []byte("world")).encode(p))
 				bad := validOutput(user, node, 8, []byte("tampered"))
-				bad.tree.([]any)[1] = hotpocket.Hash([]byte("x"))
+				bad.tree.([]any)[1] = hpwire.Hash([]byte("x"))
 				c.Write(ctx, websocket.MessageBinary, bad.encode(p))
 				c.Write(ctx, websocket.MessageBinary, validOutput(user, node, 9, []byte("last")).encode(p))
 			}

@@ -4,52 +4,51 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	hp "github.com/evernode-go/sdk/internal/hotpocket"
 )
 
 // Bootstrap contract error codes (evernode-bootstrap-contract, spec §2.2), as reported in
 // UploadError.Code. CodeBootstrapUnavailable is this package's own: the status probe was not
 // answered by the bootstrap contract.
 const (
-	CodeUserNotAllowed           = hp.ErrCodeUserNotAllowed
-	CodeInvalidMessageType       = hp.ErrCodeInvalidMsgType
-	CodeInternalError            = hp.ErrCodeInternal
-	CodeBundleFailed             = hp.ErrCodeBundleFailed
-	CodeSyscallFailed            = hp.ErrCodeSyscallFailed
-	CodeUnzipFailed              = hp.ErrCodeUnzipFailed
-	CodeHpCfgReadFailed          = hp.ErrCodeHpCfgRead
-	CodeHpCfgJSONFailed          = hp.ErrCodeHpCfgJSON
-	CodeContractCfgReadFailed    = hp.ErrCodeContractCfgRead
-	CodeContractCfgJSONFailed    = hp.ErrCodeContractCfgJSON
-	CodeContractCfgCreateFailed  = hp.ErrCodeContractCfgCreat
-	CodeContractCfgWriteFailed   = hp.ErrCodeContractCfgWrite
-	CodePeerListUpdateFailed     = hp.ErrCodePeerListUpdate
-	CodeScriptFailed             = hp.ErrCodeScriptFailed
-	CodeJqBundleNotFound         = hp.ErrCodeJqNotFound
-	CodeBinPathEmpty             = hp.ErrCodeBinPathEmpty
-	CodeBinaryNotFound           = hp.ErrCodeBinaryNotFound
-	CodeInvalidBinArgs           = hp.ErrCodeInvalidBinArgs
-	CodeInvalidEnvFormat         = hp.ErrCodeInvalidEnvFormat
-	CodeInvalidVersion           = hp.ErrCodeInvalidVersion
-	CodeInvalidMaxInputOffset    = hp.ErrCodeInvalidMaxInputOffset
-	CodeInvalidUnlPubkey         = hp.ErrCodeInvalidUNLPubkey
-	CodeInvalidConsensusMode     = hp.ErrCodeInvalidConsensusMode
-	CodeInvalidRoundtime         = hp.ErrCodeInvalidRoundtime
-	CodeInvalidStageSlice        = hp.ErrCodeInvalidStageSlice
-	CodeInvalidThreshold         = hp.ErrCodeInvalidThreshold
-	CodeInvalidFallbackExecution = hp.ErrCodeInvalidFallbackExec
-	CodeInvalidNplMode           = hp.ErrCodeInvalidNPLMode
-	CodeInvalidUserInputBytes    = hp.ErrCodeInvalidUserInputBytes
-	CodeInvalidUserOutputBytes   = hp.ErrCodeInvalidUserOutBytes
-	CodeInvalidNplOutputBytes    = hp.ErrCodeInvalidNPLOutBytes
-	CodeInvalidProcCPUSeconds    = hp.ErrCodeInvalidProcCPUSeconds
-	CodeInvalidProcMemBytes      = hp.ErrCodeInvalidProcMemBytes
-	CodeInvalidProcOfdCount      = hp.ErrCodeInvalidProcOFDCount
-	CodeInstallScriptFailed      = hp.ErrCodeInstallScriptFailed
+	CodeUserNotAllowed           = hpwire.ErrCodeUserNotAllowed
+	CodeInvalidMessageType       = hpwire.ErrCodeInvalidMsgType
+	CodeInternalError            = hpwire.ErrCodeInternal
+	CodeBundleFailed             = hpwire.ErrCodeBundleFailed
+	CodeSyscallFailed            = hpwire.ErrCodeSyscallFailed
+	CodeUnzipFailed              = hpwire.ErrCodeUnzipFailed
+	CodeHpCfgReadFailed          = hpwire.ErrCodeHpCfgRead
+	CodeHpCfgJSONFailed          = hpwire.ErrCodeHpCfgJSON
+	CodeContractCfgReadFailed    = hpwire.ErrCodeContractCfgRead
+	CodeContractCfgJSONFailed    = hpwire.ErrCodeContractCfgJSON
+	CodeContractCfgCreateFailed  = hpwire.ErrCodeContractCfgCreat
+	CodeContractCfgWriteFailed   = hpwire.ErrCodeContractCfgWrite
+	CodePeerListUpdateFailed     = hpwire.ErrCodePeerListUpdate
+	CodeScriptFailed             = hpwire.ErrCodeScriptFailed
+	CodeJqBundleNotFound         = hpwire.ErrCodeJqNotFound
+	CodeBinPathEmpty             = hpwire.ErrCodeBinPathEmpty
+	CodeBinaryNotFound           = hpwire.ErrCodeBinaryNotFound
+	CodeInvalidBinArgs           = hpwire.ErrCodeInvalidBinArgs
+	CodeInvalidEnvFormat         = hpwire.ErrCodeInvalidEnvFormat
+	CodeInvalidVersion           = hpwire.ErrCodeInvalidVersion
+	CodeInvalidMaxInputOffset    = hpwire.ErrCodeInvalidMaxInputOffset
+	CodeInvalidUnlPubkey         = hpwire.ErrCodeInvalidUNLPubkey
+	CodeInvalidConsensusMode     = hpwire.ErrCodeInvalidConsensusMode
+	CodeInvalidRoundtime         = hpwire.ErrCodeInvalidRoundtime
+	CodeInvalidStageSlice        = hpwire.ErrCodeInvalidStageSlice
+	CodeInvalidThreshold         = hpwire.ErrCodeInvalidThreshold
+	CodeInvalidFallbackExecution = hpwire.ErrCodeInvalidFallbackExec
+	CodeInvalidNplMode           = hpwire.ErrCodeInvalidNPLMode
+	CodeInvalidUserInputBytes    = hpwire.ErrCodeInvalidUserInputBytes
+	CodeInvalidUserOutputBytes   = hpwire.ErrCodeInvalidUserOutBytes
+	CodeInvalidNplOutputBytes    = hpwire.ErrCodeInvalidNPLOutBytes
+	CodeInvalidProcCPUSeconds    = hpwire.ErrCodeInvalidProcCPUSeconds
+	CodeInvalidProcMemBytes      = hpwire.ErrCodeInvalidProcMemBytes
+	CodeInvalidProcOfdCount      = hpwire.ErrCodeInvalidProcOFDCount
+	CodeInstallScriptFailed      = hpwire.ErrCodeInstallScriptFailed
 	CodeBootstrapUnavailable     = "BootstrapUnavailable"
 )
 
@@ -307,10 +306,10 @@ func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) 
 			continue
 		}
 		for _, r := range bootstrapResults(it.out) {
-			if r.typ != hp.BootstrapUploadResult {
+			if r.typ != hpwire.BootstrapUploadResult {
 				continue
 			}
-			if r.status != hp.BootstrapStatusOK {
+			if r.status != hpwire.BootstrapStatusOK {
 				return nil, &UploadError{Code: r.msg, Node: c.NodeKey()}
 			}
 			res.ResultSeqNo = it.out.LedgerSeqNo
@@ -338,7 +337,7 @@ func confirm(ctx context.Context, c *Client, w *watcher, target uint64) error {
 			return nil
 		}
 		for _, r := range bootstrapResults(it.out) {
-			if r.typ == hp.BootstrapUploadResult && r.status != hp.BootstrapStatusOK {
+			if r.typ == hpwire.BootstrapUploadResult && r.status != hpwire.BootstrapStatusOK {
 				return &UploadError{Code: r.msg, Node: c.NodeKey(), Late: true}
 			}
 		}
@@ -412,10 +411,10 @@ func probe(ctx context.Context, c *Client, w *watcher, opts *UploadOptions, resT
 	}
 	check := func(rs []bootstrapResult) (bool, error) {
 		for _, r := range rs {
-			if r.typ != hp.BootstrapStatusResult {
+			if r.typ != hpwire.BootstrapStatusResult {
 				continue
 			}
-			if r.status != hp.BootstrapStatusOK {
+			if r.status != hpwire.BootstrapStatusOK {
 				return true, &UploadError{Code: r.msg, Node: c.NodeKey()}
 			}
 			return true, nil

@@ -5,8 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // maxCandidateSets caps the JSON output interpretations tried (2^12).
@@ -70,7 +69,7 @@ func (c *Client) checkOutput(m serverMsg) (Output, error) {
 // the most likely interpretation is returned.
 func matchOutputs(pub33 []byte, m serverMsg) ([][]byte, bool) {
 	check := func(outs [][]byte) bool {
-		return bytes.Equal(hotpocket.Hash(append([][]byte{pub33}, outs...)...), m.OutputHash)
+		return bytes.Equal(hpwire.Hash(append([][]byte{pub33}, outs...)...), m.OutputHash)
 	}
 	if m.OutputTokens == nil {
 		return m.Outputs, check(m.Outputs)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,8 +12,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
 )
 
 func TestOutputVerification(t *testing.T) {
@@ -32,7 +31,7 @@ func TestOutputVerification(t *testing.T) {
 			m.outputHash = nil // recomputed below
 		}},
 		{name: "tree-sibling-changed", tamper: func(m *outputMsg, _ ed25519.PrivateKey) {
-			m.tree.([]any)[1] = hotpocket.Hash([]byte("another state"))
+			m.tree.([]any)[1] = hpwire.Hash([]byte("another state"))
 		}},
 		{name: "tree-without-self", tamper: func(m *outputMsg, _ ed25519.PrivateKey) {
 			m.tree.([]any)[0].([]any)[0] = []byte("x")
@@ -62,7 +61,7 @@ func TestOutputVerification(t *testing.T) {
 						tc.tamper(&m, node)
 					}
 					if m.outputHash == nil {
-						m.outputHash = hotpocket.Hash(append([][]byte{user}, m.outputs...)...)
+						m.outputHash = hpwire.Hash(append([][]byte{user}, m.outputs...)...)
 					}
 					c.Write(ctx, websocket.MessageBinary, m.encode(p))
 					c.Write(ctx, websocket.MessageBinary, []byte("garbage"))
@@ -118,7 +117,7 @@ func TestJSONOutputForms(t *testing.T) {
 		var toks []string
 		for _, o := range outs {
 			raw = append(raw, []byte(o))
-			if hotpocket.IsJSONLiteral([]byte(o)) {
+			if hpwire.IsJSONLiteral([]byte(o)) {
 				toks = append(toks, o)
 			} else {
 				toks = append(toks, string(appendJSString(nil, o)))

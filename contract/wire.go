@@ -5,12 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"strconv"
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/evernode-go/sdk/internal/hotpocket"
 )
 
 // Protocol is the message encoding of a connection after the handshake.
@@ -235,7 +234,7 @@ func (t *treeNode) root(self []byte, found *int) []byte {
 	for i := range t.children {
 		parts[i] = t.children[i].root(self, found)
 	}
-	return hotpocket.Hash(parts...)
+	return hpwire.Hash(parts...)
 }
 
 // serverMsg is a decoded post-handshake server message; only the fields of its Type are set.
@@ -688,7 +687,7 @@ func jsonOutputCandidates(tok json.RawMessage) [][]byte {
 	if json.Unmarshal(tok, &s) != nil {
 		return [][]byte{tok}
 	}
-	if hotpocket.IsJSONLiteral([]byte(s)) {
+	if hpwire.IsJSONLiteral([]byte(s)) {
 		return [][]byte{tok}
 	}
 	return [][]byte{[]byte(s), tok}

@@ -1,6 +1,6 @@
 // Package depcheck holds a test that keeps the tenant-side packages light:
 // a wallet embeds them, so they must never pull in Docker, bbolt, the host
-// daemon or the in-process ledger engine.
+// daemon, the in-process ledger engine or the HotPocket node runtime.
 package depcheck
 
 import (
@@ -24,6 +24,7 @@ var forbidden = []string{
 	"github.com/evernode-go/sdk/instance/docker",
 	"github.com/evernode-go/sdk/evernode/localnet",
 	"github.com/evernode-go/sdk/internal/ledger",
+	"github.com/evernode-go/sdk/internal/hotpocket",
 }
 
 func TestTenantSideDependencies(t *testing.T) {

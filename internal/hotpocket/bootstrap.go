@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"io/fs"
 	"os"
@@ -21,56 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Bootstrap contract protocol (evernode-bootstrap-contract bootstrap_contract.cpp and
-// bootstrap_upgrade.sh, spec §2.2). Inputs and outputs are BSON {type, status, message}.
 const (
-	BootstrapStatusOK   = "ok"
-	BootstrapStatusFail = "fail"
-
-	BootstrapUploadResult  = "uploadResult"
-	BootstrapStatusResult  = "statusResult"
-	BootstrapUnknownResult = "unknownResult"
-
-	BootstrapUploadSuccess  = "UploadSuccess"
-	BootstrapOnline         = "Bootstrap contract is online"
-	ErrCodeUserNotAllowed   = "UserNotAllowed"
-	ErrCodeInvalidMsgType   = "InvalidMessageType"
-	ErrCodeInternal         = "InternalError"
-	ErrCodeBundleFailed     = "BundleFailed"
-	ErrCodeSyscallFailed    = "SyscallFailed" // never produced: unzip runs in-process
-	ErrCodeUnzipFailed      = "UnzipFailed"
-	ErrCodeHpCfgRead        = "HpCfgReadFailed"
-	ErrCodeHpCfgJSON        = "HpCfgJsonFailed"
-	ErrCodeContractCfgRead  = "ContractCfgReadFailed"
-	ErrCodeContractCfgJSON  = "ContractCfgJsonFailed"
-	ErrCodeContractCfgCreat = "ContractCfgCreateFailed"
-	ErrCodeContractCfgWrite = "ContractCfgWriteFailed"
-	ErrCodePeerListUpdate   = "PeerListUpdateFailed" // never produced: the control channel is in-process
-	ErrCodeScriptFailed     = "ScriptFailed"
-
-	// Late failures, reported one round after UploadSuccess.
-	ErrCodeJqNotFound            = "JqBundleNotFound" // never produced: the upgrade runs natively
-	ErrCodeBinPathEmpty          = "BinPathEmpty"
-	ErrCodeBinaryNotFound        = "BinaryNotFound"
-	ErrCodeInvalidBinArgs        = "InvalidBinArgs"
-	ErrCodeInvalidEnvFormat      = "InvalidEnvFormat"
-	ErrCodeInvalidVersion        = "InvalidVersion"
-	ErrCodeInvalidMaxInputOffset = "InvalidMaxInputLedgerOffset"
-	ErrCodeInvalidUNLPubkey      = "InvalidUnlPubkey"
-	ErrCodeInvalidConsensusMode  = "InvalidConsensusMode"
-	ErrCodeInvalidRoundtime      = "InvalidConsensusRoundtime"
-	ErrCodeInvalidStageSlice     = "InvalidConsensusStageSlice"
-	ErrCodeInvalidThreshold      = "InvalidConsensusThreshold"
-	ErrCodeInvalidFallbackExec   = "InvalidConsensusFallbackExecution"
-	ErrCodeInvalidNPLMode        = "InvalidNplMode"
-	ErrCodeInvalidUserInputBytes = "InvalidUserInputBytes"
-	ErrCodeInvalidUserOutBytes   = "InvalidUserOutputBytes"
-	ErrCodeInvalidNPLOutBytes    = "InvalidNplOutputBytes"
-	ErrCodeInvalidProcCPUSeconds = "InvalidProcCpuSeconds"
-	ErrCodeInvalidProcMemBytes   = "InvalidProcMemBytes"
-	ErrCodeInvalidProcOFDCount   = "InvalidProcOfdCount"
-	ErrCodeInstallScriptFailed   = "InstallScriptFailed"
-
 	bundleName     = "bundle.zip"
 	hpCfgOverride  = "hp.cfg.override"
 	contractCfg    = "contract.config"
@@ -112,7 +64,7 @@ func (n *Node) runBootstrap(req execRequest, state string) execResult {
 			if e, ok := errLog[u.hex]; ok {
 				delete(errLog, u.hex)
 				if e != "" {
-					emit(BootstrapUploadResult, BootstrapStatusFail, e)
+					emit(hpwire.BootstrapUploadResult, hpwire.BootstrapStatusFail, e)
 				}
 			}
 		}
@@ -133,25 +85,25 @@ func (n *Node) runBootstrap(req execRequest, state string) execResult {
 			if !ok {
 				typ = tv.String()
 			}
-			resType := BootstrapUnknownResult
+			resType := hpwire.BootstrapUnknownResult
 			switch typ {
 			case "upload":
-				resType = BootstrapUploadResult
+				resType = hpwire.BootstrapUploadResult
 			case "status":
-				resType = BootstrapStatusResult
+				resType = hpwire.BootstrapStatusResult
 			}
 			if u.hex != owner {
-				emit(resType, BootstrapStatusFail, ErrCodeUserNotAllowed)
+				emit(resType, hpwire.BootstrapStatusFail, hpwire.ErrCodeUserNotAllowed)
 				continue
 			}
 			switch typ {
 			case "upload":
 				code := n.bootstrapUpload(doc, state, req.readonly)
 				if code != "" {
-					emit(BootstrapUploadResult, BootstrapStatusFail, code)
+					emit(hpwire.BootstrapUploadResult, hpwire.BootstrapStatusFail, code)
 					continue
 				}
-				emit(BootstrapUploadResult, BootstrapStatusOK, BootstrapUploadSuccess)
+				emit(hpwire.BootstrapUploadResult, hpwire.BootstrapStatusOK, hpwire.BootstrapUploadSuccess)
 				if errLog == nil {
 					errLog = map[string]string{}
 				}
@@ -160,10 +112,10 @@ func (n *Node) runBootstrap(req execRequest, state string) execResult {
 					n.log.Error("bootstrap contract: write post_exec.err", "err", err)
 				}
 			case "status":
-				emit(BootstrapStatusResult, BootstrapStatusOK, BootstrapOnline)
+				emit(hpwire.BootstrapStatusResult, hpwire.BootstrapStatusOK, hpwire.BootstrapOnline)
 				continue
 			default:
-				emit(BootstrapUnknownResult, BootstrapStatusFail, ErrCodeInvalidMsgType)
+				emit(hpwire.BootstrapUnknownResult, hpwire.BootstrapStatusFail, hpwire.ErrCodeInvalidMsgType)
 				continue
 			}
 			break // the bundle was found: further inputs of this user are not processed
@@ -176,23 +128,23 @@ func (n *Node) runBootstrap(req execRequest, state string) execResult {
 func (n *Node) bootstrapUpload(doc bson.Raw, state string, readonly bool) string {
 	cv, err := doc.LookupErr("content")
 	if err != nil {
-		return ErrCodeInternal
+		return hpwire.ErrCodeInternal
 	}
 	_, data, ok := cv.BinaryOK()
 	if !ok {
-		return ErrCodeInternal
+		return hpwire.ErrCodeInternal
 	}
 	if readonly { // a read request runs on a read-only file system: saving the bundle fails
-		return ErrCodeBundleFailed
+		return hpwire.ErrCodeBundleFailed
 	}
 	bundle := filepath.Join(state, bundleName)
 	if err := os.WriteFile(bundle, data, 0o644); err != nil {
 		n.log.Error("bootstrap contract: save bundle", "err", err)
-		return ErrCodeBundleFailed
+		return hpwire.ErrCodeBundleFailed
 	}
 	if err := unzipInto(state, data); err != nil {
 		n.log.Warn("bootstrap contract: bundle unzip failed", "err", err)
-		return ErrCodeUnzipFailed // like the real one, bundle.zip and partial files stay
+		return hpwire.ErrCodeUnzipFailed // like the real one, bundle.zip and partial files stay
 	}
 	_ = os.Remove(bundle)
 
@@ -201,18 +153,18 @@ func (n *Node) bootstrapUpload(doc bson.Raw, state string, readonly bool) string
 		buf, err := os.ReadFile(ovPath)
 		if err != nil {
 			clearExtracts(state)
-			return ErrCodeHpCfgRead
+			return hpwire.ErrCodeHpCfgRead
 		}
 		_ = os.Remove(ovPath)
 		var ov any
 		if err := strictJSON(buf, &ov); err != nil {
 			clearExtracts(state)
-			return ErrCodeHpCfgJSON
+			return hpwire.ErrCodeHpCfgJSON
 		}
 		if m, ok := ov.(map[string]any); ok {
 			if c, ok := m["contract"]; ok {
 				if code := mergeContractConfig(state, c); code != "" {
-					if code != ErrCodeInternal {
+					if code != hpwire.ErrCodeInternal {
 						clearExtracts(state)
 					}
 					return code
@@ -222,11 +174,11 @@ func (n *Node) bootstrapUpload(doc bson.Raw, state string, readonly bool) string
 				if kp, ok := mesh["known_peers"]; ok {
 					peers, ok := kp.([]any)
 					if !ok {
-						return ErrCodeInternal
+						return hpwire.ErrCodeInternal
 					}
 					for _, p := range peers {
 						if _, ok := p.(string); !ok {
-							return ErrCodeInternal
+							return hpwire.ErrCodeInternal
 						}
 					}
 					if len(peers) > 0 {
@@ -239,7 +191,7 @@ func (n *Node) bootstrapUpload(doc bson.Raw, state string, readonly bool) string
 	script := filepath.Join(state, postExecName)
 	_ = os.Rename(filepath.Join(state, upgradeScript), script)
 	if err := os.Chmod(script, 0o777); err != nil {
-		return ErrCodeScriptFailed
+		return hpwire.ErrCodeScriptFailed
 	}
 	return ""
 }
@@ -249,22 +201,22 @@ func (n *Node) bootstrapUpload(doc bson.Raw, state string, readonly bool) string
 func mergeContractConfig(state string, c any) string {
 	src, ok := c.(map[string]any)
 	if !ok {
-		return ErrCodeInternal
+		return hpwire.ErrCodeInternal
 	}
 	p := filepath.Join(state, contractCfg)
 	cfg := map[string]any{}
 	if st, err := os.Stat(p); err == nil && !st.IsDir() {
 		buf, err := os.ReadFile(p)
 		if err != nil {
-			return ErrCodeContractCfgRead
+			return hpwire.ErrCodeContractCfgRead
 		}
 		var v any
 		if err := strictJSON(buf, &v); err != nil {
-			return ErrCodeContractCfgJSON
+			return hpwire.ErrCodeContractCfgJSON
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return ErrCodeInternal
+			return hpwire.ErrCodeInternal
 		}
 		cfg = m
 	}
@@ -273,15 +225,15 @@ func mergeContractConfig(state string, c any) string {
 	}
 	data, err := json.Marshal(cfg)
 	if err != nil {
-		return ErrCodeInternal
+		return hpwire.ErrCodeInternal
 	}
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o664)
 	if err != nil {
-		return ErrCodeContractCfgCreat
+		return hpwire.ErrCodeContractCfgCreat
 	}
 	defer f.Close()
 	if _, err := f.Write(data); err != nil {
-		return ErrCodeContractCfgWrite
+		return hpwire.ErrCodeContractCfgWrite
 	}
 	return ""
 }
@@ -474,22 +426,22 @@ func (n *Node) upgrade(ctx context.Context, req execRequest, state string) strin
 		pp := filepath.Join(state, "..", "patch.cfg")
 		cur, err := os.ReadFile(pp)
 		if err != nil {
-			return ErrCodeContractCfgRead
+			return hpwire.ErrCodeContractCfgRead
 		}
 		var base map[string]any
 		if err := strictJSON(cur, &base); err != nil || base == nil {
-			return ErrCodeContractCfgJSON
+			return hpwire.ErrCodeContractCfgJSON
 		}
 		merged := deepMerge(base, patch)
 		out, err := marshalIndent(merged)
 		if err != nil {
-			return ErrCodeInternal
+			return hpwire.ErrCodeInternal
 		}
 		if err := os.WriteFile(filepath.Join(state, patchBackupRel), cur, 0o664); err != nil {
-			return ErrCodeInternal
+			return hpwire.ErrCodeInternal
 		}
 		if err := os.WriteFile(pp, out, 0o664); err != nil {
-			return ErrCodeInternal
+			return hpwire.ErrCodeInternal
 		}
 		_ = os.Remove(ccPath)
 	}
@@ -499,7 +451,7 @@ func (n *Node) upgrade(ctx context.Context, req execRequest, state string) strin
 		_ = os.Remove(isPath)
 		if err != nil {
 			n.log.Warn("install.sh failed", "err", err)
-			return ErrCodeInstallScriptFailed
+			return hpwire.ErrCodeInstallScriptFailed
 		}
 	}
 	return ""
@@ -542,11 +494,11 @@ func (n *Node) runInstallScript(ctx context.Context, req execRequest, state, scr
 func buildPatch(ccPath, state string) (map[string]any, string) {
 	data, err := os.ReadFile(ccPath)
 	if err != nil {
-		return nil, ErrCodeContractCfgRead
+		return nil, hpwire.ErrCodeContractCfgRead
 	}
 	var cc map[string]any
 	if err := strictJSON(data, &cc); err != nil || cc == nil {
-		return nil, ErrCodeBinPathEmpty // jq cannot read bin_path from it
+		return nil, hpwire.ErrCodeBinPathEmpty // jq cannot read bin_path from it
 	}
 	present := func(m map[string]any, k string) (any, bool) {
 		v, ok := m[k]
@@ -555,65 +507,65 @@ func buildPatch(ccPath, state string) (map[string]any, string) {
 	patch := map[string]any{}
 	bp, ok := present(cc, "bin_path")
 	if !ok {
-		return nil, ErrCodeBinPathEmpty
+		return nil, hpwire.ErrCodeBinPathEmpty
 	}
 	bps, isStr := bp.(string)
 	if isStr && bps == "" {
-		return nil, ErrCodeBinPathEmpty
+		return nil, hpwire.ErrCodeBinPathEmpty
 	}
 	if !isStr {
-		return nil, ErrCodeBinaryNotFound
+		return nil, hpwire.ErrCodeBinaryNotFound
 	}
 	check := bps
 	if !filepath.IsAbs(check) {
 		check = filepath.Join(state, check)
 	}
 	if st, err := os.Stat(check); err != nil || !st.Mode().IsRegular() {
-		return nil, ErrCodeBinaryNotFound
+		return nil, hpwire.ErrCodeBinaryNotFound
 	}
 	patch["bin_path"] = bps
 	if v, ok := present(cc, "bin_args"); ok {
 		if _, s := v.(string); !s {
-			return nil, ErrCodeInvalidBinArgs
+			return nil, hpwire.ErrCodeInvalidBinArgs
 		}
 		patch["bin_args"] = v
 	}
 	if v, ok := present(cc, "environment"); ok {
 		env, isObj := v.(map[string]any)
 		if !isObj {
-			return nil, ErrCodeInvalidEnvFormat
+			return nil, hpwire.ErrCodeInvalidEnvFormat
 		}
 		for _, ev := range env {
 			if _, s := ev.(string); !s {
-				return nil, ErrCodeInvalidEnvFormat
+				return nil, hpwire.ErrCodeInvalidEnvFormat
 			}
 		}
 		patch["environment"] = env
 	}
 	if v, ok := present(cc, "version"); ok {
 		if s, isS := v.(string); !isS || s == "" {
-			return nil, ErrCodeInvalidVersion
+			return nil, hpwire.ErrCodeInvalidVersion
 		}
 		patch["version"] = v
 	}
 	if v, ok := present(cc, "max_input_ledger_offset"); ok {
 		if _, ok := intIn(v, 0, 65535); !ok {
-			return nil, ErrCodeInvalidMaxInputOffset
+			return nil, hpwire.ErrCodeInvalidMaxInputOffset
 		}
 		patch["max_input_ledger_offset"] = v
 	}
 	if v, ok := present(cc, "unl"); ok {
 		list, isArr := v.([]any)
 		if !isArr || len(list) == 0 {
-			return nil, ErrCodeInvalidUNLPubkey
+			return nil, hpwire.ErrCodeInvalidUNLPubkey
 		}
 		for _, k := range list {
 			s, isS := k.(string)
 			if !isS {
-				return nil, ErrCodeInvalidUNLPubkey
+				return nil, hpwire.ErrCodeInvalidUNLPubkey
 			}
-			if _, err := parsePublicKey(s); err != nil || !strings.HasPrefix(s, "ed") {
-				return nil, ErrCodeInvalidUNLPubkey
+			if _, err := hpwire.ParsePublicKey(s); err != nil || !strings.HasPrefix(s, "ed") {
+				return nil, hpwire.ErrCodeInvalidUNLPubkey
 			}
 		}
 		patch["unl"] = v
@@ -621,12 +573,12 @@ func buildPatch(ccPath, state string) (map[string]any, string) {
 	if v, ok := present(cc, "consensus"); ok {
 		m, isObj := v.(map[string]any)
 		if !isObj {
-			return nil, ErrCodeInvalidConsensusMode
+			return nil, hpwire.ErrCodeInvalidConsensusMode
 		}
 		out := map[string]any{}
 		if x, ok := present(m, "mode"); ok {
 			if !isMode(x) {
-				return nil, ErrCodeInvalidConsensusMode
+				return nil, hpwire.ErrCodeInvalidConsensusMode
 			}
 			out["mode"] = x
 		}
@@ -634,7 +586,7 @@ func buildPatch(ccPath, state string) (map[string]any, string) {
 			k        string
 			min, max int64
 			code     string
-		}{{"roundtime", 1, maxRoundtimeMS, ErrCodeInvalidRoundtime}, {"stage_slice", 1, 33, ErrCodeInvalidStageSlice}, {"threshold", 2, 100, ErrCodeInvalidThreshold}} {
+		}{{"roundtime", 1, maxRoundtimeMS, hpwire.ErrCodeInvalidRoundtime}, {"stage_slice", 1, 33, hpwire.ErrCodeInvalidStageSlice}, {"threshold", 2, 100, hpwire.ErrCodeInvalidThreshold}} {
 			if x, ok := present(m, r.k); ok {
 				if _, ok := intIn(x, r.min, r.max); !ok {
 					return nil, r.code
@@ -645,12 +597,12 @@ func buildPatch(ccPath, state string) (map[string]any, string) {
 		if x, ok := present(m, "fallback"); ok {
 			fm, isObj := x.(map[string]any)
 			if !isObj {
-				return nil, ErrCodeInvalidFallbackExec
+				return nil, hpwire.ErrCodeInvalidFallbackExec
 			}
 			fo := map[string]any{}
 			if e, ok := present(fm, "execute"); ok {
 				if _, isB := e.(bool); !isB {
-					return nil, ErrCodeInvalidFallbackExec
+					return nil, hpwire.ErrCodeInvalidFallbackExec
 				}
 				fo["execute"] = e
 			}
@@ -661,12 +613,12 @@ func buildPatch(ccPath, state string) (map[string]any, string) {
 	if v, ok := present(cc, "npl"); ok {
 		m, isObj := v.(map[string]any)
 		if !isObj {
-			return nil, ErrCodeInvalidNPLMode
+			return nil, hpwire.ErrCodeInvalidNPLMode
 		}
 		out := map[string]any{}
 		if x, ok := present(m, "mode"); ok {
 			if !isMode(x) {
-				return nil, ErrCodeInvalidNPLMode
+				return nil, hpwire.ErrCodeInvalidNPLMode
 			}
 			out["mode"] = x
 		}
@@ -675,13 +627,13 @@ func buildPatch(ccPath, state string) (map[string]any, string) {
 	if v, ok := present(cc, "round_limits"); ok {
 		m, isObj := v.(map[string]any)
 		if !isObj {
-			return nil, ErrCodeInvalidUserInputBytes
+			return nil, hpwire.ErrCodeInvalidUserInputBytes
 		}
 		out := map[string]any{}
 		for _, r := range []struct{ k, code string }{
-			{"user_input_bytes", ErrCodeInvalidUserInputBytes}, {"user_output_bytes", ErrCodeInvalidUserOutBytes},
-			{"npl_output_bytes", ErrCodeInvalidNPLOutBytes}, {"proc_cpu_seconds", ErrCodeInvalidProcCPUSeconds},
-			{"proc_mem_bytes", ErrCodeInvalidProcMemBytes}, {"proc_ofd_count", ErrCodeInvalidProcOFDCount},
+			{"user_input_bytes", hpwire.ErrCodeInvalidUserInputBytes}, {"user_output_bytes", hpwire.ErrCodeInvalidUserOutBytes},
+			{"npl_output_bytes", hpwire.ErrCodeInvalidNPLOutBytes}, {"proc_cpu_seconds", hpwire.ErrCodeInvalidProcCPUSeconds},
+			{"proc_mem_bytes", hpwire.ErrCodeInvalidProcMemBytes}, {"proc_ofd_count", hpwire.ErrCodeInvalidProcOFDCount},
 		} {
 			if x, ok := present(m, r.k); ok {
 				if _, ok := intIn(x, 0, 1<<62); !ok {

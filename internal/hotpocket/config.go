@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -215,7 +216,7 @@ func (c Config) Validate() error {
 	if _, err := parsePrivateKey(c.Node.PrivateKey); err != nil {
 		return cfgErr("node.private_key", err.Error())
 	}
-	pub, err := parsePublicKey(c.Node.PublicKey)
+	pub, err := hpwire.ParsePublicKey(c.Node.PublicKey)
 	if err != nil {
 		return cfgErr("node.public_key", err.Error())
 	}
@@ -295,7 +296,7 @@ func (p PatchConfig) validate() error {
 		return cfgErr("contract.unl", "UNL cannot be empty")
 	}
 	for _, k := range p.UNL {
-		if _, err := parsePublicKey(k); err != nil {
+		if _, err := hpwire.ParsePublicKey(k); err != nil {
 			return cfgErr("contract.unl", err.Error())
 		}
 	}
@@ -529,11 +530,11 @@ func mergeContract(cc *ContractConfig, m map[string]json.RawMessage) error {
 		set := map[string]bool{}
 		var out []string
 		for _, k := range unl {
-			pk, err := parsePublicKey(k)
+			pk, err := hpwire.ParsePublicKey(k)
 			if err != nil {
 				return cfgErr("contract.unl", err.Error())
 			}
-			h := pubKeyHex(pk)
+			h := hpwire.PublicKeyHex(pk)
 			if !set[h] {
 				set[h] = true
 				out = append(out, h)

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"net"
 	"os"
 	"path/filepath"
@@ -34,7 +35,7 @@ func TestDefaultConfig(t *testing.T) {
 
 func TestMergeOverride(t *testing.T) {
 	base := DefaultConfig()
-	k := pubKeyHex(newKey(t).Public().(ed25519.PublicKey))
+	k := hpwire.PublicKeyHex(newKey(t).Public().(ed25519.PublicKey))
 	got, err := base.MergeOverride(json.RawMessage(`{"contract":{"unl":["` + k + `"],"bin_path":"evil","consensus":{"roundtime":6000},
 		"round_limits":{"exec_timeout":5},"environment":{"A":"b"},"execute":false},
 		"node":{"role":"observer"},"mesh":{"known_peers":["a.b:22861"],"peer_discovery":{"enabled":false}},
@@ -67,7 +68,7 @@ func TestMergeOverride(t *testing.T) {
 
 func TestProvisionLayout(t *testing.T) {
 	dir := t.TempDir()
-	owner := pubKeyHex(newKey(t).Public().(ed25519.PublicKey))
+	owner := hpwire.PublicKeyHex(newKey(t).Public().(ed25519.PublicKey))
 	cfg, err := Provision(dir, ProvisionOptions{OwnerPubkey: owner, ContractID: "3c349abe-4d70-4f50-9fa6-018f1f2530ab", UserPort: 26201, PeerPort: 22861})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func TestStartOnBusyPortFails(t *testing.T) {
 	}
 	defer ln.Close()
 	dir := t.TempDir()
-	owner := pubKeyHex(newKey(t).Public().(ed25519.PublicKey))
+	owner := hpwire.PublicKeyHex(newKey(t).Public().(ed25519.PublicKey))
 	if _, err := Provision(dir, ProvisionOptions{OwnerPubkey: owner, UserPort: ln.Addr().(*net.TCPAddr).Port}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestStartOnBusyPortFails(t *testing.T) {
 // BenchmarkProvisionOpenStart measures Provision + Open + Start until the user port sends its
 // challenge.
 func BenchmarkProvisionOpenStart(b *testing.B) {
-	owner := pubKeyHex(newKey(b).Public().(ed25519.PublicKey))
+	owner := hpwire.PublicKeyHex(newKey(b).Public().(ed25519.PublicKey))
 	for b.Loop() {
 		dir := b.TempDir()
 		if _, err := Provision(dir, ProvisionOptions{OwnerPubkey: owner}); err != nil {

@@ -3,6 +3,7 @@ package hotpocket
 import (
 	"errors"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // Errors returned by this package; check them with errors.Is.
@@ -16,7 +17,7 @@ var (
 	// ErrStarted is returned by a second Start.
 	ErrStarted = errors.New("hotpocket: node already started")
 	// ErrKey is returned for a malformed ed-hex key.
-	ErrKey = errors.New("hotpocket: invalid key")
+	ErrKey = hpwire.ErrKey
 )
 
 // ConfigError names the hp.cfg field (dotted JSON path) that is wrong and why.

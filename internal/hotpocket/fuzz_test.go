@@ -2,6 +2,7 @@ package hotpocket
 
 import (
 	"crypto/ed25519"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,7 +50,7 @@ func FuzzDecodeInputContainer(f *testing.F) {
 func FuzzChallengeResponse(f *testing.F) {
 	k := ed25519.NewKeyFromSeed(make([]byte, 32))
 	ch := "00112233445566778899aabbccddeeff"
-	good := `{"type":"user_challenge_response","sig":"` + lowerHex(ed25519.Sign(k, []byte(ch))) + `","pubkey":"` + pubKeyHex(k.Public().(ed25519.PublicKey)) + `","server_challenge":"ab","protocol":"bson"}`
+	good := `{"type":"user_challenge_response","sig":"` + lowerHex(ed25519.Sign(k, []byte(ch))) + `","pubkey":"` + hpwire.PublicKeyHex(k.Public().(ed25519.PublicKey)) + `","server_challenge":"ab","protocol":"bson"}`
 	f.Add([]byte(good))
 	f.Add([]byte(`{"type":"user_challenge_response","sig":"zz","pubkey":"ed","protocol":"json"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"log/slog"
 	"net/http"
 	"os"
@@ -130,10 +131,10 @@ func startNode(t testing.TB, override string) *testNode {
 	if override == "" {
 		override = `{"contract":{"consensus":{"roundtime":60}}}`
 	}
-	if _, err := Provision(dir, ProvisionOptions{OwnerPubkey: pubKeyHex(owner.Public().(ed25519.PublicKey)), Override: json.RawMessage(override)}); err != nil {
+	if _, err := Provision(dir, ProvisionOptions{OwnerPubkey: hpwire.PublicKeyHex(owner.Public().(ed25519.PublicKey)), Override: json.RawMessage(override)}); err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNode{dir: dir, owner: owner, ownerHex: pubKeyHex(owner.Public().(ed25519.PublicKey))}
+	tn := &testNode{dir: dir, owner: owner, ownerHex: hpwire.PublicKeyHex(owner.Public().(ed25519.PublicKey))}
 	tn.Node = openStart(t, dir)
 	return tn
 }
@@ -204,7 +205,7 @@ func dial(t testing.TB, n *Node, priv ed25519.PrivateKey, proto protocol) *tclie
 		p = "bson"
 	}
 	resp, _ := json.Marshal(map[string]string{"type": "user_challenge_response", "sig": hex.EncodeToString(ed25519.Sign(priv, []byte(ch["challenge"]))),
-		"pubkey": pubKeyHex(priv.Public().(ed25519.PublicKey)), "server_challenge": sc, "protocol": p})
+		"pubkey": hpwire.PublicKeyHex(priv.Public().(ed25519.PublicKey)), "server_challenge": sc, "protocol": p})
 	if err := c.Write(context.Background(), websocket.MessageBinary, resp); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func dial(t testing.TB, n *Node, priv ed25519.PrivateKey, proto protocol) *tclie
 	if err := json.Unmarshal(readOne(t, c), &sr); err != nil {
 		t.Fatal(err)
 	}
-	spk, err := parsePublicKey(sr.Pubkey)
+	spk, err := hpwire.ParsePublicKey(sr.Pubkey)
 	sig, _ := hex.DecodeString(sr.Sig)
 	if err != nil || sr.Type != "server_challenge_response" || !ed25519.Verify(spk, []byte(sc+ch["contract_id"]+ch["contract_version"]), sig) {
 		t.Fatalf("server challenge response %+v", sr)
@@ -396,7 +397,7 @@ func (c *tclient) sendInput(cont, sig []byte) []byte {
 	} else {
 		c.send(bson.D{{Key: "type", Value: "contract_input"}, {Key: "input_container", Value: string(cont)}, {Key: "sig", Value: hex.EncodeToString(sig)}})
 	}
-	return hash32(sig)
+	return hpwire.Hash(sig)
 }
 
 // submit sends an input with a fresh nonce and max ledger lcl+5; returns its input hash.
@@ -458,7 +459,7 @@ func (c *tclient) outputs(m msg) [][]byte {
 func (c *tclient) verifyOutput(m msg, raw []byte, nodePub string) {
 	c.t.Helper()
 	parts := append([][]byte{c.pub33}, c.outputs(m)...)
-	self := hash32(parts...)
+	self := hpwire.Hash(parts...)
 	if !bytes.Equal(self, c.binField(m, "output_hash")) {
 		c.t.Fatalf("output hash mismatch")
 	}
@@ -505,7 +506,7 @@ func merkleRoot(c *tclient, tree any, self []byte) (bool, []byte) {
 			parts = append(parts, c.binField(msg{"k": x}, "k"))
 		}
 	}
-	return found, hash32(parts...)
+	return found, hpwire.Hash(parts...)
 }
 
 func bsonDoc(t testing.TB, d bson.D) []byte {

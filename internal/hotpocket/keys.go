@@ -6,24 +6,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"lukechampine.com/blake3"
 )
 
 // keyPrefix is HotPocket's key-type byte for ed25519 (crypto::KEYPFX_ed25519).
 const keyPrefix = 0xED
-
-// parsePublicKey decodes an "ed"-prefixed hex public key (66 chars) to the raw 32-byte key.
-func parsePublicKey(s string) (ed25519.PublicKey, error) {
-	if len(s) != 66 {
-		return nil, fmt.Errorf("%w: public key must be 66 hex chars", ErrKey)
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil || b[0] != keyPrefix {
-		return nil, fmt.Errorf("%w: public key must be ed-prefixed hex", ErrKey)
-	}
-	return ed25519.PublicKey(b[1:]), nil
-}
 
 // parsePrivateKey decodes an "ed"-prefixed hex private key (130 chars: seed ‖ public key).
 func parsePrivateKey(s string) (ed25519.PrivateKey, error) {
@@ -41,21 +27,10 @@ func parsePrivateKey(s string) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
-func pubKeyHex(pub ed25519.PublicKey) string { return "ed" + hex.EncodeToString(pub) }
-
 func privKeyHex(priv ed25519.PrivateKey) string { return "ed" + hex.EncodeToString(priv) }
 
 // prefixed returns the 33-byte wire form of a public key.
 func prefixed(pub ed25519.PublicKey) []byte { return append([]byte{keyPrefix}, pub...) }
-
-// hash32 is HotPocket's crypto::get_list_hash: BLAKE3-256 over the concatenation.
-func hash32(parts ...[]byte) []byte {
-	h := blake3.New(32, nil)
-	for _, p := range parts {
-		h.Write(p)
-	}
-	return h.Sum(nil)
-}
 
 func sortedStrings(s []string) []string {
 	out := append([]string{}, s...)

@@ -3,6 +3,7 @@ package hotpocket
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"io/fs"
 	"os"
@@ -56,9 +57,9 @@ func nextLedger(prev ledgerRecord, ts uint64, state, patch, users, inputs, outpu
 	var seqb, tsb [8]byte
 	binary.BigEndian.PutUint64(seqb[:], prev.SeqNo)
 	binary.BigEndian.PutUint64(tsb[:], ts)
-	data := hash32(seqb[:], tsb[:], state, patch, zeroHash, users, inputs, outputs)
+	data := hpwire.Hash(seqb[:], tsb[:], state, patch, zeroHash, users, inputs, outputs)
 	return ledgerRecord{
-		SeqNo: prev.SeqNo + 1, Timestamp: ts, Hash: hash32(prev.Hash, data), PrevHash: prev.Hash, DataHash: data,
+		SeqNo: prev.SeqNo + 1, Timestamp: ts, Hash: hpwire.Hash(prev.Hash, data), PrevHash: prev.Hash, DataHash: data,
 		StateHash: state, ConfigHash: patch, UserHash: users, InputHash: inputs, OutputHash: outputs,
 	}
 }

@@ -2,6 +2,7 @@ package hotpocket
 
 import (
 	"bytes"
+	"github.com/evernode-go/sdk/internal/hpwire"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -38,7 +39,7 @@ func buildMerkle(leaves [][]byte) *mnode {
 			for j, c := range group {
 				hs[j] = c.hash
 			}
-			parents = append(parents, &mnode{hash: hash32(hs...), children: append([]*mnode{}, group...)})
+			parents = append(parents, &mnode{hash: hpwire.Hash(hs...), children: append([]*mnode{}, group...)})
 		}
 		nodes = parents
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"log"
 	"log/slog"
@@ -291,11 +292,11 @@ type candidate struct {
 }
 
 func (n *Node) rejectLocked(pub []byte, reason string, sig []byte) {
-	if reason == ReasonAlreadySubmitted {
+	if reason == hpwire.ReasonAlreadySubmitted {
 		return // hpcore sends no status for duplicates found during consensus
 	}
 	if s := n.users[string(pub)]; s != nil {
-		s.send(buildInputStatus(s.proto, statusRejected, reason, hash32(sig), 0, nil))
+		s.send(buildInputStatus(s.proto, statusRejected, reason, hpwire.Hash(sig), 0, nil))
 	}
 }
 
@@ -315,15 +316,15 @@ func (n *Node) closeRound(ctx context.Context) {
 	for _, in := range sub {
 		pub := ed25519.PublicKey(in.pub[1:])
 		if !verifySig(pub, in.container, in.sig) {
-			n.rejectLocked(in.pub, ReasonBadSig, in.sig)
+			n.rejectLocked(in.pub, hpwire.ReasonBadSig, in.sig)
 			continue
 		}
 		ic, err := decodeInputContainer(in.proto, in.container)
 		if err != nil {
-			n.rejectLocked(in.pub, ReasonBadMsgFormat, in.sig)
+			n.rejectLocked(in.pub, hpwire.ReasonBadMsgFormat, in.sig)
 			continue
 		}
-		h := hash32(in.sig)
+		h := hpwire.Hash(in.sig)
 		key := binary.BigEndian.AppendUint64(nil, ic.Nonce)
 		cands = append(cands, candidate{pub: in.pub, proto: in.proto, key: append(key, h...), hash: h, sig: in.sig, ic: ic})
 	}
@@ -334,14 +335,14 @@ func (n *Node) closeRound(ctx context.Context) {
 		off := cfg.Contract.MaxInputLedgerOffset
 		switch {
 		case off != 0 && c.ic.MaxLedgerSeq > lclSeq+off:
-			n.rejectLocked(c.pub, ReasonMaxLedgerOffsetExceeded, c.sig)
+			n.rejectLocked(c.pub, hpwire.ReasonMaxLedgerOffsetExceeded, c.sig)
 			continue
 		case c.ic.MaxLedgerSeq <= lclSeq:
-			n.rejectLocked(c.pub, ReasonMaxLedgerExpired, c.sig)
+			n.rejectLocked(c.pub, hpwire.ReasonMaxLedgerExpired, c.sig)
 			continue
 		}
 		if lim := cfg.Contract.RoundLimits.UserInputBytes; lim > 0 && totals[string(c.pub)]+uint64(len(c.ic.Input)) > lim {
-			n.rejectLocked(c.pub, ReasonRoundInputsOverflow, c.sig)
+			n.rejectLocked(c.pub, hpwire.ReasonRoundInputsOverflow, c.sig)
 			continue
 		}
 		if r := n.checkNonceLocked(c.pub, c.ic.Nonce, c.sig, c.ic.MaxLedgerSeq, true); r != "" {
@@ -381,7 +382,7 @@ func (n *Node) closeRound(ctx context.Context) {
 	if ts <= n.lcl.Timestamp {
 		ts = n.lcl.Timestamp + 1
 	}
-	led := nextLedger(n.lcl, ts, n.stateHash, n.patchHash, hash32(uparts...), hash32(iparts...), outRoot)
+	led := nextLedger(n.lcl, ts, n.stateHash, n.patchHash, hpwire.Hash(uparts...), hpwire.Hash(iparts...), outRoot)
 	for _, c := range accepted {
 		led.Inputs = append(led.Inputs, ledgerInput{PubKey: c.pub, Hash: c.hash, Nonce: c.ic.Nonce, Blob: c.ic.Input})
 	}
@@ -466,7 +467,7 @@ func (n *Node) closeRound(ctx context.Context) {
 			continue
 		}
 		parts := append([][]byte{[]byte(k)}, outs...)
-		h := hash32(parts...)
+		h := hpwire.Hash(parts...)
 		out.users[k] = userOutputs{hash: h, outputs: outs}
 		leaves = append(leaves, h)
 	}
@@ -499,9 +500,9 @@ func (n *Node) checkNonceLocked(pub []byte, nonce uint64, sig []byte, maxSeq uin
 		return ""
 	}
 	if e.nonce == nonce && bytes.Equal(e.sig, sig) {
-		return ReasonAlreadySubmitted
+		return hpwire.ReasonAlreadySubmitted
 	}
-	return ReasonNonceExpired
+	return hpwire.ReasonNonceExpired
 }
 
 // writePatch writes patch.cfg in hpcore's layout.
@@ -523,7 +524,7 @@ func (n *Node) applyPatch() (bool, error) {
 		}
 		return false, err
 	}
-	h := hash32(data)
+	h := hpwire.Hash(data)
 	n.mu.Lock()
 	same := bytes.Equal(h, n.patchHash)
 	n.mu.Unlock()
@@ -562,7 +563,7 @@ func (n *Node) applyPatch() (bool, error) {
 func (n *Node) unlBytesLocked() [][]byte {
 	var out [][]byte
 	for _, k := range sortedStrings(n.cfg.Contract.UNL) {
-		if pk, err := parsePublicKey(k); err == nil {
+		if pk, err := hpwire.ParsePublicKey(k); err == nil {
 			out = append(out, prefixed(pk))
 		}
 	}
@@ -805,7 +806,7 @@ func (s *session) rate(now time.Time, b uint64) uint64 {
 func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 	m, err := decodeUserMessage(s.proto, data)
 	if err != nil {
-		s.send(buildInputStatus(s.proto, statusRejected, ReasonBadMsgFormat, nil, 0, nil))
+		s.send(buildInputStatus(s.proto, statusRejected, hpwire.ReasonBadMsgFormat, nil, 0, nil))
 		return false
 	}
 	switch m.Type {
@@ -814,33 +815,33 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 			return true
 		}
 		if !m.fieldsOK {
-			s.send(buildInputStatus(s.proto, statusRejected, ReasonBadMsgFormat, nil, 0, nil))
+			s.send(buildInputStatus(s.proto, statusRejected, hpwire.ReasonBadMsgFormat, nil, 0, nil))
 			return false
 		}
 		n.enqueueReadLocked(s, m.ID, m.Content)
 		return true
 	case msgContractInput:
 		if !m.fieldsOK {
-			s.send(buildInputStatus(s.proto, statusRejected, ReasonBadMsgFormat, hash32(nil), 0, nil))
+			s.send(buildInputStatus(s.proto, statusRejected, hpwire.ReasonBadMsgFormat, hpwire.Hash(nil), 0, nil))
 			return false
 		}
 		reject := func(reason string) bool {
-			s.send(buildInputStatus(s.proto, statusRejected, reason, hash32(m.Sig), 0, nil))
+			s.send(buildInputStatus(s.proto, statusRejected, reason, hpwire.Hash(m.Sig), 0, nil))
 			return false
 		}
 		ic, err := decodeInputContainer(s.proto, m.Container)
 		if err != nil {
-			return reject(ReasonBadMsgFormat)
+			return reject(hpwire.ReasonBadMsgFormat)
 		}
 		lcl := n.lcl.SeqNo
 		if off := n.cfg.Contract.MaxInputLedgerOffset; off != 0 && ic.MaxLedgerSeq > lcl+off {
-			return reject(ReasonMaxLedgerOffsetExceeded)
+			return reject(hpwire.ReasonMaxLedgerOffsetExceeded)
 		}
 		if ic.MaxLedgerSeq <= lcl {
-			return reject(ReasonMaxLedgerExpired)
+			return reject(hpwire.ReasonMaxLedgerExpired)
 		}
 		if lim := n.cfg.Contract.RoundLimits.UserInputBytes; lim > 0 && s.inputBytes+uint64(len(ic.Input)) > lim {
-			return reject(ReasonRoundInputsOverflow)
+			return reject(hpwire.ReasonRoundInputsOverflow)
 		}
 		if r := n.checkNonceLocked([]byte(s.pub), ic.Nonce, m.Sig, ic.MaxLedgerSeq, false); r != "" {
 			return reject(r)
@@ -884,7 +885,7 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 		s.send(buildLedgerQueryResult(s.proto, m.ID, res, m.IncludeInputs, m.IncludeOutputs))
 		return true
 	default:
-		s.send(buildInputStatus(s.proto, statusRejected, ReasonInvalidMsgType, nil, 0, nil))
+		s.send(buildInputStatus(s.proto, statusRejected, hpwire.ReasonInvalidMsgType, nil, 0, nil))
 		return false
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -56,7 +57,7 @@ func TestHandshakeFailures(t *testing.T) {
 		readOne(t, c)
 		k := newKey(t)
 		resp, _ := json.Marshal(map[string]string{"type": "user_challenge_response", "sig": hex.EncodeToString(ed25519.Sign(k, []byte("wrong"))),
-			"pubkey": pubKeyHex(k.Public().(ed25519.PublicKey)), "protocol": "json"})
+			"pubkey": hpwire.PublicKeyHex(k.Public().(ed25519.PublicKey)), "protocol": "json"})
 		c.Write(context.Background(), websocket.MessageBinary, resp)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -70,7 +71,7 @@ func TestHandshakeFailures(t *testing.T) {
 		json.Unmarshal(readOne(t, c), &ch)
 		k := newKey(t)
 		resp, _ := json.Marshal(map[string]string{"type": "user_challenge_response", "sig": hex.EncodeToString(ed25519.Sign(k, []byte(ch["challenge"]))),
-			"pubkey": pubKeyHex(k.Public().(ed25519.PublicKey)), "protocol": "xml"})
+			"pubkey": hpwire.PublicKeyHex(k.Public().(ed25519.PublicKey)), "protocol": "xml"})
 		c.Write(context.Background(), websocket.MessageBinary, resp)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -120,39 +121,39 @@ func TestRejectReasons(t *testing.T) {
 			lcl := c.lcl()
 			// expired and too far
 			cont, sig := c.container([]byte("a"), 10, lcl)
-			reject(c.sendInput(cont, sig), ReasonMaxLedgerExpired)
+			reject(c.sendInput(cont, sig), hpwire.ReasonMaxLedgerExpired)
 			cont, sig = c.container([]byte("a"), 11, lcl+50)
-			reject(c.sendInput(cont, sig), ReasonMaxLedgerOffsetExceeded)
+			reject(c.sendInput(cont, sig), hpwire.ReasonMaxLedgerOffsetExceeded)
 			// round overflow
 			cont, sig = c.container(bytes.Repeat([]byte("x"), 200), 12, lcl+5)
-			reject(c.sendInput(cont, sig), ReasonRoundInputsOverflow)
+			reject(c.sendInput(cont, sig), hpwire.ReasonRoundInputsOverflow)
 			// bad signature: found during the round
 			cont, sig = c.container([]byte("a"), 13, lcl+5)
 			sig[0] ^= 1
-			reject(c.sendInput(cont, sig), ReasonBadSig)
+			reject(c.sendInput(cont, sig), hpwire.ReasonBadSig)
 			// bad container format and nonce 0
 			badSig := ed25519.Sign(c.priv, []byte("not a container"))
-			reject(c.sendInput([]byte("not a container"), badSig), ReasonBadMsgFormat)
+			reject(c.sendInput([]byte("not a container"), badSig), hpwire.ReasonBadMsgFormat)
 			cont, sig = c.container([]byte("a"), 0, lcl+5)
-			reject(c.sendInput(cont, sig), ReasonBadMsgFormat)
+			reject(c.sendInput(cont, sig), hpwire.ReasonBadMsgFormat)
 			// accepted, then nonce rules
 			cont, sig = c.container([]byte("a"), 100, c.lcl()+5)
 			h := c.sendInput(cont, sig)
 			if st := c.status(h); st["status"] != "accepted" || c.num(st, "ledger_seq_no") == 0 || len(c.binField(st, "ledger_hash")) != 32 {
 				t.Fatalf("accepted status %v", st)
 			}
-			reject(c.sendInput(cont, sig), ReasonAlreadySubmitted)
+			reject(c.sendInput(cont, sig), hpwire.ReasonAlreadySubmitted)
 			cont2, sig2 := c.container([]byte("b"), 100, c.lcl()+5)
-			reject(c.sendInput(cont2, sig2), ReasonNonceExpired)
+			reject(c.sendInput(cont2, sig2), hpwire.ReasonNonceExpired)
 			cont3, sig3 := c.container([]byte("c"), 99, c.lcl()+5)
-			reject(c.sendInput(cont3, sig3), ReasonNonceExpired)
+			reject(c.sendInput(cont3, sig3), hpwire.ReasonNonceExpired)
 			// unknown type and unparsable message
 			c.send(bson.D{{Key: "type", Value: "nope"}})
-			if st := c.waitType("contract_input_status"); st["reason"] != ReasonInvalidMsgType {
+			if st := c.waitType("contract_input_status"); st["reason"] != hpwire.ReasonInvalidMsgType {
 				t.Fatalf("%v", st)
 			}
 			c.sendRaw([]byte{1, 2, 3})
-			if st := c.waitType("contract_input_status"); st["reason"] != ReasonBadMsgFormat {
+			if st := c.waitType("contract_input_status"); st["reason"] != hpwire.ReasonBadMsgFormat {
 				t.Fatalf("%v", st)
 			}
 		})
@@ -192,7 +193,7 @@ func TestMerkleCollapse(t *testing.T) {
 	for _, count := range []int{2, 3, 16, 17, 40, 300} {
 		leaves := make([][]byte, count)
 		for i := range leaves {
-			leaves[i] = hash32([]byte{byte(i), byte(i >> 8)})
+			leaves[i] = hpwire.Hash([]byte{byte(i), byte(i >> 8)})
 		}
 		tree := buildMerkle(leaves)
 		c := &tclient{t: t}
@@ -218,8 +219,8 @@ func TestBootstrapStatusAndRefusal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			owner := dial(t, n.Node, n.owner, protoBSON)
 			owner.submit(bsonDoc(t, bson.D{{Key: "type", Value: "status"}}))
-			r := owner.bootstrapResult(n.PublicKey(), BootstrapStatusResult)
-			if r["status"] != "ok" || r["message"] != BootstrapOnline {
+			r := owner.bootstrapResult(n.PublicKey(), hpwire.BootstrapStatusResult)
+			if r["status"] != "ok" || r["message"] != hpwire.BootstrapOnline {
 				t.Fatalf("%v", r)
 			}
 			// as a read request
@@ -230,7 +231,7 @@ func TestBootstrapStatusAndRefusal(t *testing.T) {
 				t.Fatalf("read response %v", rr)
 			}
 			owner.submit(bsonDoc(t, bson.D{{Key: "type", Value: "what"}}))
-			if r := owner.bootstrapResult(n.PublicKey(), BootstrapUnknownResult); r["message"] != ErrCodeInvalidMsgType {
+			if r := owner.bootstrapResult(n.PublicKey(), hpwire.BootstrapUnknownResult); r["message"] != hpwire.ErrCodeInvalidMsgType {
 				t.Fatalf("%v", r)
 			}
 			owner.c.CloseNow()
@@ -238,7 +239,7 @@ func TestBootstrapStatusAndRefusal(t *testing.T) {
 
 			other := dial(t, n.Node, newKey(t), protoBSON)
 			other.submit(bsonDoc(t, bson.D{{Key: "type", Value: "upload"}, {Key: "content", Value: bson.Binary{Data: []byte("zip")}}}))
-			if r := other.bootstrapResult(n.PublicKey(), BootstrapUploadResult); r["status"] != "fail" || r["message"] != ErrCodeUserNotAllowed {
+			if r := other.bootstrapResult(n.PublicKey(), hpwire.BootstrapUploadResult); r["status"] != "fail" || r["message"] != hpwire.ErrCodeUserNotAllowed {
 				t.Fatalf("%v", r)
 			}
 			other.c.CloseNow()
@@ -250,7 +251,7 @@ func TestBootstrapStatusAndRefusal(t *testing.T) {
 func upload(t *testing.T, n *testNode, c *tclient, zipData []byte) bson.M {
 	t.Helper()
 	c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "upload"}, {Key: "content", Value: bson.Binary{Data: zipData}}}))
-	return c.bootstrapResult(n.PublicKey(), BootstrapUploadResult)
+	return c.bootstrapResult(n.PublicKey(), hpwire.BootstrapUploadResult)
 }
 
 func TestBootstrapImmediateErrors(t *testing.T) {
@@ -261,11 +262,11 @@ func TestBootstrapImmediateErrors(t *testing.T) {
 		zip  []byte
 		code string
 	}{
-		{"not a zip", []byte("definitely not a zip"), ErrCodeUnzipFailed},
-		{"zip slip", makeZip(t, zipEntry{name: "../evil", data: []byte("x")}), ErrCodeUnzipFailed},
-		{"bad override json", makeZip(t, zipEntry{name: "hp.cfg.override", data: []byte("{bad")}), ErrCodeHpCfgJSON},
-		{"bad contract.config json", makeZip(t, zipEntry{name: "contract.config", data: []byte("{bad")}, zipEntry{name: "hp.cfg.override", data: []byte(`{"contract":{"bin_path":"x"}}`)}), ErrCodeContractCfgJSON},
-		{"contract not an object", makeZip(t, zipEntry{name: "hp.cfg.override", data: []byte(`{"contract":5}`)}), ErrCodeInternal},
+		{"not a zip", []byte("definitely not a zip"), hpwire.ErrCodeUnzipFailed},
+		{"zip slip", makeZip(t, zipEntry{name: "../evil", data: []byte("x")}), hpwire.ErrCodeUnzipFailed},
+		{"bad override json", makeZip(t, zipEntry{name: "hp.cfg.override", data: []byte("{bad")}), hpwire.ErrCodeHpCfgJSON},
+		{"bad contract.config json", makeZip(t, zipEntry{name: "contract.config", data: []byte("{bad")}, zipEntry{name: "hp.cfg.override", data: []byte(`{"contract":{"bin_path":"x"}}`)}), hpwire.ErrCodeContractCfgJSON},
+		{"contract not an object", makeZip(t, zipEntry{name: "hp.cfg.override", data: []byte(`{"contract":5}`)}), hpwire.ErrCodeInternal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,12 +281,12 @@ func TestBootstrapImmediateErrors(t *testing.T) {
 	}
 	// missing content → InternalError
 	c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "upload"}}))
-	if r := c.bootstrapResult(n.PublicKey(), BootstrapUploadResult); r["message"] != ErrCodeInternal {
+	if r := c.bootstrapResult(n.PublicKey(), hpwire.BootstrapUploadResult); r["message"] != hpwire.ErrCodeInternal {
 		t.Fatalf("%v", r)
 	}
 	// the bootstrap still works
 	c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "status"}}))
-	c.bootstrapResult(n.PublicKey(), BootstrapStatusResult)
+	c.bootstrapResult(n.PublicKey(), hpwire.BootstrapStatusResult)
 }
 
 func TestBootstrapLateErrors(t *testing.T) {
@@ -297,25 +298,25 @@ func TestBootstrapLateErrors(t *testing.T) {
 		code  string
 		files []zipEntry
 	}{
-		{"binary not found", map[string]any{"bin_path": "missing"}, ErrCodeBinaryNotFound, nil},
-		{"empty bin_path", map[string]any{"bin_path": ""}, ErrCodeBinPathEmpty, nil},
-		{"bad env", map[string]any{"environment": map[string]any{"A": 1}}, ErrCodeInvalidEnvFormat, nil},
-		{"bad bin_args", map[string]any{"bin_args": 5}, ErrCodeInvalidBinArgs, nil},
-		{"bad version", map[string]any{"version": ""}, ErrCodeInvalidVersion, nil},
-		{"bad unl", map[string]any{"unl": []string{"ed00"}}, ErrCodeInvalidUNLPubkey, nil},
-		{"bad offset", map[string]any{"max_input_ledger_offset": -1}, ErrCodeInvalidMaxInputOffset, nil},
-		{"bad mode", map[string]any{"consensus": map[string]any{"mode": "x"}}, ErrCodeInvalidConsensusMode, nil},
-		{"bad roundtime", map[string]any{"consensus": map[string]any{"roundtime": 0}}, ErrCodeInvalidRoundtime, nil},
-		{"bad stage slice", map[string]any{"consensus": map[string]any{"stage_slice": 34}}, ErrCodeInvalidStageSlice, nil},
-		{"bad threshold", map[string]any{"consensus": map[string]any{"threshold": 1}}, ErrCodeInvalidThreshold, nil},
-		{"bad fallback", map[string]any{"consensus": map[string]any{"fallback": map[string]any{"execute": "yes"}}}, ErrCodeInvalidFallbackExec, nil},
-		{"bad npl", map[string]any{"npl": map[string]any{"mode": "x"}}, ErrCodeInvalidNPLMode, nil},
-		{"bad user_input_bytes", map[string]any{"round_limits": map[string]any{"user_input_bytes": -1}}, ErrCodeInvalidUserInputBytes, nil},
-		{"bad user_output_bytes", map[string]any{"round_limits": map[string]any{"user_output_bytes": -1}}, ErrCodeInvalidUserOutBytes, nil},
-		{"bad npl_output_bytes", map[string]any{"round_limits": map[string]any{"npl_output_bytes": -1}}, ErrCodeInvalidNPLOutBytes, nil},
-		{"bad proc_cpu_seconds", map[string]any{"round_limits": map[string]any{"proc_cpu_seconds": -1}}, ErrCodeInvalidProcCPUSeconds, nil},
-		{"bad proc_mem_bytes", map[string]any{"round_limits": map[string]any{"proc_mem_bytes": -1}}, ErrCodeInvalidProcMemBytes, nil},
-		{"bad proc_ofd_count", map[string]any{"round_limits": map[string]any{"proc_ofd_count": -1}}, ErrCodeInvalidProcOFDCount, nil},
+		{"binary not found", map[string]any{"bin_path": "missing"}, hpwire.ErrCodeBinaryNotFound, nil},
+		{"empty bin_path", map[string]any{"bin_path": ""}, hpwire.ErrCodeBinPathEmpty, nil},
+		{"bad env", map[string]any{"environment": map[string]any{"A": 1}}, hpwire.ErrCodeInvalidEnvFormat, nil},
+		{"bad bin_args", map[string]any{"bin_args": 5}, hpwire.ErrCodeInvalidBinArgs, nil},
+		{"bad version", map[string]any{"version": ""}, hpwire.ErrCodeInvalidVersion, nil},
+		{"bad unl", map[string]any{"unl": []string{"ed00"}}, hpwire.ErrCodeInvalidUNLPubkey, nil},
+		{"bad offset", map[string]any{"max_input_ledger_offset": -1}, hpwire.ErrCodeInvalidMaxInputOffset, nil},
+		{"bad mode", map[string]any{"consensus": map[string]any{"mode": "x"}}, hpwire.ErrCodeInvalidConsensusMode, nil},
+		{"bad roundtime", map[string]any{"consensus": map[string]any{"roundtime": 0}}, hpwire.ErrCodeInvalidRoundtime, nil},
+		{"bad stage slice", map[string]any{"consensus": map[string]any{"stage_slice": 34}}, hpwire.ErrCodeInvalidStageSlice, nil},
+		{"bad threshold", map[string]any{"consensus": map[string]any{"threshold": 1}}, hpwire.ErrCodeInvalidThreshold, nil},
+		{"bad fallback", map[string]any{"consensus": map[string]any{"fallback": map[string]any{"execute": "yes"}}}, hpwire.ErrCodeInvalidFallbackExec, nil},
+		{"bad npl", map[string]any{"npl": map[string]any{"mode": "x"}}, hpwire.ErrCodeInvalidNPLMode, nil},
+		{"bad user_input_bytes", map[string]any{"round_limits": map[string]any{"user_input_bytes": -1}}, hpwire.ErrCodeInvalidUserInputBytes, nil},
+		{"bad user_output_bytes", map[string]any{"round_limits": map[string]any{"user_output_bytes": -1}}, hpwire.ErrCodeInvalidUserOutBytes, nil},
+		{"bad npl_output_bytes", map[string]any{"round_limits": map[string]any{"npl_output_bytes": -1}}, hpwire.ErrCodeInvalidNPLOutBytes, nil},
+		{"bad proc_cpu_seconds", map[string]any{"round_limits": map[string]any{"proc_cpu_seconds": -1}}, hpwire.ErrCodeInvalidProcCPUSeconds, nil},
+		{"bad proc_mem_bytes", map[string]any{"round_limits": map[string]any{"proc_mem_bytes": -1}}, hpwire.ErrCodeInvalidProcMemBytes, nil},
+		{"bad proc_ofd_count", map[string]any{"round_limits": map[string]any{"proc_ofd_count": -1}}, hpwire.ErrCodeInvalidProcOFDCount, nil},
 	}
 	if _, err := os.Stat("/bin/sh"); err == nil {
 		cases = append(cases, struct {
@@ -323,7 +324,7 @@ func TestBootstrapLateErrors(t *testing.T) {
 			extra map[string]any
 			code  string
 			files []zipEntry
-		}{"install.sh fails", nil, ErrCodeInstallScriptFailed, []zipEntry{{name: "install.sh", data: []byte("#!/bin/sh\nexit 3\n"), mode: 0o755}}})
+		}{"install.sh fails", nil, hpwire.ErrCodeInstallScriptFailed, []zipEntry{{name: "install.sh", data: []byte("#!/bin/sh\nexit 3\n"), mode: 0o755}}})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,10 +335,10 @@ func TestBootstrapLateErrors(t *testing.T) {
 			ov, _ := json.Marshal(map[string]any{"contract": contract})
 			entries := append([]zipEntry{{name: "echo", data: []byte("#!/bin/sh\n"), mode: 0o755}, {name: "hp.cfg.override", data: ov}}, tc.files...)
 			r := upload(t, n, c, makeZip(t, entries...))
-			if r["status"] != "ok" || r["message"] != BootstrapUploadSuccess {
+			if r["status"] != "ok" || r["message"] != hpwire.BootstrapUploadSuccess {
 				t.Fatalf("first answer %v", r)
 			}
-			r = c.bootstrapResult(n.PublicKey(), BootstrapUploadResult)
+			r = c.bootstrapResult(n.PublicKey(), hpwire.BootstrapUploadResult)
 			if r["status"] != "fail" || r["message"] != tc.code {
 				t.Fatalf("want late %s got %v", tc.code, r)
 			}
@@ -357,7 +358,7 @@ func TestBootstrapLateErrors(t *testing.T) {
 func TestUploadedContract(t *testing.T) {
 	n := startNode(t, `{"contract":{"consensus":{"roundtime":60},"round_limits":{"exec_timeout":1500}}}`)
 	other := newKey(t)
-	extraUNL := pubKeyHex(newKey(t).Public().(ed25519.PublicKey))
+	extraUNL := hpwire.PublicKeyHex(newKey(t).Public().(ed25519.PublicKey))
 	c := dial(t, n.Node, n.owner, protoBSON)
 	c.send(bson.D{{Key: "type", Value: "subscription"}, {Key: "channel", Value: "unl_change"}, {Key: "enabled", Value: true}})
 	var files []zipEntry
@@ -452,7 +453,7 @@ func TestCloseLeaksNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()
 	owner := newKey(t)
-	if _, err := Provision(dir, ProvisionOptions{OwnerPubkey: pubKeyHex(owner.Public().(ed25519.PublicKey)), Override: json.RawMessage(`{"contract":{"consensus":{"roundtime":30}}}`)}); err != nil {
+	if _, err := Provision(dir, ProvisionOptions{OwnerPubkey: hpwire.PublicKeyHex(owner.Public().(ed25519.PublicKey)), Override: json.RawMessage(`{"contract":{"consensus":{"roundtime":30}}}`)}); err != nil {
 		t.Fatal(err)
 	}
 	n, err := Open(dir, &Options{ListenHost: "127.0.0.1"})
@@ -464,7 +465,7 @@ func TestCloseLeaksNoGoroutines(t *testing.T) {
 	}
 	c := dial(t, n, owner, protoBSON)
 	c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "status"}}))
-	c.bootstrapResult(n.PublicKey(), BootstrapStatusResult)
+	c.bootstrapResult(n.PublicKey(), hpwire.BootstrapStatusResult)
 	raw := rawDial(t, n) // an unverified connection too
 	if err := n.Close(); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"math/big"
 	"os"
@@ -59,7 +60,7 @@ func Provision(dir string, opts ProvisionOptions) (Config, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	if _, err := parsePublicKey(opts.OwnerPubkey); err != nil {
+	if _, err := hpwire.ParsePublicKey(opts.OwnerPubkey); err != nil {
 		return Config{}, cfgErr("owner_pubkey", err.Error())
 	}
 	cid := opts.ContractID
@@ -87,7 +88,7 @@ func Provision(dir string, opts ProvisionOptions) (Config, error) {
 		return Config{}, fmt.Errorf("hotpocket: node key: %w", err)
 	}
 	cfg := DefaultConfig()
-	cfg.Node.PublicKey = pubKeyHex(pub)
+	cfg.Node.PublicKey = hpwire.PublicKeyHex(pub)
 	cfg.Node.PrivateKey = privKeyHex(priv)
 	cfg.Contract.ID = cid
 	cfg.Contract.UNL = []string{cfg.Node.PublicKey}

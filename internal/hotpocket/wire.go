@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -41,18 +42,9 @@ const (
 	statusAccepted = "accepted"
 	statusRejected = "rejected"
 
-	// Reject reasons (spec §1.6).
-	ReasonBadMsgFormat                      = "bad_msg_format"
-	ReasonInvalidMsgType                    = "invalid_msg_type"
-	ReasonBadSig                            = "bad_sig"
-	ReasonMaxLedgerExpired                  = "max_ledger_expired"
-	ReasonMaxLedgerOffsetExceeded           = "max_ledger_offset_exceeded"
-	ReasonNonceExpired                      = "nonce_expired"
-	ReasonAlreadySubmitted                  = "already_submitted"
-	ReasonRoundInputsOverflow               = "round_inputs_overflow"
-	challengeBytes                          = 16
-	maxServerChallengeLen                   = 32
-	errWireFormat                 wireError = "malformed message"
+	challengeBytes                  = 16
+	maxServerChallengeLen           = 32
+	errWireFormat         wireError = "malformed message"
 )
 
 type wireError string
@@ -103,7 +95,7 @@ func parseChallengeResponse(data []byte, challenge string) (challengeResponse, e
 	default:
 		return r, errWireFormat
 	}
-	pub, err := parsePublicKey(pkHex)
+	pub, err := hpwire.ParsePublicKey(pkHex)
 	if err != nil {
 		return r, errWireFormat
 	}
@@ -111,7 +103,7 @@ func parseChallengeResponse(data []byte, challenge string) (challengeResponse, e
 	if err != nil || !verifySig(pub, []byte(challenge), sig) {
 		return r, wireError("challenge signature verification failed")
 	}
-	r.Sig, r.PubKey, r.PubKeyHex = sig, prefixed(pub), pubKeyHex(pub)
+	r.Sig, r.PubKey, r.PubKeyHex = sig, prefixed(pub), hpwire.PublicKeyHex(pub)
 	return r, nil
 }
 
@@ -424,33 +416,8 @@ func buildInputStatus(p protocol, status, reason string, inputHash []byte, seq u
 	return b.Bytes()
 }
 
-// looksLikeJSON is the inverse of hpcore's is_json_string: such outputs are embedded raw in
-// JSON messages, everything else is escaped into a JSON string.
-func looksLikeJSON(s []byte) bool {
-	if len(s) == 0 {
-		return false
-	}
-	first, last := s[0], s[len(s)-1]
-	if len(s) >= 2 && ((first == '"' && last == '"') || (first == '{' && last == '}') || (first == '[' && last == ']')) {
-		return true
-	}
-	if string(s) == "true" || string(s) == "false" {
-		return true
-	}
-	dot := false
-	for _, c := range s {
-		switch {
-		case c == '.' && !dot:
-			dot = true
-		case c < '0' || c > '9':
-			return false
-		}
-	}
-	return true
-}
-
 func writeJSONOutput(b *bytes.Buffer, out []byte) {
-	if looksLikeJSON(out) {
+	if hpwire.IsJSONLiteral(out) {
 		b.Write(out)
 		return
 	}
