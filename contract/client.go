@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"iter"
 	"log/slog"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // Defaults of DialOptions and InputOptions.
@@ -414,26 +415,6 @@ func (c *Client) send(ctx context.Context, msg []byte) error {
 	return nil
 }
 
-// sendProgress writes one message in chunks and reports the bytes written after each.
-func (c *Client) sendProgress(ctx context.Context, msg []byte, chunk int, progress func(int)) error {
-	w, err := c.conn.Writer(ctx, websocket.MessageBinary)
-	if err != nil {
-		return c.writeErr(ctx, err)
-	}
-	for off := 0; off < len(msg); off += chunk {
-		end := min(off+chunk, len(msg))
-		if _, err := w.Write(msg[off:end]); err != nil {
-			w.Close()
-			return c.writeErr(ctx, err)
-		}
-		progress(end)
-	}
-	if err := w.Close(); err != nil {
-		return c.writeErr(ctx, err)
-	}
-	return nil
-}
-
 func (c *Client) writeErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -661,14 +642,23 @@ func signInput(p Protocol, key ed25519.PrivateKey, input []byte, nonce, maxLedge
 }
 
 func (c *Client) prepareInput(ctx context.Context, input []byte, opts *InputOptions) (signedInput, error) {
+	nonce, maxLedger, err := c.inputLimits(ctx, opts)
+	if err != nil {
+		return signedInput{}, err
+	}
+	return signInput(c.proto, c.priv, input, nonce, maxLedger)
+}
+
+// inputLimits returns the nonce and max ledger of the next input.
+func (c *Client) inputLimits(ctx context.Context, opts *InputOptions) (nonce, maxLedger uint64, err error) {
 	if opts == nil {
 		opts = &InputOptions{}
 	}
-	maxLedger := opts.MaxLedgerSeqNo
+	maxLedger = opts.MaxLedgerSeqNo
 	if maxLedger == 0 {
 		seq, _, err := c.LCL(ctx)
 		if err != nil {
-			return signedInput{}, err
+			return 0, 0, err
 		}
 		off := opts.MaxLedgerOffset
 		if off == 0 {
@@ -676,7 +666,7 @@ func (c *Client) prepareInput(ctx context.Context, input []byte, opts *InputOpti
 		}
 		maxLedger = seq + off
 	}
-	return signInput(c.proto, c.priv, input, c.nextNonce(opts.Nonce), maxLedger)
+	return c.nextNonce(opts.Nonce), maxLedger, nil
 }
 
 // SubmitInput signs and sends a contract input and waits until the node accepts it into a
@@ -692,18 +682,8 @@ func (c *Client) SubmitInput(ctx context.Context, input []byte, opts *InputOptio
 // submitSigned sends a signed input and waits for its status. sent, if not nil, replaces the
 // plain send (Upload reports progress).
 func (c *Client) submitSigned(ctx context.Context, si signedInput, noWait bool, sent func(context.Context) error) (*Receipt, error) {
-	k := hex.EncodeToString(si.hash)
-	ch := make(chan serverMsg, 1)
-	c.mu.Lock()
-	c.inputs[k] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		if c.inputs[k] == ch {
-			delete(c.inputs, k)
-		}
-		c.mu.Unlock()
-	}()
+	ch, done := c.expectStatus(si.hash)
+	defer done()
 	var err error
 	if sent != nil {
 		err = sent(ctx)
@@ -717,10 +697,32 @@ func (c *Client) submitSigned(ctx context.Context, si signedInput, noWait bool, 
 	if noWait {
 		return r, nil
 	}
+	return c.waitStatus(ctx, ch, r)
+}
+
+// expectStatus registers for the status of the input whose hash (BLAKE3 of its signature)
+// is given; done unregisters.
+func (c *Client) expectStatus(hash []byte) (ch chan serverMsg, done func()) {
+	k := hex.EncodeToString(hash)
+	ch = make(chan serverMsg, 1)
+	c.mu.Lock()
+	c.inputs[k] = ch
+	c.mu.Unlock()
+	return ch, func() {
+		c.mu.Lock()
+		if c.inputs[k] == ch {
+			delete(c.inputs, k)
+		}
+		c.mu.Unlock()
+	}
+}
+
+// waitStatus waits for the node's status of an input and completes its receipt.
+func (c *Client) waitStatus(ctx context.Context, ch chan serverMsg, r *Receipt) (*Receipt, error) {
 	select {
 	case m := <-ch:
 		if m.Status != "accepted" {
-			return nil, &InputRejectedError{Reason: m.Reason, Hash: si.hash, Node: c.nodeKey}
+			return nil, &InputRejectedError{Reason: m.Reason, Hash: r.Hash, Node: c.nodeKey}
 		}
 		r.LedgerSeqNo, r.LedgerHash = m.LedgerSeqNo, m.LedgerHash
 		return r, nil
@@ -729,6 +731,56 @@ func (c *Client) submitSigned(ctx context.Context, si signedInput, noWait bool, 
 	case <-c.done:
 		return nil, c.closedErr()
 	}
+}
+
+// submitOverlapped sends a BSON input while signing it. The signature is the message's last
+// field, so the two SHA-512 passes of ed25519 over a large container (an upload) run while
+// the container is on the wire instead of before it. The bytes sent are exactly
+// encodeInputMessage's.
+func (c *Client) submitOverlapped(ctx context.Context, cont []byte, nonce, maxLedger uint64, chunk int, progress func(sent, total int)) (*Receipt, error) {
+	sigc := make(chan []byte, 1)
+	go func() { sigc <- ed25519.Sign(c.priv, cont) }()
+	head, total := bsonInputHead(len(cont))
+	w, err := c.conn.Writer(ctx, websocket.MessageBinary)
+	if err != nil {
+		<-sigc
+		return nil, c.writeErr(ctx, err)
+	}
+	write := func(b []byte) error {
+		if _, err := w.Write(b); err != nil {
+			w.Close()
+			return c.writeErr(ctx, err)
+		}
+		return nil
+	}
+	if err := write(head); err != nil {
+		<-sigc
+		return nil, err
+	}
+	sent := len(head)
+	for off := 0; off < len(cont); off += chunk {
+		end := min(off+chunk, len(cont))
+		if err := write(cont[off:end]); err != nil {
+			<-sigc
+			return nil, err
+		}
+		sent += end - off
+		progress(sent, total)
+	}
+	sig := <-sigc
+	hash := hpwire.Hash(sig)
+	// Registering before the last bytes go out is early enough: the node answers only a
+	// complete message.
+	ch, done := c.expectStatus(hash)
+	defer done()
+	if err := write(bsonInputTail(sig)); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, c.writeErr(ctx, err)
+	}
+	progress(total, total)
+	return c.waitStatus(ctx, ch, &Receipt{Hash: hash, Nonce: nonce, MaxLedgerSeqNo: maxLedger, Node: c.nodeKey})
 }
 
 // Read sends a read request (a read-only contract execution outside consensus) and returns

@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+
 	"github.com/evernode-go/sdk/internal/hpwire"
 )
 

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/coder/websocket"
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // fakeNode is a scripted HotPocket node for what a real one never sends: tampered outputs,

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/evernode-go/sdk/internal/hotpocket"
+	"github.com/evernode-go/sdk/internal/hpwire"
 	"github.com/evernode-go/sdk/memo"
 )
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // jsClient returns node and the node_modules directory holding hotpocket-js-client, or

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // Bootstrap contract error codes (evernode-bootstrap-contract, spec §2.2), as reported in
@@ -267,22 +268,25 @@ func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) 
 	if err != nil {
 		return nil, err
 	}
-	si, err := c.prepareInput(ctx, inner, &InputOptions{MaxLedgerOffset: opts.MaxLedgerOffset})
+	nonce, maxLedger, err := c.inputLimits(ctx, &InputOptions{MaxLedgerOffset: opts.MaxLedgerOffset})
 	if err != nil {
 		return nil, err
 	}
-	if len(si.msg) > limit { // CheckSize computed this; keep the exact check too
-		return nil, &BundleTooLargeError{ZipBytes: len(zip), MessageBytes: len(si.msg), Limit: limit}
+	cont, err := encodeInputContainer(ProtocolBSON, inner, nonce, maxLedger)
+	if err != nil {
+		return nil, err
 	}
-	total := len(si.msg)
+	_, total := bsonInputHead(len(cont))
+	if total > limit { // CheckSize computed this; keep the exact check too
+		return nil, &BundleTooLargeError{ZipBytes: len(zip), MessageBytes: total, Limit: limit}
+	}
 	report(Progress{Phase: PhaseSend, Total: total})
 	sctx, cancel := context.WithTimeout(ctx, resTimeout)
-	rec, err := c.submitSigned(sctx, si, false, func(ctx context.Context) error {
-		err := c.sendProgress(ctx, si.msg, chunk, func(n int) { report(Progress{Phase: PhaseSend, Sent: n, Total: total}) })
-		if err == nil {
+	rec, err := c.submitOverlapped(sctx, cont, nonce, maxLedger, chunk, func(sent, total int) {
+		report(Progress{Phase: PhaseSend, Sent: sent, Total: total})
+		if sent == total {
 			report(Progress{Phase: PhaseSubmitted, Sent: total, Total: total})
 		}
-		return err
 	})
 	cancel()
 	if err != nil {

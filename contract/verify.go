@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+
 	"github.com/evernode-go/sdk/internal/hpwire"
 )
 

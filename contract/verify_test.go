@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 func TestOutputVerification(t *testing.T) {

@@ -2,14 +2,17 @@ package contract
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"strconv"
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // Protocol is the message encoding of a connection after the handshake.
@@ -691,4 +694,35 @@ func jsonOutputCandidates(tok json.RawMessage) [][]byte {
 		return [][]byte{tok}
 	}
 	return [][]byte{[]byte(s), tok}
+}
+
+// bsonInputHead returns the bytes of a BSON contract_input message that precede a container
+// of contLen bytes (document length, the type field, the container's field header), and the
+// message's total length. head ‖ container ‖ bsonInputTail(sig) equals
+// encodeInputMessage(ProtocolBSON, container, sig).
+func bsonInputHead(contLen int) (head []byte, total int) {
+	const (
+		typeField = 1 + len("type") + 1 + 4 + len(msgContractInput) + 1
+		contHead  = 1 + len("input_container") + 1 + 4 + 1
+		sigField  = 1 + len("sig") + 1 + 4 + 1 + ed25519.SignatureSize
+	)
+	total = 4 + typeField + contHead + contLen + sigField + 1
+	b := binary.LittleEndian.AppendUint32(nil, uint32(total))
+	b = append(b, 0x02)
+	b = append(b, "type\x00"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(msgContractInput)+1))
+	b = append(b, msgContractInput+"\x00"...)
+	b = append(b, 0x05)
+	b = append(b, "input_container\x00"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(contLen))
+	return append(b, 0x00), total
+}
+
+// bsonInputTail returns the signature field and the document's end.
+func bsonInputTail(sig []byte) []byte {
+	b := append([]byte{0x05}, "sig\x00"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(sig)))
+	b = append(b, 0x00)
+	b = append(b, sig...)
+	return append(b, 0x00)
 }
