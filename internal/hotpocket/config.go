@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // HPVersion is the HotPocket version this node reports to users and contracts. The

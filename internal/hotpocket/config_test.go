@@ -5,11 +5,12 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"net"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 func TestDefaultConfig(t *testing.T) {

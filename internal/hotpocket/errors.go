@@ -3,6 +3,7 @@ package hotpocket
 import (
 	"errors"
 	"fmt"
+
 	"github.com/evernode-go/sdk/internal/hpwire"
 )
 

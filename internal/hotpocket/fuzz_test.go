@@ -2,12 +2,13 @@ package hotpocket
 
 import (
 	"crypto/ed25519"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 func FuzzDecodeUserMessage(f *testing.F) {

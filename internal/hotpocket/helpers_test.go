@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,6 +22,8 @@ import (
 
 	"github.com/coder/websocket"
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 var (

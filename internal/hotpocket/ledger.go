@@ -3,7 +3,6 @@ package hotpocket
 import (
 	"encoding/binary"
 	"encoding/json"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 
 	"lukechampine.com/blake3"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // ledgerRecord is one closed ledger (hpcore ledger_record). Inputs and Outputs are kept in

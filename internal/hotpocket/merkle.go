@@ -2,9 +2,10 @@ package hotpocket
 
 import (
 	"bytes"
-	"github.com/evernode-go/sdk/internal/hpwire"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // mnode is a node of hpcore's user-output hash tree (util/merkle_hash_tree.cpp).

@@ -9,7 +9,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"log"
 	"log/slog"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // Options configures a Node; a nil *Options uses the defaults.

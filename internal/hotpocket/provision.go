@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"github.com/evernode-go/sdk/internal/hpwire"
 	"io"
 	"math/big"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // ProvisionOptions are the inputs of Provision; only OwnerPubkey is required.
