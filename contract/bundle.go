@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 // EvernodeMaxMessageBytes is user.max_bytes_per_msg of an Evernode instance (the sashimono
@@ -324,7 +326,7 @@ func (b *Bundle) Zip(opts *ZipOptions) ([]byte, error) {
 func UploadMessageSize(zipBytes int) int {
 	inner := bsonLen(bson.D{{Key: "type", Value: "upload"}, {Key: "content", Value: bson.Binary{}}}) + zipBytes
 	cont := bsonLen(bson.D{{Key: "input", Value: bson.Binary{}}, {Key: "nonce", Value: int64(0)}, {Key: "max_ledger_seq_no", Value: int64(0)}}) + inner
-	return bsonLen(bson.D{{Key: "type", Value: msgContractInput}, {Key: "input_container", Value: bson.Binary{}}, {Key: "sig", Value: bson.Binary{Data: make([]byte, 64)}}}) + cont
+	return bsonLen(bson.D{{Key: "type", Value: hpwire.MsgContractInput}, {Key: "input_container", Value: bson.Binary{}}, {Key: "sig", Value: bson.Binary{Data: make([]byte, 64)}}}) + cont
 }
 
 func bsonLen(d bson.D) int {

@@ -485,7 +485,7 @@ func (c *Client) readLoop(ctx context.Context) {
 		m, derr := decodeServerMessage(c.proto, data)
 		if derr != nil {
 			c.log.Debug("undecodable message from node", "addr", c.addr, "type", m.Type, "bytes", len(data))
-			if m.Type == msgContractOutput {
+			if m.Type == hpwire.MsgContractOutput {
 				oe := &OutputError{LedgerSeqNo: m.LedgerSeqNo, Reason: "malformed contract_output", Node: c.nodeKey}
 				c.outputs.push(outputItem{err: oe})
 				c.notify(watchItem{err: oe})
@@ -498,7 +498,7 @@ func (c *Client) readLoop(ctx context.Context) {
 
 func (c *Client) dispatch(m serverMsg) {
 	switch m.Type {
-	case msgContractInputStatus:
+	case hpwire.MsgContractInputStatus:
 		k := hex.EncodeToString(m.InputHash)
 		c.mu.Lock()
 		ch := c.inputs[k]
@@ -509,7 +509,7 @@ func (c *Client) dispatch(m serverMsg) {
 			return
 		}
 		ch <- m
-	case msgContractOutput:
+	case hpwire.MsgContractOutput:
 		out, err := c.checkOutput(m)
 		if err != nil {
 			c.log.Debug("contract output rejected", "err", err)
@@ -519,7 +519,7 @@ func (c *Client) dispatch(m serverMsg) {
 		}
 		c.outputs.push(outputItem{out: out})
 		c.notify(watchItem{out: &out})
-	case msgContractReadResponse:
+	case hpwire.MsgContractReadResponse:
 		c.mu.Lock()
 		ch := c.reads[m.ReplyFor]
 		delete(c.reads, m.ReplyFor)
@@ -527,7 +527,7 @@ func (c *Client) dispatch(m serverMsg) {
 		if ch != nil {
 			ch <- m.Content
 		}
-	case msgLCLResponse:
+	case hpwire.MsgLCLResponse:
 		c.mu.Lock()
 		var ch chan serverMsg
 		if len(c.lclWait) > 0 {
@@ -537,7 +537,7 @@ func (c *Client) dispatch(m serverMsg) {
 		if ch != nil {
 			ch <- m
 		}
-	case msgStatResponse:
+	case hpwire.MsgStatResponse:
 		c.mu.Lock()
 		var ch chan Stat
 		if len(c.statWait) > 0 {
@@ -547,7 +547,7 @@ func (c *Client) dispatch(m serverMsg) {
 		if ch != nil {
 			ch <- m.Stat
 		}
-	case msgUNLChange:
+	case hpwire.MsgUNLChange:
 		unl := make([]string, len(m.UNL))
 		for i, k := range m.UNL {
 			unl[i] = hex.EncodeToString(k)
@@ -556,7 +556,7 @@ func (c *Client) dispatch(m serverMsg) {
 		ev := Event{Kind: EventUNLChange, UNL: unl, Node: c.nodeKey}
 		c.events.push(ev)
 		c.notify(watchItem{event: &ev})
-	case msgLedgerEvent:
+	case hpwire.MsgLedgerEvent:
 		ev := Event{Kind: m.Event, Node: c.nodeKey}
 		switch m.Event {
 		case EventLedgerCreated:
@@ -827,7 +827,7 @@ func (c *Client) LCL(ctx context.Context) (seq uint64, hash []byte, err error) {
 	c.mu.Lock()
 	c.lclWait = append(c.lclWait, ch) // kept even if ctx ends: replies come in order
 	c.mu.Unlock()
-	if err := c.send(ctx, encodeSimple(c.proto, msgLCL)); err != nil {
+	if err := c.send(ctx, encodeSimple(c.proto, hpwire.MsgLCL)); err != nil {
 		return 0, nil, err
 	}
 	select {
@@ -846,7 +846,7 @@ func (c *Client) Stat(ctx context.Context) (*Stat, error) {
 	c.mu.Lock()
 	c.statWait = append(c.statWait, ch)
 	c.mu.Unlock()
-	if err := c.send(ctx, encodeSimple(c.proto, msgStat)); err != nil {
+	if err := c.send(ctx, encodeSimple(c.proto, hpwire.MsgStat)); err != nil {
 		return nil, err
 	}
 	select {

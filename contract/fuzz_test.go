@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 func fuzzClient(t testing.TB) *Client {
@@ -35,7 +37,7 @@ func FuzzDecodeServerMessage(f *testing.F) {
 			p = ProtocolJSON
 		}
 		m, err := decodeServerMessage(p, data)
-		if err == nil && m.Type == msgContractOutput {
+		if err == nil && m.Type == hpwire.MsgContractOutput {
 			_, _ = c.checkOutput(m)
 		}
 		_, _ = decodeUserChallenge(data)

@@ -35,23 +35,6 @@ func (p Protocol) String() string {
 }
 
 const (
-	msgUserChallenge         = "user_challenge"
-	msgUserChallengeResponse = "user_challenge_response"
-	msgServerChallengeResp   = "server_challenge_response"
-	msgContractInput         = "contract_input"
-	msgContractInputStatus   = "contract_input_status"
-	msgContractOutput        = "contract_output"
-	msgContractReadRequest   = "contract_read_request"
-	msgContractReadResponse  = "contract_read_response"
-	msgStat                  = "stat"
-	msgStatResponse          = "stat_response"
-	msgLCL                   = "lcl"
-	msgLCLResponse           = "lcl_response"
-	msgSubscription          = "subscription"
-	msgUNLChange             = "unl_change"
-	msgLedgerEvent           = "ledger_event"
-	msgHealthEvent           = "health_event"
-
 	maxTreeDepth = 64
 )
 
@@ -130,7 +113,7 @@ func encodeInputContainer(p Protocol, input []byte, nonce, maxSeq uint64) ([]byt
 func encodeInputMessage(p Protocol, container, sig []byte) ([]byte, error) {
 	if p == ProtocolBSON {
 		return bson.Marshal(bson.D{
-			{Key: "type", Value: msgContractInput},
+			{Key: "type", Value: hpwire.MsgContractInput},
 			{Key: "input_container", Value: bson.Binary{Data: container}},
 			{Key: "sig", Value: bson.Binary{Data: sig}},
 		})
@@ -145,7 +128,7 @@ func encodeInputMessage(p Protocol, container, sig []byte) ([]byte, error) {
 func encodeReadRequest(p Protocol, id string, content []byte) ([]byte, error) {
 	if p == ProtocolBSON {
 		return bson.Marshal(bson.D{
-			{Key: "type", Value: msgContractReadRequest},
+			{Key: "type", Value: hpwire.MsgContractReadRequest},
 			{Key: "id", Value: id},
 			{Key: "content", Value: bson.Binary{Data: content}},
 		})
@@ -170,7 +153,7 @@ func encodeSimple(p Protocol, typ string) []byte {
 
 func encodeSubscription(p Protocol, channel string, enabled bool) []byte {
 	if p == ProtocolBSON {
-		b, _ := bson.Marshal(bson.D{{Key: "type", Value: msgSubscription}, {Key: "channel", Value: channel}, {Key: "enabled", Value: enabled}})
+		b, _ := bson.Marshal(bson.D{{Key: "type", Value: hpwire.MsgSubscription}, {Key: "channel", Value: channel}, {Key: "enabled", Value: enabled}})
 		return b
 	}
 	return []byte(`{"type":"subscription","channel":"` + channel + `","enabled":` + strconv.FormatBool(enabled) + `}`)
@@ -191,7 +174,7 @@ func decodeUserChallenge(data []byte) (userChallenge, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return c, errMalformed
 	}
-	if c.Type != msgUserChallenge || c.Challenge == "" || c.ContractID == "" || c.ContractVersion == "" || c.HPVersion == "" {
+	if c.Type != hpwire.MsgUserChallenge || c.Challenge == "" || c.ContractID == "" || c.ContractVersion == "" || c.HPVersion == "" {
 		return c, errMalformed
 	}
 	return c, nil
@@ -206,7 +189,7 @@ type serverChallengeResponse struct {
 
 func decodeServerChallengeResponse(data []byte) (serverChallengeResponse, error) {
 	var r serverChallengeResponse
-	if err := json.Unmarshal(data, &r); err != nil || r.Type != msgServerChallengeResp || r.Sig == "" || r.PubKey == "" {
+	if err := json.Unmarshal(data, &r); err != nil || r.Type != hpwire.MsgServerChallengeResp || r.Sig == "" || r.PubKey == "" {
 		return r, errMalformed
 	}
 	return r, nil
@@ -412,14 +395,14 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 	m := serverMsg{Type: typ}
 	bad := false
 	switch typ {
-	case msgContractInputStatus:
+	case hpwire.MsgContractInputStatus:
 		m.Status, ok = bsonStr(d, "status")
 		bad = !ok
 		m.Reason, _ = bsonStr(d, "reason")
 		m.InputHash, _ = bsonBin(d, "input_hash")
 		m.LedgerSeqNo, _ = bsonU64(d, "ledger_seq_no")
 		m.LedgerHash, _ = bsonBin(d, "ledger_hash")
-	case msgContractOutput:
+	case hpwire.MsgContractOutput:
 		var ok1, ok2, ok3, ok4 bool
 		m.LedgerSeqNo, ok1 = bsonU64(d, "ledger_seq_no")
 		m.LedgerHash, _ = bsonBin(d, "ledger_hash")
@@ -438,12 +421,12 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 			m.UNLSig = append(m.UNLSig, [2][]byte{k, sg})
 		}
 		bad = !(ok1 && ok2 && ok3 && ok4 && ok5)
-	case msgContractReadResponse:
+	case hpwire.MsgContractReadResponse:
 		var ok1, ok2 bool
 		m.ReplyFor, ok1 = bsonStr(d, "reply_for")
 		m.Content, ok2 = bsonBin(d, "content")
 		bad = !(ok1 && ok2)
-	case msgStatResponse:
+	case hpwire.MsgStatResponse:
 		s := &m.Stat
 		s.HPVersion, _ = bsonStr(d, "hp_version")
 		s.LedgerSeqNo, _ = bsonU64(d, "ledger_seq_no")
@@ -465,15 +448,15 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 				}
 			}
 		}
-	case msgLCLResponse:
+	case hpwire.MsgLCLResponse:
 		var ok1 bool
 		m.LedgerSeqNo, ok1 = bsonU64(d, "ledger_seq_no")
 		m.LedgerHash, _ = bsonBin(d, "ledger_hash")
 		bad = !ok1
-	case msgUNLChange:
+	case hpwire.MsgUNLChange:
 		m.UNL, ok = bsonBinList(d, "unl")
 		bad = !ok
-	case msgLedgerEvent:
+	case hpwire.MsgLedgerEvent:
 		m.Event, _ = bsonStr(d, "event")
 		m.VoteStatus, _ = bsonStr(d, "vote_status")
 		if lv, err := d.LookupErr("ledger"); err == nil {
@@ -596,14 +579,14 @@ func decodeServerJSON(data []byte) (serverMsg, error) {
 	m := serverMsg{Type: typ}
 	bad := false
 	switch typ {
-	case msgContractInputStatus:
+	case hpwire.MsgContractInputStatus:
 		m.Status, ok = o.str("status")
 		bad = !ok
 		m.Reason, _ = o.str("reason")
 		m.InputHash, _ = o.hex("input_hash")
 		m.LedgerSeqNo, _ = o.u64("ledger_seq_no")
 		m.LedgerHash, _ = o.hex("ledger_hash")
-	case msgContractOutput:
+	case hpwire.MsgContractOutput:
 		var ok1, ok3, ok4 bool
 		m.LedgerSeqNo, ok1 = o.u64("ledger_seq_no")
 		m.LedgerHash, _ = o.hex("ledger_hash")
@@ -626,7 +609,7 @@ func decodeServerJSON(data []byte) (serverMsg, error) {
 			m.UNLSig = append(m.UNLSig, [2][]byte{k, sg})
 		}
 		bad = !(ok1 && ok2 && ok3 && ok4 && ok5)
-	case msgContractReadResponse:
+	case hpwire.MsgContractReadResponse:
 		var ok1 bool
 		m.ReplyFor, ok1 = o.str("reply_for")
 		c, ok2 := o["content"]
@@ -634,7 +617,7 @@ func decodeServerJSON(data []byte) (serverMsg, error) {
 			m.Content = jsonOutputCandidates(c)[0]
 		}
 		bad = !(ok1 && ok2)
-	case msgStatResponse:
+	case hpwire.MsgStatResponse:
 		s := &m.Stat
 		s.HPVersion, _ = o.str("hp_version")
 		s.LedgerSeqNo, _ = o.u64("ledger_seq_no")
@@ -647,15 +630,15 @@ func decodeServerJSON(data []byte) (serverMsg, error) {
 		s.WeaklyConnected = o.boolean("weakly_connected")
 		_ = json.Unmarshal(o["current_unl"], &s.UNL)
 		_ = json.Unmarshal(o["peers"], &s.Peers)
-	case msgLCLResponse:
+	case hpwire.MsgLCLResponse:
 		var ok1 bool
 		m.LedgerSeqNo, ok1 = o.u64("ledger_seq_no")
 		m.LedgerHash, _ = o.hex("ledger_hash")
 		bad = !ok1
-	case msgUNLChange:
+	case hpwire.MsgUNLChange:
 		m.UNL, ok = o.hexList("unl")
 		bad = !ok
-	case msgLedgerEvent:
+	case hpwire.MsgLedgerEvent:
 		m.Event, _ = o.str("event")
 		m.VoteStatus, _ = o.str("vote_status")
 		var lo rawObj
@@ -702,7 +685,7 @@ func jsonOutputCandidates(tok json.RawMessage) [][]byte {
 // encodeInputMessage(ProtocolBSON, container, sig).
 func bsonInputHead(contLen int) (head []byte, total int) {
 	const (
-		typeField = 1 + len("type") + 1 + 4 + len(msgContractInput) + 1
+		typeField = 1 + len("type") + 1 + 4 + len(hpwire.MsgContractInput) + 1
 		contHead  = 1 + len("input_container") + 1 + 4 + 1
 		sigField  = 1 + len("sig") + 1 + 4 + 1 + ed25519.SignatureSize
 	)
@@ -710,8 +693,8 @@ func bsonInputHead(contLen int) (head []byte, total int) {
 	b := binary.LittleEndian.AppendUint32(nil, uint32(total))
 	b = append(b, 0x02)
 	b = append(b, "type\x00"...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(msgContractInput)+1))
-	b = append(b, msgContractInput+"\x00"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(hpwire.MsgContractInput)+1))
+	b = append(b, hpwire.MsgContractInput+"\x00"...)
 	b = append(b, 0x05)
 	b = append(b, "input_container\x00"...)
 	b = binary.LittleEndian.AppendUint32(b, uint32(contLen))

@@ -25,7 +25,7 @@ func FuzzDecodeUserMessage(f *testing.F) {
 			p = protoBSON
 		}
 		m, err := decodeUserMessage(p, data)
-		if err == nil && m.Type == msgContractInput && m.fieldsOK && m.Container == nil {
+		if err == nil && m.Type == hpwire.MsgContractInput && m.fieldsOK && m.Container == nil {
 			t.Fatal("contract_input without container")
 		}
 	})

@@ -811,7 +811,7 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 		return false
 	}
 	switch m.Type {
-	case msgContractReadRequest:
+	case hpwire.MsgContractReadRequest:
 		if !n.cfg.Contract.Execute || n.cfg.User.ConcurrentReadRequests == 0 {
 			return true
 		}
@@ -821,7 +821,7 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 		}
 		n.enqueueReadLocked(s, m.ID, m.Content)
 		return true
-	case msgContractInput:
+	case hpwire.MsgContractInput:
 		if !m.fieldsOK {
 			s.send(buildInputStatus(s.proto, statusRejected, hpwire.ReasonBadMsgFormat, hpwire.Hash(nil), 0, nil))
 			return false
@@ -850,30 +850,30 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 		n.submitted = append(n.submitted, submittedInput{pub: []byte(s.pub), container: m.Container, sig: m.Sig, proto: s.proto})
 		s.inputBytes += uint64(len(ic.Input))
 		return true
-	case msgStat:
+	case hpwire.MsgStat:
 		s.send(buildStatResponse(s.proto, statInfo{
 			seq: n.lcl.SeqNo, hash: n.lcl.Hash, voteStatus: n.voteStatus, roundtime: n.cfg.Contract.Consensus.Roundtime,
 			execute: n.cfg.Contract.Execute, readRequests: n.cfg.User.ConcurrentReadRequests != 0,
 			fullHistory: n.cfg.Node.History == "full", unl: n.unlBytesLocked(),
 		}))
 		return true
-	case msgLCL:
+	case hpwire.MsgLCL:
 		s.send(buildLCLResponse(s.proto, n.lcl.SeqNo, n.lcl.Hash))
 		return true
-	case msgSubscription:
+	case hpwire.MsgSubscription:
 		if !m.fieldsOK {
 			return false
 		}
 		switch m.Channel {
-		case msgUNLChange:
+		case hpwire.MsgUNLChange:
 			s.subs[chanUNL] = m.Enabled
-		case msgLedgerEvent:
+		case hpwire.MsgLedgerEvent:
 			s.subs[chanLedger] = m.Enabled
 		default: // health_event needs hpcore's debug-only health stats: rejected as hpcore does
 			return false
 		}
 		return true
-	case msgLedgerQuery:
+	case hpwire.MsgLedgerQuery:
 		if !m.fieldsOK {
 			return false
 		}

@@ -21,25 +21,6 @@ const (
 
 // Message types and fields of the user protocol (hpcore usrmsg_common.hpp).
 const (
-	msgUserChallenge         = "user_challenge"
-	msgUserChallengeResponse = "user_challenge_response"
-	msgServerChallengeResp   = "server_challenge_response"
-	msgContractInput         = "contract_input"
-	msgContractInputStatus   = "contract_input_status"
-	msgContractOutput        = "contract_output"
-	msgContractReadRequest   = "contract_read_request"
-	msgContractReadResponse  = "contract_read_response"
-	msgStat                  = "stat"
-	msgStatResponse          = "stat_response"
-	msgLCL                   = "lcl"
-	msgLCLResponse           = "lcl_response"
-	msgSubscription          = "subscription"
-	msgUNLChange             = "unl_change"
-	msgLedgerEvent           = "ledger_event"
-	msgHealthEvent           = "health_event"
-	msgLedgerQuery           = "ledger_query"
-	msgLedgerQueryResult     = "ledger_query_result"
-
 	statusAccepted = "accepted"
 	statusRejected = "rejected"
 
@@ -70,7 +51,7 @@ func parseChallengeResponse(data []byte, challenge string) (challengeResponse, e
 	}
 	var r challengeResponse
 	typ, ok := jsonString(m, "type")
-	if !ok || typ != msgUserChallengeResponse {
+	if !ok || typ != hpwire.MsgUserChallengeResponse {
 		return r, errWireFormat
 	}
 	sigHex, ok1 := jsonString(m, "sig")
@@ -149,7 +130,7 @@ func decodeUserJSON(data []byte) (userMsg, error) {
 	}
 	u := userMsg{Type: typ}
 	switch typ {
-	case msgContractInput:
+	case hpwire.MsgContractInput:
 		c, ok1 := jsonString(m, "input_container")
 		s, ok2 := jsonString(m, "sig")
 		if ok1 && ok2 {
@@ -157,19 +138,19 @@ func decodeUserJSON(data []byte) (userMsg, error) {
 			u.Sig, _ = hex.DecodeString(s) // bad hex → empty sig → bad_sig later, as hpcore's to_bin
 			u.fieldsOK = true
 		}
-	case msgContractReadRequest:
+	case hpwire.MsgContractReadRequest:
 		id, ok1 := jsonString(m, "id")
 		c, ok2 := jsonString(m, "content")
 		if ok1 && ok2 {
 			u.ID, u.Content, u.fieldsOK = id, []byte(c), true
 		}
-	case msgSubscription:
+	case hpwire.MsgSubscription:
 		ch, ok1 := jsonString(m, "channel")
 		en, ok2 := jsonBool(m, "enabled")
 		if ok1 && ok2 {
 			u.Channel, u.Enabled, u.fieldsOK = ch, en, true
 		}
-	case msgLedgerQuery:
+	case hpwire.MsgLedgerQuery:
 		id, ok1 := jsonString(m, "id")
 		fb, ok2 := jsonString(m, "filter_by")
 		var params map[string]json.RawMessage
@@ -208,26 +189,26 @@ func decodeUserBSON(data []byte) (userMsg, error) {
 	}
 	u := userMsg{Type: typ}
 	switch typ {
-	case msgContractInput:
+	case hpwire.MsgContractInput:
 		c, ok1 := bsonBinary(doc, "input_container")
 		s, ok2 := bsonBinary(doc, "sig")
 		if ok1 && ok2 {
 			u.Container, u.Sig, u.fieldsOK = c, s, true
 		}
-	case msgContractReadRequest:
+	case hpwire.MsgContractReadRequest:
 		id, ok1 := bsonString(doc, "id")
 		c, ok2 := bsonBinary(doc, "content")
 		if ok1 && ok2 {
 			u.ID, u.Content, u.fieldsOK = id, c, true
 		}
-	case msgSubscription:
+	case hpwire.MsgSubscription:
 		ch, ok1 := bsonString(doc, "channel")
 		v, err := doc.LookupErr("enabled")
 		en, ok2 := v.BooleanOK()
 		if ok1 && err == nil && ok2 {
 			u.Channel, u.Enabled, u.fieldsOK = ch, en, true
 		}
-	case msgLedgerQuery:
+	case hpwire.MsgLedgerQuery:
 		id, ok1 := bsonString(doc, "id")
 		fb, ok2 := bsonString(doc, "filter_by")
 		pv, err1 := doc.LookupErr("params")
@@ -380,7 +361,7 @@ func buildUserChallenge(contractID, version, challenge string) []byte {
 		ContractID      string `json:"contract_id"`
 		ContractVersion string `json:"contract_version"`
 		Challenge       string `json:"challenge"`
-	}{HPVersion, msgUserChallenge, contractID, version, challenge})
+	}{HPVersion, hpwire.MsgUserChallenge, contractID, version, challenge})
 }
 
 func buildServerChallengeResponse(sig []byte, pubHex string, unl []string) []byte {
@@ -389,12 +370,12 @@ func buildServerChallengeResponse(sig []byte, pubHex string, unl []string) []byt
 		Sig    string   `json:"sig"`
 		PubKey string   `json:"pubkey"`
 		UNL    []string `json:"unl"`
-	}{msgServerChallengeResp, lowerHex(sig), pubHex, unl})
+	}{hpwire.MsgServerChallengeResp, lowerHex(sig), pubHex, unl})
 }
 
 func buildInputStatus(p protocol, status, reason string, inputHash []byte, seq uint64, ledgerHash []byte) []byte {
 	if p == protoBSON {
-		d := bson.D{{Key: "type", Value: msgContractInputStatus}, {Key: "status", Value: status}}
+		d := bson.D{{Key: "type", Value: hpwire.MsgContractInputStatus}, {Key: "status", Value: status}}
 		if reason != "" {
 			d = append(d, bson.E{Key: "reason", Value: reason})
 		}
@@ -436,7 +417,7 @@ func buildContractOutput(p protocol, seq uint64, ledgerHash []byte, outputs [][]
 			us = append(us, bson.A{bin(s[0]), bin(s[1])})
 		}
 		return encodeBSON(bson.D{
-			{Key: "type", Value: msgContractOutput}, {Key: "ledger_seq_no", Value: int64(seq)},
+			{Key: "type", Value: hpwire.MsgContractOutput}, {Key: "ledger_seq_no", Value: int64(seq)},
 			{Key: "ledger_hash", Value: bin(ledgerHash)}, {Key: "outputs", Value: outs},
 			{Key: "output_hash", Value: bin(outHash)}, {Key: "hash_tree", Value: tree.bsonValue()},
 			{Key: "unl_sig", Value: us},
@@ -465,7 +446,7 @@ func buildContractOutput(p protocol, seq uint64, ledgerHash []byte, outputs [][]
 
 func buildReadResponse(p protocol, replyFor string, content []byte) []byte {
 	if p == protoBSON {
-		return encodeBSON(bson.D{{Key: "type", Value: msgContractReadResponse}, {Key: "reply_for", Value: replyFor}, {Key: "content", Value: bin(content)}})
+		return encodeBSON(bson.D{{Key: "type", Value: hpwire.MsgContractReadResponse}, {Key: "reply_for", Value: replyFor}, {Key: "content", Value: bin(content)}})
 	}
 	var b bytes.Buffer
 	b.WriteString(`{"type":"contract_read_response","reply_for":`)
@@ -494,7 +475,7 @@ func buildStatResponse(p protocol, s statInfo) []byte {
 			unl = append(unl, bin(k))
 		}
 		return encodeBSON(bson.D{
-			{Key: "type", Value: msgStatResponse}, {Key: "hp_version", Value: HPVersion},
+			{Key: "type", Value: hpwire.MsgStatResponse}, {Key: "hp_version", Value: HPVersion},
 			{Key: "ledger_seq_no", Value: int64(s.seq)}, {Key: "ledger_hash", Value: bin(s.hash)},
 			{Key: "vote_status", Value: s.voteStatus}, {Key: "round_time", Value: int64(s.roundtime)},
 			{Key: "contract_execution_enabled", Value: s.execute}, {Key: "read_requests_enabled", Value: s.readRequests},
@@ -519,18 +500,18 @@ func buildStatResponse(p protocol, s statInfo) []byte {
 		Weak      bool     `json:"weakly_connected"`
 		UNL       []string `json:"current_unl"`
 		Peers     []string `json:"peers"`
-	}{msgStatResponse, HPVersion, s.seq, lowerHex(s.hash), s.voteStatus, s.roundtime, s.execute, s.readRequests, s.fullHistory, false, unl, []string{}})
+	}{hpwire.MsgStatResponse, HPVersion, s.seq, lowerHex(s.hash), s.voteStatus, s.roundtime, s.execute, s.readRequests, s.fullHistory, false, unl, []string{}})
 }
 
 func buildLCLResponse(p protocol, seq uint64, hash []byte) []byte {
 	if p == protoBSON {
-		return encodeBSON(bson.D{{Key: "type", Value: msgLCLResponse}, {Key: "ledger_seq_no", Value: int64(seq)}, {Key: "ledger_hash", Value: bin(hash)}})
+		return encodeBSON(bson.D{{Key: "type", Value: hpwire.MsgLCLResponse}, {Key: "ledger_seq_no", Value: int64(seq)}, {Key: "ledger_hash", Value: bin(hash)}})
 	}
 	return encodeJSON(struct {
 		Type string `json:"type"`
 		Seq  uint64 `json:"ledger_seq_no"`
 		Hash string `json:"ledger_hash"`
-	}{msgLCLResponse, seq, lowerHex(hash)})
+	}{hpwire.MsgLCLResponse, seq, lowerHex(hash)})
 }
 
 func buildUNLChange(p protocol, unl [][]byte) []byte {
@@ -539,7 +520,7 @@ func buildUNLChange(p protocol, unl [][]byte) []byte {
 		for _, k := range unl {
 			a = append(a, bin(k))
 		}
-		return encodeBSON(bson.D{{Key: "type", Value: msgUNLChange}, {Key: "unl", Value: a}})
+		return encodeBSON(bson.D{{Key: "type", Value: hpwire.MsgUNLChange}, {Key: "unl", Value: a}})
 	}
 	s := make([]string, len(unl))
 	for i, k := range unl {
@@ -548,7 +529,7 @@ func buildUNLChange(p protocol, unl [][]byte) []byte {
 	return encodeJSON(struct {
 		Type string   `json:"type"`
 		UNL  []string `json:"unl"`
-	}{msgUNLChange, s})
+	}{hpwire.MsgUNLChange, s})
 }
 
 func ledgerFieldsBSON(l *ledgerRecord) bson.D {
@@ -580,24 +561,24 @@ func ledgerFieldsJSON(l *ledgerRecord) ledgerJSON {
 
 func buildLedgerCreated(p protocol, l *ledgerRecord) []byte {
 	if p == protoBSON {
-		return encodeBSON(bson.D{{Key: "type", Value: msgLedgerEvent}, {Key: "event", Value: "ledger_created"}, {Key: "ledger", Value: ledgerFieldsBSON(l)}})
+		return encodeBSON(bson.D{{Key: "type", Value: hpwire.MsgLedgerEvent}, {Key: "event", Value: "ledger_created"}, {Key: "ledger", Value: ledgerFieldsBSON(l)}})
 	}
 	return encodeJSON(struct {
 		Type   string     `json:"type"`
 		Event  string     `json:"event"`
 		Ledger ledgerJSON `json:"ledger"`
-	}{msgLedgerEvent, "ledger_created", ledgerFieldsJSON(l)})
+	}{hpwire.MsgLedgerEvent, "ledger_created", ledgerFieldsJSON(l)})
 }
 
 func buildVoteStatus(p protocol, status string) []byte {
 	if p == protoBSON {
-		return encodeBSON(bson.D{{Key: "type", Value: msgLedgerEvent}, {Key: "event", Value: "vote_status"}, {Key: "vote_status", Value: status}})
+		return encodeBSON(bson.D{{Key: "type", Value: hpwire.MsgLedgerEvent}, {Key: "event", Value: "vote_status"}, {Key: "vote_status", Value: status}})
 	}
 	return encodeJSON(struct {
 		Type  string `json:"type"`
 		Event string `json:"event"`
 		Vote  string `json:"vote_status"`
-	}{msgLedgerEvent, "vote_status", status})
+	}{hpwire.MsgLedgerEvent, "vote_status", status})
 }
 
 func buildLedgerQueryResult(p protocol, replyFor string, results []*ledgerRecord, inputs, outputs bool) []byte {
@@ -625,7 +606,7 @@ func buildLedgerQueryResult(p protocol, replyFor string, results []*ledgerRecord
 			}
 			rs = append(rs, d)
 		}
-		return encodeBSON(bson.D{{Key: "type", Value: msgLedgerQueryResult}, {Key: "reply_for", Value: replyFor}, {Key: "error", Value: nil}, {Key: "results", Value: rs}})
+		return encodeBSON(bson.D{{Key: "type", Value: hpwire.MsgLedgerQueryResult}, {Key: "reply_for", Value: replyFor}, {Key: "error", Value: nil}, {Key: "results", Value: rs}})
 	}
 	type inJ struct {
 		PubKey string `json:"pubkey"`
@@ -671,5 +652,5 @@ func buildLedgerQueryResult(p protocol, replyFor string, results []*ledgerRecord
 		ReplyFor string  `json:"reply_for"`
 		Error    *string `json:"error"`
 		Results  []resJ  `json:"results"`
-	}{msgLedgerQueryResult, replyFor, nil, rs})
+	}{hpwire.MsgLedgerQueryResult, replyFor, nil, rs})
 }

@@ -20,6 +20,28 @@ var ErrKey = errors.New("hotpocket: invalid key")
 // keyPrefix is HotPocket's key-type byte for ed25519 (crypto::KEYPFX_ed25519).
 const keyPrefix = 0xED
 
+// Message types of the user protocol (hpcore usrmsg_common.hpp).
+const (
+	MsgUserChallenge         = "user_challenge"
+	MsgUserChallengeResponse = "user_challenge_response"
+	MsgServerChallengeResp   = "server_challenge_response"
+	MsgContractInput         = "contract_input"
+	MsgContractInputStatus   = "contract_input_status"
+	MsgContractOutput        = "contract_output"
+	MsgContractReadRequest   = "contract_read_request"
+	MsgContractReadResponse  = "contract_read_response"
+	MsgStat                  = "stat"
+	MsgStatResponse          = "stat_response"
+	MsgLCL                   = "lcl"
+	MsgLCLResponse           = "lcl_response"
+	MsgSubscription          = "subscription"
+	MsgUNLChange             = "unl_change"
+	MsgLedgerEvent           = "ledger_event"
+	MsgHealthEvent           = "health_event"
+	MsgLedgerQuery           = "ledger_query"
+	MsgLedgerQueryResult     = "ledger_query_result"
+)
+
 // Input reject reasons (spec §1.6).
 const (
 	ReasonBadMsgFormat            = "bad_msg_format"
