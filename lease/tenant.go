@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -214,7 +213,6 @@ type AcquireResult struct {
 	Answer Event
 }
 
-var hexKey = regexp.MustCompile(`^[0-9A-Fa-f]{66}$`)
 
 // Acquire buys a lease from host and waits for the answer through a
 // subscription opened before submitting (no polling). It returns the
@@ -300,7 +298,7 @@ func (t *Tenant) payload(ctx context.Context, host string, req memo.Requirement,
 			return nil, fmt.Errorf("%w: NFToken leases are always encrypted", ErrInvalid)
 		}
 	case o.MessageKey != "":
-		if !hexKey.MatchString(o.MessageKey) {
+		if !isKeyHex(o.MessageKey) {
 			return nil, fmt.Errorf("%w: MessageKey must be 66 hex digits or %q", ErrInvalid, memo.MessageKeyNone)
 		}
 		k, err := memo.ParsePublicKey(o.MessageKey)
@@ -468,4 +466,19 @@ func (t *Tenant) Terminate(ctx context.Context, tokenID string) (evernode.TxResu
 		return res, fmt.Errorf("lease: terminate %s: %w", tokenID, err)
 	}
 	return res, nil
+}
+
+// isKeyHex reports whether s is 66 hex digits, the form of a MessageKey a
+// tenant may ask the host to encrypt to (evernode-js-client's check).
+func isKeyHex(s string) bool {
+	if len(s) != 66 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
