@@ -213,7 +213,6 @@ type AcquireResult struct {
 	Answer Event
 }
 
-
 // Acquire buys a lease from host and waits for the answer through a
 // subscription opened before submitting (no polling). It returns the
 // instance, or an error: ErrHostInvalid, ErrHostInactive, ErrNoOffer,
