@@ -297,12 +297,9 @@ func (t *Tenant) payload(ctx context.Context, host string, req memo.Requirement,
 			return nil, fmt.Errorf("%w: NFToken leases are always encrypted", ErrInvalid)
 		}
 	case o.MessageKey != "":
-		if !isKeyHex(o.MessageKey) {
-			return nil, fmt.Errorf("%w: MessageKey must be 66 hex digits or %q", ErrInvalid, memo.MessageKeyNone)
-		}
 		k, err := memo.ParsePublicKey(o.MessageKey)
 		if err != nil {
-			return nil, fmt.Errorf("%w: MessageKey: %v", ErrInvalid, err)
+			return nil, fmt.Errorf("%w: MessageKey must be a 66-hex-digit account key or %q: %v", ErrInvalid, memo.MessageKeyNone, err)
 		}
 		to = &k
 	default:
@@ -467,17 +464,3 @@ func (t *Tenant) Terminate(ctx context.Context, tokenID string) (evernode.TxResu
 	return res, nil
 }
 
-// isKeyHex reports whether s is 66 hex digits, the form of a MessageKey a
-// tenant may ask the host to encrypt to (evernode-js-client's check).
-func isKeyHex(s string) bool {
-	if len(s) != 66 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
