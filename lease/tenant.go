@@ -463,4 +463,3 @@ func (t *Tenant) Terminate(ctx context.Context, tokenID string) (evernode.TxResu
 	}
 	return res, nil
 }
-
