@@ -149,12 +149,23 @@ func Encode(n Network, tx Transaction) ([]byte, error) {
 // EncodeForSigning returns the bytes an external signer signs: the signing
 // prefix and the transaction with SigningPubKey set to pub.
 func EncodeForSigning(n Network, tx Transaction, pub []byte) ([]byte, error) {
+	_, msg, err := signingForm(n, tx, pub)
+	return msg, err
+}
+
+// signingForm returns the transaction's JSON with SigningPubKey set, and the
+// bytes to sign.
+func signingForm(n Network, tx Transaction, pub []byte) (map[string]any, []byte, error) {
 	m, err := JSON(n, tx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m["SigningPubKey"] = upper(pub)
-	return n.defs().EncodeForSigning(m)
+	msg, err := n.defs().EncodeForSigning(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, msg, nil
 }
 
 // Signed is a signed transaction ready to submit.
@@ -178,7 +189,7 @@ func (s Signed) HashHex() string { return upper(s.Hash[:]) }
 // produce a transaction the network would reject as temBAD_SIGNATURE.
 func Sign(ctx context.Context, n Network, s Signer, tx Transaction) (Signed, error) {
 	pub := s.PublicKey()
-	msg, err := EncodeForSigning(n, tx, pub)
+	m, msg, err := signingForm(n, tx, pub)
 	if err != nil {
 		return Signed{}, err
 	}
@@ -186,24 +197,24 @@ func Sign(ctx context.Context, n Network, s Signer, tx Transaction) (Signed, err
 	if err != nil {
 		return Signed{}, fmt.Errorf("evernode: sign %s: %w", tx.TxType(), err)
 	}
-	return Attach(n, tx, pub, sig)
+	return attach(n, tx.TxType(), m, msg, pub, sig)
 }
 
 // Attach builds the signed transaction from a signature made elsewhere over
 // EncodeForSigning(n, tx, pub). It fails with ErrSignature if the signature
 // does not verify.
 func Attach(n Network, tx Transaction, pub, sig []byte) (Signed, error) {
-	m, err := JSON(n, tx)
+	m, msg, err := signingForm(n, tx, pub)
 	if err != nil {
 		return Signed{}, err
 	}
-	m["SigningPubKey"] = upper(pub)
-	msg, err := n.defs().EncodeForSigning(m)
-	if err != nil {
-		return Signed{}, err
-	}
+	return attach(n, tx.TxType(), m, msg, pub, sig)
+}
+
+// attach verifies sig over msg and encodes m with it.
+func attach(n Network, txType string, m map[string]any, msg, pub, sig []byte) (Signed, error) {
 	if !VerifySignature(pub, msg, sig) {
-		return Signed{}, fmt.Errorf("%w: %s", ErrSignature, tx.TxType())
+		return Signed{}, fmt.Errorf("%w: %s", ErrSignature, txType)
 	}
 	m["TxnSignature"] = upper(sig)
 	blob, err := n.defs().Encode(m)
