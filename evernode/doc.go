@@ -1,6 +1,6 @@
 // Package evernode is the root of the Evernode Go SDK: networks, amounts,
-// signers and wallets, and the XRPL/Xahau transactions that every other
-// package builds and signs.
+// signers and wallets, the XRPL/Xahau transactions that every other package
+// builds and signs, and the client that talks to a node.
 //
 // # Networks and encodings
 //
@@ -18,6 +18,17 @@
 // and returns the blob and hash; EncodeForSigning gives the bytes an external
 // signer (a hardware wallet) signs. Raw carries any other transaction as its
 // JSON form.
+//
+// # The client
+//
+// Dial connects to a node over websocket JSON-RPC (API version 1 by
+// default; results of version 2 are understood too). Its typed calls page
+// through results; Prepare fills in Sequence, the hook-aware Fee,
+// LastLedgerSequence and NetworkID; SubmitAndWait signs, submits and follows
+// a transaction to its validated result, retrying only in ways that can
+// never apply two of its blobs. SubscribeAccounts delivers an account's
+// validated transactions in ledger order, each once, across reconnections.
+// A Client is safe for concurrent use; Close releases it.
 //
 // On Xahau, Payment and TrustSet always carry Memos and HookParameters, and
 // AccountSet HookParameters, possibly empty, exactly as evernode-js-client

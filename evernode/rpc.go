@@ -3,6 +3,7 @@ package evernode
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -420,7 +421,7 @@ func (c *Client) nftOffers(ctx context.Context, method, nftID string) ([]NFTOffe
 		all = append(all, r.Offers...)
 		return r.Marker, err
 	})
-	if err != nil && !isNotFound(err) {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
 	return all, nil
@@ -443,9 +444,4 @@ func (c *Client) Submit(ctx context.Context, blob []byte) (SubmitResult, error) 
 	var r SubmitResult
 	err := c.call(ctx, "submit", map[string]any{"tx_blob": upper(blob)}, &r)
 	return r, err
-}
-
-func isNotFound(err error) bool {
-	var re *RPCError
-	return errorsAs(err, &re) && re.Is(ErrNotFound)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 )
@@ -98,7 +99,7 @@ func (c *Client) prepare(ctx context.Context, tx Transaction, escalate bool) (Ra
 // Fee "0", as evernode-js-client does, so that Xahau adds hook fees. With
 // escalate it pays the open-ledger fee when that is higher.
 func (c *Client) fee(ctx context.Context, r Raw, escalate bool) (uint64, error) {
-	probe := Raw(cloneMap(r))
+	probe := maps.Clone(r)
 	probe["Fee"], probe["SigningPubKey"] = "0", ""
 	delete(probe, "TxnSignature")
 	blob, err := c.net.defs().Encode(probe)
@@ -251,10 +252,10 @@ func (c *Client) waitValidated(ctx context.Context, signed Signed, lls uint32) (
 				code = n
 			}
 			return t, false, &TxError{Result: t.Result(), Code: code, Hash: hash, Validated: true, Tx: &t}
-		case err != nil && !isNotFound(err) && !errors.Is(err, ErrDisconnected):
+		case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrDisconnected):
 			return TxResult{}, false, err
 		}
-		unknown := isNotFound(err)
+		unknown := errors.Is(err, ErrNotFound)
 		v := c.ValidatedLedger()
 		if lls != 0 && v > lls {
 			// One more look: the ledger stream may be ahead of tx.
@@ -270,12 +271,4 @@ func (c *Client) waitValidated(ctx context.Context, signed Signed, lls uint32) (
 			_, _ = c.Submit(ctx, signed.Blob) // best effort; the result is read by hash
 		}
 	}
-}
-
-func cloneMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

@@ -198,5 +198,3 @@ func unmarshalNumbers(b []byte, v any) error {
 	dec.UseNumber()
 	return dec.Decode(v)
 }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
