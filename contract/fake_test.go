@@ -142,9 +142,9 @@ func fakeReply(p Protocol, data []byte) []byte {
 		if d.Validate() != nil {
 			return nil
 		}
-		typ, _ = bsonStr(d, "type")
-		id, _ = bsonStr(d, "id")
-		sig, _ = bsonBin(d, "sig")
+		typ, _ = hpwire.BSONString(d, "type")
+		id, _ = hpwire.BSONString(d, "id")
+		sig, _ = hpwire.BSONBinary(d, "sig")
 	} else {
 		var o rawObj
 		if json.Unmarshal(data, &o) != nil {

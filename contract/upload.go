@@ -391,12 +391,12 @@ func bootstrapResults(o *Output) []bootstrapResult {
 		if d.Validate() != nil {
 			continue
 		}
-		typ, ok := bsonStr(d, "type")
+		typ, ok := hpwire.BSONString(d, "type")
 		if !ok {
 			continue
 		}
-		st, _ := bsonStr(d, "status")
-		msg, _ := bsonStr(d, "message")
+		st, _ := hpwire.BSONString(d, "status")
+		msg, _ := hpwire.BSONString(d, "message")
 		rs = append(rs, bootstrapResult{typ, st, msg})
 	}
 	return rs

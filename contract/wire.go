@@ -260,22 +260,6 @@ func decodeServerMessage(p Protocol, data []byte) (serverMsg, error) {
 
 // ---- BSON ----
 
-func bsonStr(d bson.Raw, k string) (string, bool) {
-	v, err := d.LookupErr(k)
-	if err != nil {
-		return "", false
-	}
-	return v.StringValueOK()
-}
-
-func bsonBin(d bson.Raw, k string) ([]byte, bool) {
-	v, err := d.LookupErr(k)
-	if err != nil {
-		return nil, false
-	}
-	return binOf(v)
-}
-
 func binOf(v bson.RawValue) ([]byte, bool) {
 	_, b, ok := v.BinaryOK()
 	return b, ok
@@ -388,7 +372,7 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 	if err := d.Validate(); err != nil {
 		return serverMsg{}, errMalformed
 	}
-	typ, ok := bsonStr(d, "type")
+	typ, ok := hpwire.BSONString(d, "type")
 	if !ok {
 		return serverMsg{}, errMalformed
 	}
@@ -396,18 +380,18 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 	bad := false
 	switch typ {
 	case hpwire.MsgContractInputStatus:
-		m.Status, ok = bsonStr(d, "status")
+		m.Status, ok = hpwire.BSONString(d, "status")
 		bad = !ok
-		m.Reason, _ = bsonStr(d, "reason")
-		m.InputHash, _ = bsonBin(d, "input_hash")
+		m.Reason, _ = hpwire.BSONString(d, "reason")
+		m.InputHash, _ = hpwire.BSONBinary(d, "input_hash")
 		m.LedgerSeqNo, _ = bsonU64(d, "ledger_seq_no")
-		m.LedgerHash, _ = bsonBin(d, "ledger_hash")
+		m.LedgerHash, _ = hpwire.BSONBinary(d, "ledger_hash")
 	case hpwire.MsgContractOutput:
 		var ok1, ok2, ok3, ok4 bool
 		m.LedgerSeqNo, ok1 = bsonU64(d, "ledger_seq_no")
-		m.LedgerHash, _ = bsonBin(d, "ledger_hash")
+		m.LedgerHash, _ = hpwire.BSONBinary(d, "ledger_hash")
 		m.Outputs, ok2 = bsonBinList(d, "outputs")
-		m.OutputHash, ok3 = bsonBin(d, "output_hash")
+		m.OutputHash, ok3 = hpwire.BSONBinary(d, "output_hash")
 		if tv, err := d.LookupErr("hash_tree"); err == nil {
 			m.HashTree, ok4 = bsonTree(tv, 0)
 		}
@@ -423,15 +407,15 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 		bad = !(ok1 && ok2 && ok3 && ok4 && ok5)
 	case hpwire.MsgContractReadResponse:
 		var ok1, ok2 bool
-		m.ReplyFor, ok1 = bsonStr(d, "reply_for")
-		m.Content, ok2 = bsonBin(d, "content")
+		m.ReplyFor, ok1 = hpwire.BSONString(d, "reply_for")
+		m.Content, ok2 = hpwire.BSONBinary(d, "content")
 		bad = !(ok1 && ok2)
 	case hpwire.MsgStatResponse:
 		s := &m.Stat
-		s.HPVersion, _ = bsonStr(d, "hp_version")
+		s.HPVersion, _ = hpwire.BSONString(d, "hp_version")
 		s.LedgerSeqNo, _ = bsonU64(d, "ledger_seq_no")
-		s.LedgerHash, _ = bsonBin(d, "ledger_hash")
-		s.VoteStatus, _ = bsonStr(d, "vote_status")
+		s.LedgerHash, _ = hpwire.BSONBinary(d, "ledger_hash")
+		s.VoteStatus, _ = hpwire.BSONString(d, "vote_status")
 		s.RoundTime, _ = bsonU64(d, "round_time")
 		s.ContractExecutionEnabled = bsonBool(d, "contract_execution_enabled")
 		s.ReadRequestsEnabled = bsonBool(d, "read_requests_enabled")
@@ -451,14 +435,14 @@ func decodeServerBSON(data []byte) (serverMsg, error) {
 	case hpwire.MsgLCLResponse:
 		var ok1 bool
 		m.LedgerSeqNo, ok1 = bsonU64(d, "ledger_seq_no")
-		m.LedgerHash, _ = bsonBin(d, "ledger_hash")
+		m.LedgerHash, _ = hpwire.BSONBinary(d, "ledger_hash")
 		bad = !ok1
 	case hpwire.MsgUNLChange:
 		m.UNL, ok = bsonBinList(d, "unl")
 		bad = !ok
 	case hpwire.MsgLedgerEvent:
-		m.Event, _ = bsonStr(d, "event")
-		m.VoteStatus, _ = bsonStr(d, "vote_status")
+		m.Event, _ = hpwire.BSONString(d, "event")
+		m.VoteStatus, _ = hpwire.BSONString(d, "vote_status")
 		if lv, err := d.LookupErr("ledger"); err == nil {
 			if ld, ok := lv.DocumentOK(); ok {
 				m.Ledger = ledgerBSON(ld)
@@ -475,13 +459,13 @@ func ledgerBSON(d bson.Raw) Ledger {
 	var l Ledger
 	l.SeqNo, _ = bsonU64(d, "seq_no")
 	l.Timestamp, _ = bsonU64(d, "timestamp")
-	l.Hash, _ = bsonBin(d, "hash")
-	l.PrevHash, _ = bsonBin(d, "prev_hash")
-	l.StateHash, _ = bsonBin(d, "state_hash")
-	l.ConfigHash, _ = bsonBin(d, "config_hash")
-	l.UserHash, _ = bsonBin(d, "user_hash")
-	l.InputHash, _ = bsonBin(d, "input_hash")
-	l.OutputHash, _ = bsonBin(d, "output_hash")
+	l.Hash, _ = hpwire.BSONBinary(d, "hash")
+	l.PrevHash, _ = hpwire.BSONBinary(d, "prev_hash")
+	l.StateHash, _ = hpwire.BSONBinary(d, "state_hash")
+	l.ConfigHash, _ = hpwire.BSONBinary(d, "config_hash")
+	l.UserHash, _ = hpwire.BSONBinary(d, "user_hash")
+	l.InputHash, _ = hpwire.BSONBinary(d, "input_hash")
+	l.OutputHash, _ = hpwire.BSONBinary(d, "output_hash")
 	return l
 }
 

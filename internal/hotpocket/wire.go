@@ -183,34 +183,34 @@ func decodeUserBSON(data []byte) (userMsg, error) {
 	if err := doc.Validate(); err != nil {
 		return userMsg{}, errWireFormat
 	}
-	typ, ok := bsonString(doc, "type")
+	typ, ok := hpwire.BSONString(doc, "type")
 	if !ok {
 		return userMsg{}, errWireFormat
 	}
 	u := userMsg{Type: typ}
 	switch typ {
 	case hpwire.MsgContractInput:
-		c, ok1 := bsonBinary(doc, "input_container")
-		s, ok2 := bsonBinary(doc, "sig")
+		c, ok1 := hpwire.BSONBinary(doc, "input_container")
+		s, ok2 := hpwire.BSONBinary(doc, "sig")
 		if ok1 && ok2 {
 			u.Container, u.Sig, u.fieldsOK = c, s, true
 		}
 	case hpwire.MsgContractReadRequest:
-		id, ok1 := bsonString(doc, "id")
-		c, ok2 := bsonBinary(doc, "content")
+		id, ok1 := hpwire.BSONString(doc, "id")
+		c, ok2 := hpwire.BSONBinary(doc, "content")
 		if ok1 && ok2 {
 			u.ID, u.Content, u.fieldsOK = id, c, true
 		}
 	case hpwire.MsgSubscription:
-		ch, ok1 := bsonString(doc, "channel")
+		ch, ok1 := hpwire.BSONString(doc, "channel")
 		v, err := doc.LookupErr("enabled")
 		en, ok2 := v.BooleanOK()
 		if ok1 && err == nil && ok2 {
 			u.Channel, u.Enabled, u.fieldsOK = ch, en, true
 		}
 	case hpwire.MsgLedgerQuery:
-		id, ok1 := bsonString(doc, "id")
-		fb, ok2 := bsonString(doc, "filter_by")
+		id, ok1 := hpwire.BSONString(doc, "id")
+		fb, ok2 := hpwire.BSONString(doc, "filter_by")
 		pv, err1 := doc.LookupErr("params")
 		params, ok3 := pv.DocumentOK()
 		iv, err2 := doc.LookupErr("include")
@@ -251,7 +251,7 @@ func decodeInputContainer(p protocol, data []byte) (inputContainer, error) {
 		if err := doc.Validate(); err != nil {
 			return c, errWireFormat
 		}
-		in, ok1 := bsonBinary(doc, "input")
+		in, ok1 := hpwire.BSONBinary(doc, "input")
 		n, ok2 := bsonUint(doc, "nonce")
 		mx, ok3 := bsonUint(doc, "max_ledger_seq_no")
 		if !ok1 || !ok2 || !ok3 || n == 0 {
@@ -298,23 +298,6 @@ func jsonBool(m map[string]json.RawMessage, k string) (bool, bool) {
 func jsonUint(m map[string]json.RawMessage, k string) (uint64, bool) {
 	n, err := strconv.ParseUint(string(m[k]), 10, 64)
 	return n, err == nil
-}
-
-func bsonString(doc bson.Raw, k string) (string, bool) {
-	v, err := doc.LookupErr(k)
-	if err != nil {
-		return "", false
-	}
-	return v.StringValueOK()
-}
-
-func bsonBinary(doc bson.Raw, k string) ([]byte, bool) {
-	v, err := doc.LookupErr(k)
-	if err != nil {
-		return nil, false
-	}
-	_, b, ok := v.BinaryOK()
-	return b, ok
 }
 
 // bsonUint accepts int32 or int64 ≥ 0 (jsoncons is_uint64 on decoded BSON).

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"lukechampine.com/blake3"
 )
 
@@ -152,4 +153,23 @@ func IsJSONLiteral(s []byte) bool {
 		}
 	}
 	return true
+}
+
+// BSONString returns the string field k of a BSON document.
+func BSONString(doc bson.Raw, k string) (string, bool) {
+	v, err := doc.LookupErr(k)
+	if err != nil {
+		return "", false
+	}
+	return v.StringValueOK()
+}
+
+// BSONBinary returns the binary field k of a BSON document.
+func BSONBinary(doc bson.Raw, k string) ([]byte, bool) {
+	v, err := doc.LookupErr(k)
+	if err != nil {
+		return nil, false
+	}
+	_, b, ok := v.BinaryOK()
+	return b, ok
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestPublicKeyRoundTrip(t *testing.T) {
@@ -43,6 +45,27 @@ func TestIsJSONLiteral(t *testing.T) {
 	} {
 		if got := IsJSONLiteral([]byte(s)); got != want {
 			t.Errorf("IsJSONLiteral(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestBSONFields(t *testing.T) {
+	doc, err := bson.Marshal(bson.D{{Key: "type", Value: "stat"}, {Key: "sig", Value: bson.Binary{Data: []byte{1, 2}}}, {Key: "n", Value: int64(3)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := BSONString(doc, "type"); !ok || s != "stat" {
+		t.Errorf("BSONString = %q, %v", s, ok)
+	}
+	if b, ok := BSONBinary(doc, "sig"); !ok || len(b) != 2 {
+		t.Errorf("BSONBinary = %x, %v", b, ok)
+	}
+	for _, k := range []string{"missing", "n"} {
+		if _, ok := BSONString(doc, k); ok {
+			t.Errorf("BSONString(%q) ok", k)
+		}
+		if _, ok := BSONBinary(doc, k); ok {
+			t.Errorf("BSONBinary(%q) ok", k)
 		}
 	}
 }
