@@ -242,6 +242,7 @@ func (c *Client) serve(conn *websocket.Conn) {
 	c.gen++
 	gen := c.gen
 	c.mu.Unlock()
+	c.holdLive(gen)
 
 	err := c.restore(connCtx, conn)
 	if err == nil {

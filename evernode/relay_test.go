@@ -170,8 +170,8 @@ func TestSubmitAndWaitNeverPaysTwice(t *testing.T) {
 	}
 	const amount = 5_000_000
 	seeds := 40
-	if testing.Short() {
-		seeds = 10
+	if testing.Short() || raceEnabled {
+		seeds = 12
 	}
 	var applied, notApplied int
 	for seed := range seeds {
