@@ -352,21 +352,19 @@ func (h *hub) publishLedger(l *ledger.Ledger) {
 	}
 }
 
-// publishProposed sends a just-applied transaction (and what its hooks
-// emitted) to transactions_proposed and accounts_proposed subscribers.
+// publishProposed sends a just-applied transaction to
+// transactions_proposed and accounts_proposed subscribers. What its hooks
+// emitted applies in a later ledger and shows in that ledger's streams.
 func (h *hub) publishProposed(res *ledger.Submitted) {
 	if res == nil || res.Record == nil {
 		return
 	}
-	recs := append([]*ledger.TxRecord{res.Record}, res.Emitted...)
 	for _, c := range h.snapshot() {
 		c.mu.Lock()
 		api := c.apiV
 		c.mu.Unlock()
-		for _, rec := range recs {
-			if c.wantsTx(rec, true) {
-				c.send(h.n.txStreamMsg(rec, nil, api, false))
-			}
+		if c.wantsTx(res.Record, true) {
+			c.send(h.n.txStreamMsg(res.Record, nil, api, false))
 		}
 	}
 }
