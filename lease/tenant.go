@@ -404,7 +404,8 @@ type ExtendResult struct {
 }
 
 // Extend pays for moments more of the lease tokenID that this tenant holds:
-// moments × the per-moment price in the token's URI, exact, to the token's
+// ExtendAmount (moments × the per-moment price in the token's URI, raised
+// just enough that a sashimono host credits all of them) to the token's
 // issuer. It waits for the host's answer like Acquire and returns the new
 // expiry moment, or an *ExtendError (the host refunded), ErrTimeout, …
 func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opts *ExtendOptions) (*ExtendResult, error) {

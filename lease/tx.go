@@ -126,23 +126,14 @@ func AcquireNFTTx(tenant string, offer Token, payload []byte) (evernode.NFTokenA
 	return tx, nil
 }
 
-// ExtendTx builds the tenant's evnExtendLease: amount (moments × the
-// per-moment price, see ExtendAmount) to the host, data = the token id.
+// ExtendTx builds the tenant's evnExtendLease: amount (from ExtendAmount)
+// to the host, data = the token id.
 func ExtendTx(tenant, host, tokenID string, amount evernode.Amount) (evernode.Payment, error) {
 	id, err := parseID("token id", tokenID)
 	if err != nil {
 		return evernode.Payment{}, err
 	}
 	return signal(tenant, host, amount, memo.EventExtendLease, id, nil)
-}
-
-// ExtendAmount is moments × the per-moment price of a lease URI, exact, in
-// EVR from issuer.
-func ExtendAmount(u URI, issuer string, moments uint64) (evernode.Amount, error) {
-	if moments == 0 {
-		return evernode.Amount{}, fmt.Errorf("%w: zero moments", ErrInvalid)
-	}
-	return evernode.EVR(issuer, u.Price).Times(moments)
 }
 
 // TerminateTx builds the tenant's evnTerminateLease: 1 drop to the host
