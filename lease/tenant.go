@@ -217,7 +217,8 @@ type AcquireResult struct {
 // subscription opened before submitting (no polling). It returns the
 // instance, or an error: ErrHostInvalid, ErrHostInactive, ErrNoOffer,
 // ErrNoMessageKey, a *evernode.TxError for a failed purchase, an
-// *AcquireError when the host refused (and refunded), or ErrTimeout.
+// *AcquireError when the host refused (and refunded), an *AnswerError when
+// the host's answer cannot be read (the lease is held), or ErrTimeout.
 func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement, opts *AcquireOptions) (*AcquireResult, error) {
 	var o AcquireOptions
 	if opts != nil {
@@ -257,10 +258,14 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 		return nil, fmt.Errorf("lease: acquire from %s: %w", host, err)
 	}
 	if ev.Type == memo.EventAcquireError {
-		return nil, &AcquireError{Reason: ev.Reason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
+		return nil, &AcquireError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
 	}
 	if ev.Instance == nil {
-		return nil, fmt.Errorf("lease: acquire from %s: answer %s: %w", host, ev.Hash, ev.PayloadErr)
+		perr := ev.PayloadErr
+		if perr == nil {
+			perr = fmt.Errorf("%w: answer without an instance", ErrMalformed)
+		}
+		return nil, &AnswerError{TokenID: offer.ID, Ref: res.Hash, Hash: ev.Hash, Payload: ev.Payload, Err: perr}
 	}
 	return &AcquireResult{Instance: *ev.Instance, Token: offer, Ref: res.Hash, Tx: res, Answer: ev}, nil
 }
@@ -441,7 +446,7 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 		return nil, fmt.Errorf("lease: extend %s: %w", tokenID, err)
 	}
 	if ev.Type == memo.EventExtendError {
-		return nil, &ExtendError{Reason: ev.Reason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
+		return nil, &ExtendError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
 	}
 	return &ExtendResult{ExpiryMoment: ev.ExpiryMoment, Ref: res.Hash, Amount: amt, Tx: res, Answer: ev}, nil
 }
