@@ -3,6 +3,7 @@ package lease
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func TestAcquireErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.tenant.Acquire(e.ctx, host, testReq, &AcquireOptions{OfferID: "AB"}); !errors.Is(err, ErrNoOffer) {
+	if _, err := e.tenant.Acquire(e.ctx, host, testReq, &AcquireOptions{OfferID: strings.Repeat("AB", 32)}); !errors.Is(err, ErrNoOffer) {
 		t.Fatalf("unknown offer: %v", err)
 	}
 	// Registry says no.

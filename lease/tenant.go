@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -186,6 +187,10 @@ type AcquireOptions struct {
 	// offer, or the cheapest with Cheapest.
 	OfferID  string
 	Cheapest bool
+	// MaxPrice is the most EVR the tenant pays for the offer (a lease's
+	// first moment), decimal text: offers above it are passed over, and
+	// with none left Acquire fails with ErrNoOffer. Default: any price.
+	MaxPrice string
 	// MessageKey is the key the requirement is encrypted to: empty for the
 	// host's MessageKey, 66 hex digits for another key, or "none" to send
 	// it in the clear (URITokens only).
@@ -224,11 +229,24 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	if opts != nil {
 		o = *opts
 	}
+	// Everything the caller gave is checked before anything is signed.
+	if err := req.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: requirement: %w", ErrInvalid, err)
+	}
+	if o.OfferID != "" {
+		if _, err := parseID("offer id", o.OfferID); err != nil {
+			return nil, err
+		}
+	}
+	maxPrice, err := parseMaxPrice(o.MaxPrice)
+	if err != nil {
+		return nil, err
+	}
 	offers, err := t.Offers(ctx, host)
 	if err != nil {
 		return nil, err
 	}
-	offer, err := pickOffer(offers, &o)
+	offer, err := pickOffer(offers, &o, maxPrice)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +288,31 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	return &AcquireResult{Instance: *ev.Instance, Token: offer, Ref: res.Hash, Tx: res, Answer: ev}, nil
 }
 
-func pickOffer(offers []Token, o *AcquireOptions) (Token, error) {
+// parseMaxPrice reads AcquireOptions.MaxPrice; nil means no limit.
+func parseMaxPrice(s string) (*big.Rat, error) {
+	if s == "" {
+		return nil, nil
+	}
+	r, err := evernode.EVR("-", s).Rat()
+	if err != nil || r.Sign() <= 0 {
+		return nil, fmt.Errorf("%w: MaxPrice %q is not a positive decimal", ErrInvalid, s)
+	}
+	return r, nil
+}
+
+func pickOffer(all []Token, o *AcquireOptions, maxPrice *big.Rat) (Token, error) {
+	offers := all
+	if maxPrice != nil {
+		offers = nil
+		for _, t := range all {
+			if p, err := t.Amount.Rat(); err == nil && p.Cmp(maxPrice) <= 0 {
+				offers = append(offers, t)
+			}
+		}
+		if len(offers) == 0 && len(all) > 0 {
+			return Token{}, fmt.Errorf("%w: none at %s EVR or less", ErrNoOffer, o.MaxPrice)
+		}
+	}
 	if len(offers) == 0 {
 		return Token{}, ErrNoOffer
 	}
@@ -418,6 +460,12 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 	if opts != nil {
 		o = *opts
 	}
+	if _, err := parseID("lease token id", tokenID); err != nil {
+		return nil, err
+	}
+	if moments == 0 {
+		return nil, fmt.Errorf("%w: zero moments", ErrInvalid)
+	}
 	cf, err := t.config(ctx)
 	if err != nil {
 		return nil, err
@@ -455,6 +503,9 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 // 1 drop to the token's issuer). The host answers nothing; it burns the
 // token.
 func (t *Tenant) Terminate(ctx context.Context, tokenID string) (evernode.TxResult, error) {
+	if _, err := parseID("lease token id", tokenID); err != nil {
+		return evernode.TxResult{}, err
+	}
 	tok, err := ownedToken(ctx, t.c, t.std, tokenID, t.addr)
 	if err != nil {
 		return evernode.TxResult{}, err
