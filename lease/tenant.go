@@ -157,6 +157,85 @@ func (t *Tenant) checkHost(ctx context.Context, cf *hook.Config, host string) er
 	return hc.CheckHost(ctx, host)
 }
 
+// PrepareAccount makes the tenant's account ready to lease, as the JS
+// TenantClient's prepareAccount and more: it sets the account's MessageKey
+// to the key that opens the hosts' answers (TenantConfig.Keys, by default
+// the signer's own key) when there is none, and opens an EVR trust line
+// (limit hook.TrustLineLimit) when there is none. Without a MessageKey a
+// host has nothing to encrypt its answer to, and the EVR paid is lost to
+// the tenant. It returns the transactions it submitted, none when the
+// account was ready; an account whose MessageKey is a key this tenant does
+// not hold is an ErrNoMessageKey error (change it with an AccountSet).
+func (t *Tenant) PrepareAccount(ctx context.Context) ([]evernode.TxResult, error) {
+	cf, err := t.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, err := t.c.AccountInfo(ctx, t.addr, evernode.Validated)
+	if err != nil {
+		return nil, fmt.Errorf("lease: reading %s: %w", t.addr, err)
+	}
+	var txs []evernode.Transaction
+	switch mk := info.AccountData.MessageKey; {
+	case mk == "" && t.keys == nil:
+		return nil, fmt.Errorf("%w: no key to set as %s's MessageKey: set TenantConfig.Keys", ErrNoMessageKey, t.addr)
+	case mk == "":
+		pub := t.keys.PublicKey()
+		txs = append(txs, evernode.AccountSet{Common: evernode.Common{Account: t.addr}, MessageKey: pub[:]})
+	case t.keys == nil || !strings.EqualFold(mk, hexUpper(keyBytes(t.keys))):
+		return nil, fmt.Errorf("%w: %s's MessageKey %s is not a key this tenant holds", ErrNoMessageKey, t.addr, mk)
+	}
+	lines, err := t.c.AccountLines(ctx, t.addr, cf.EVRIssuerAddress)
+	if err != nil {
+		return nil, fmt.Errorf("lease: trust lines of %s: %w", t.addr, err)
+	}
+	hasEVR := false
+	for _, l := range lines {
+		hasEVR = hasEVR || l.Currency == evernode.EVRCurrency
+	}
+	if !hasEVR {
+		txs = append(txs, evernode.TrustSet{Common: evernode.Common{Account: t.addr, Flags: evernode.TfSetNoRipple},
+			LimitAmount: cf.EVR(hook.TrustLineLimit)})
+	}
+	var out []evernode.TxResult
+	for _, tx := range txs {
+		res, err := t.c.SubmitAndWait(ctx, t.s, tx)
+		if err != nil {
+			return out, fmt.Errorf("lease: preparing %s: %w", t.addr, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func keyBytes(k memo.KeyHolder) []byte {
+	pub := k.PublicKey()
+	return pub[:]
+}
+
+// checkReplyKey makes sure, before paying, that the host will have a key
+// to answer to and that the tenant can open the answer: the requirement
+// names one (or "none"), or the account's MessageKey is the key held.
+func (t *Tenant) checkReplyKey(ctx context.Context, req memo.Requirement, keys memo.KeyHolder) error {
+	if req.MessageKey != "" {
+		return nil // the caller's explicit choice, checked by req.Validate
+	}
+	info, err := t.c.AccountInfo(ctx, t.addr, evernode.Validated)
+	if err != nil {
+		return fmt.Errorf("lease: reading %s's MessageKey: %w", t.addr, err)
+	}
+	mk := info.AccountData.MessageKey
+	switch {
+	case mk == "":
+		return fmt.Errorf("%w: %s has none, so the host could not answer and the EVR would be lost: call PrepareAccount, or name a key in Requirement.MessageKey", ErrNoMessageKey, t.addr)
+	case keys == nil:
+		return fmt.Errorf("%w: no key to open the host's answer: set TenantConfig.Keys or AcquireOptions.Keys", ErrNoMessageKey)
+	case !strings.EqualFold(mk, hexUpper(keyBytes(keys))):
+		return fmt.Errorf("%w: %s's MessageKey %s is not the key that would open the answer", ErrNoMessageKey, t.addr, mk)
+	}
+	return nil
+}
+
 // Offers returns host's lease offers open to this tenant and priced in EVR,
 // after checking the host is registered and active.
 func (t *Tenant) Offers(ctx context.Context, host string) ([]Token, error) {
@@ -220,8 +299,10 @@ type AcquireResult struct {
 
 // Acquire buys a lease from host and waits for the answer through a
 // subscription opened before submitting (no polling). It returns the
-// instance, or an error: ErrHostInvalid, ErrHostInactive, ErrNoOffer,
-// ErrNoMessageKey, a *evernode.TxError for a failed purchase, an
+// instance, or an error: ErrInvalid, ErrHostInvalid, ErrHostInactive,
+// ErrNoOffer, ErrNoMessageKey (the host has none, or the tenant's account
+// has none or one the tenant cannot open: checked before paying, see
+// PrepareAccount), a *evernode.TxError for a failed purchase, an
 // *AcquireError when the host refused (and refunded), an *AnswerError when
 // the host's answer cannot be read (the lease is held), or ErrTimeout.
 func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement, opts *AcquireOptions) (*AcquireResult, error) {
@@ -240,6 +321,13 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	}
 	maxPrice, err := parseMaxPrice(o.MaxPrice)
 	if err != nil {
+		return nil, err
+	}
+	keys := o.Keys
+	if keys == nil {
+		keys = t.keys
+	}
+	if err := t.checkReplyKey(ctx, req, keys); err != nil {
 		return nil, err
 	}
 	offers, err := t.Offers(ctx, host)
@@ -262,10 +350,6 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	}
 	if err != nil {
 		return nil, err
-	}
-	keys := o.Keys
-	if keys == nil {
-		keys = t.keys
 	}
 	timeout := o.Timeout
 	if timeout <= 0 {
