@@ -468,16 +468,22 @@ func registeredToken(ctx context.Context, c *evernode.Client, cfg *Config, acct 
 	return id, err
 }
 
-func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (HostAddr, bool, error) {
-	a, err := ParseAccountID(acct)
+// governorState reads one entry of the governor's Evernode namespace for
+// account; found is false when there is none.
+func governorState(ctx context.Context, c *evernode.Client, cfg *Config, account string, key func(AccountID) Key) ([]byte, bool, error) {
+	a, err := ParseAccountID(account)
 	if err != nil {
-		return HostAddr{}, false, err
+		return nil, false, err
 	}
 	gov, err := ParseAccountID(cfg.governor(c))
 	if err != nil {
-		return HostAddr{}, false, fmt.Errorf("hook: governor: %w", err)
+		return nil, false, fmt.Errorf("hook: governor: %w", err)
 	}
-	b, ok, err := readState(ctx, c, gov, HostAddrKey(a), Namespace())
+	return readState(ctx, c, gov, key(a), Namespace())
+}
+
+func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (HostAddr, bool, error) {
+	b, ok, err := governorState(ctx, c, cfg, acct, HostAddrKey)
 	if err != nil || !ok {
 		return HostAddr{}, false, err
 	}
@@ -487,15 +493,7 @@ func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct strin
 
 // transfereeOf reads the pending transfer to acct, if any.
 func transfereeOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (Transferee, bool, error) {
-	a, err := ParseAccountID(acct)
-	if err != nil {
-		return Transferee{}, false, err
-	}
-	gov, err := ParseAccountID(cfg.governor(c))
-	if err != nil {
-		return Transferee{}, false, fmt.Errorf("hook: governor: %w", err)
-	}
-	b, ok, err := readState(ctx, c, gov, TransfereeAddrKey(a), Namespace())
+	b, ok, err := governorState(ctx, c, cfg, acct, TransfereeAddrKey)
 	if err != nil || !ok {
 		return Transferee{}, false, err
 	}
