@@ -134,9 +134,6 @@ func (e *env) evr(addr string) string {
 type hostScript struct {
 	failProvision bool
 	ignore        bool // never answer (tenant timeout)
-	// floatCredit credits extensions as sashimono does (MomentsPaid)
-	// instead of through HandleExtend.
-	floatCredit bool
 }
 
 // runHost answers lease events with e.host until ctx ends.
@@ -168,14 +165,6 @@ func (e *env) runHost(ctx context.Context, s hostScript) (stop func()) {
 					return memo.Instance{Name: tok.ID, Pubkey: "ed" + tok.ID, ContractID: ev.Requirement.ContractID, PeerPort: "22861", UserPort: "26201", Domain: "host.local"}, nil
 				})
 			case memo.EventExtendLease:
-				if s.floatCredit {
-					var tok Token
-					if tok, err = e.host.Token(ctx, ev.TokenID, ev.From); err == nil {
-						e.expiries[tok.ID] += uint32(MomentsPaid(ev.Amount, tok.URI.Price))
-						_, err = e.host.ExtendSuccess(ctx, ev.Hash, ev.From, e.expiries[tok.ID])
-					}
-					break
-				}
 				_, err = e.host.HandleExtend(ctx, ev, func(ctx context.Context, ev Event, tok Token, n uint64) (uint32, error) {
 					e.expiries[tok.ID] += uint32(n)
 					return e.expiries[tok.ID], nil
