@@ -215,7 +215,7 @@ func BenchmarkExtendAmount(b *testing.B) {
 	}
 }
 
-// runCreditHost answers acquires with HandleAcquire and credits
+// runCreditHost answers acquires with success and credits
 // extensions as sashimono does (MomentsPaid), until the test ends.
 func (e *env) runCreditHost(t *testing.T) {
 	ctx, cancel := context.WithCancel(e.ctx)
@@ -236,10 +236,9 @@ func (e *env) runCreditHost(t *testing.T) {
 			}
 			switch ev.Type {
 			case memo.EventAcquireLease:
-				_, err = e.host.HandleAcquire(ctx, ev, func(ctx context.Context, ev Event, tok Token) (memo.Instance, error) {
-					expiry[tok.ID] = 100
-					return memo.Instance{Name: tok.ID, Pubkey: "ed" + tok.ID, ContractID: ev.Requirement.ContractID, PeerPort: "22861", UserPort: "26201"}, nil
-				})
+				expiry[ev.TokenID] = 100
+				_, err = e.host.AcquireSuccess(ctx, ev.Hash, ev.From, memo.Instance{Name: ev.TokenID, Pubkey: "ed" + ev.TokenID,
+					ContractID: ev.Requirement.ContractID, PeerPort: "22861", UserPort: "26201"}, nil)
 			case memo.EventExtendLease:
 				var tok Token
 				if tok, err = e.host.Token(ctx, ev.TokenID, ev.From); err == nil {
