@@ -320,6 +320,8 @@ func reputationState(ctx context.Context, c *evernode.Client, cfg *Config, key K
 type ReputationLink struct {
 	Mode    ReputationMode
 	Account AccountID
+	// Raw is the whole WalletLocator.
+	Raw []byte
 }
 
 // ParseWalletLocator reads a WalletLocator (hex, as account_info shows
@@ -334,6 +336,7 @@ func ParseWalletLocator(s string) (l ReputationLink, ok bool, err error) {
 	}
 	l.Mode = ReputationMode(b[0])
 	copy(l.Account[:], b[1:21])
+	l.Raw = b
 	return l, true, nil
 }
 
