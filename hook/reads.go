@@ -357,11 +357,11 @@ func walletLocator(ctx context.Context, c *evernode.Client, account string) (Rep
 // moment (getReputationContractInfoByAddress).
 type ReputationContract struct {
 	// Domain is the host account's Domain.
-	Domain string `json:"domain"`
+	Domain string
 	// PublicKey is the contract node's key, lower-case hex as the JS client
 	// reports it.
-	PublicKey string `json:"pubkey"`
-	PeerPort  uint16 `json:"peerPort"`
+	PublicKey string
+	PeerPort  uint16
 }
 
 // ReputationContractInfoByAddress reads where host's reputation contract
@@ -487,4 +487,48 @@ func ReputationByOrderedID(ctx context.Context, c *evernode.Client, cfg *Config,
 		r.Info = &info
 	}
 	return r, true, nil
+}
+
+// MarshalJSON writes the JS client's decodeCandidateIdState shape.
+func (c Candidate) MarshalJSON() ([]byte, error) {
+	var o jsonObj
+	c.jsFields(&o)
+	return o.MarshalJSON()
+}
+
+// MarshalJSON writes the score fields of the JS client's
+// decodeReputationHostAddressState shape.
+func (r ReputationInfo) MarshalJSON() ([]byte, error) {
+	var o jsonObj
+	r.jsFields(&o)
+	return o.MarshalJSON()
+}
+
+// MarshalJSON writes the JS client's HostClient.getReputationInfo shape:
+// the order fields, the score fields and the contract.
+func (r HostReputation) MarshalJSON() ([]byte, error) {
+	var o jsonObj
+	if r.OrderedID != nil {
+		o.add("orderedId", *r.OrderedID)
+	}
+	if r.Info != nil {
+		r.Info.jsFields(&o)
+	}
+	if r.Contract != nil {
+		o.add("contract", r.Contract)
+	}
+	return o.MarshalJSON()
+}
+
+// MarshalJSON writes the JS shape: domain is null when the host has none.
+func (r ReputationContract) MarshalJSON() ([]byte, error) {
+	var o jsonObj
+	if r.Domain == "" {
+		o.add("domain", nil)
+	} else {
+		o.add("domain", r.Domain)
+	}
+	o.add("pubkey", r.PublicKey)
+	o.add("peerPort", r.PeerPort)
+	return o.MarshalJSON()
 }
