@@ -1,7 +1,11 @@
 package hook
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,4 +123,30 @@ func TestShortNameBytes(t *testing.T) {
 	assert.Len(t, shortNameBytes(strings.Repeat("€", 25)), 20)
 	// An astral rune counts two units.
 	assert.Equal(t, strings.Repeat("😀", 5), string(shortNameBytes(strings.Repeat("😀", 12))))
+}
+
+// TestGovernanceVectorsRegenerate runs the committed generator
+// (testdata/evernode/gen/governance.js) against the installed
+// evernode-js-client and checks it reproduces governance.json, when
+// EVERNODE_JS_CLIENT names the directory holding node_modules.
+func TestGovernanceVectorsRegenerate(t *testing.T) {
+	dir := os.Getenv("EVERNODE_JS_CLIENT")
+	if dir == "" {
+		t.Skip("EVERNODE_JS_CLIENT not set")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not on PATH")
+	}
+	root := filepath.Join("..", "testdata", "evernode")
+	cmd := exec.Command("node", filepath.Join(root, "gen", "governance.js"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	want, err := os.ReadFile(filepath.Join(root, "governance.json"))
+	require.NoError(t, err)
+	var a, b any
+	require.NoError(t, json.Unmarshal(out, &a))
+	require.NoError(t, json.Unmarshal(want, &b))
+	assert.Equal(t, b, a, "governance.json is stale: regenerate it with testdata/evernode/gen/governance.js")
 }

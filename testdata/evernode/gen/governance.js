@@ -79,10 +79,8 @@ async function transactions() {
     ['hostPropose', h, c => c.propose(hashes, 'short')],
     ['hostWithdraw', h, c => c.withdraw(cand)],
     ['hostReportDudHost', h, c => c.reportDudHost(accounts.dudHost.address)],
-    ['prunedDeadHost', f, c => c.makePrune()],
   ];
   for (const [name, client, fn] of cases) {
-    if (name === 'prunedDeadHost') continue;
     const calls = recorder(client);
     const ret = await fn(client);
     const call = calls[0];
