@@ -468,22 +468,12 @@ func registeredToken(ctx context.Context, c *evernode.Client, cfg *Config, acct 
 	return id, err
 }
 
-// governorState reads one entry of the governor's Evernode namespace for
-// account; found is false when there is none.
-func governorState(ctx context.Context, c *evernode.Client, cfg *Config, account string, key func(AccountID) Key) ([]byte, bool, error) {
-	a, err := ParseAccountID(account)
-	if err != nil {
-		return nil, false, err
-	}
-	gov, err := ParseAccountID(cfg.governor(c))
-	if err != nil {
-		return nil, false, fmt.Errorf("hook: governor: %w", err)
-	}
-	return readState(ctx, c, gov, key(a), Namespace())
-}
-
 func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (HostAddr, bool, error) {
-	b, ok, err := governorState(ctx, c, cfg, acct, HostAddrKey)
+	a, err := ParseAccountID(acct)
+	if err != nil {
+		return HostAddr{}, false, err
+	}
+	b, ok, err := governorState(ctx, c, cfg, HostAddrKey(a))
 	if err != nil || !ok {
 		return HostAddr{}, false, err
 	}
@@ -493,7 +483,11 @@ func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct strin
 
 // transfereeOf reads the pending transfer to acct, if any.
 func transfereeOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (Transferee, bool, error) {
-	b, ok, err := governorState(ctx, c, cfg, acct, TransfereeAddrKey)
+	a, err := ParseAccountID(acct)
+	if err != nil {
+		return Transferee{}, false, err
+	}
+	b, ok, err := governorState(ctx, c, cfg, TransfereeAddrKey(a))
 	if err != nil || !ok {
 		return Transferee{}, false, err
 	}
