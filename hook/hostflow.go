@@ -468,22 +468,18 @@ func registeredToken(ctx context.Context, c *evernode.Client, cfg *Config, acct 
 	return id, err
 }
 
-// governorState reads one entry of the governor's Evernode namespace for
-// account; found is false when there is none.
-func governorState(ctx context.Context, c *evernode.Client, cfg *Config, account string, key func(AccountID) Key) ([]byte, bool, error) {
+// accountState reads the governor's namespace entry key(account); found is
+// false when there is none.
+func accountState(ctx context.Context, c *evernode.Client, cfg *Config, account string, key func(AccountID) Key) ([]byte, bool, error) {
 	a, err := ParseAccountID(account)
 	if err != nil {
 		return nil, false, err
 	}
-	gov, err := ParseAccountID(cfg.governor(c))
-	if err != nil {
-		return nil, false, fmt.Errorf("hook: governor: %w", err)
-	}
-	return readState(ctx, c, gov, key(a), Namespace())
+	return governorState(ctx, c, cfg, key(a))
 }
 
 func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (HostAddr, bool, error) {
-	b, ok, err := governorState(ctx, c, cfg, acct, HostAddrKey)
+	b, ok, err := accountState(ctx, c, cfg, acct, HostAddrKey)
 	if err != nil || !ok {
 		return HostAddr{}, false, err
 	}
@@ -493,7 +489,7 @@ func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct strin
 
 // transfereeOf reads the pending transfer to acct, if any.
 func transfereeOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (Transferee, bool, error) {
-	b, ok, err := governorState(ctx, c, cfg, acct, TransfereeAddrKey)
+	b, ok, err := accountState(ctx, c, cfg, acct, TransfereeAddrKey)
 	if err != nil || !ok {
 		return Transferee{}, false, err
 	}
