@@ -468,12 +468,18 @@ func registeredToken(ctx context.Context, c *evernode.Client, cfg *Config, acct 
 	return id, err
 }
 
-func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (HostAddr, bool, error) {
-	a, err := ParseAccountID(acct)
+// accountState reads the governor's namespace entry key(account); found is
+// false when there is none.
+func accountState(ctx context.Context, c *evernode.Client, cfg *Config, account string, key func(AccountID) Key) ([]byte, bool, error) {
+	a, err := ParseAccountID(account)
 	if err != nil {
-		return HostAddr{}, false, err
+		return nil, false, err
 	}
-	b, ok, err := governorState(ctx, c, cfg, HostAddrKey(a))
+	return governorState(ctx, c, cfg, key(a))
+}
+
+func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (HostAddr, bool, error) {
+	b, ok, err := accountState(ctx, c, cfg, acct, HostAddrKey)
 	if err != nil || !ok {
 		return HostAddr{}, false, err
 	}
@@ -483,11 +489,7 @@ func hostAddrOf(ctx context.Context, c *evernode.Client, cfg *Config, acct strin
 
 // transfereeOf reads the pending transfer to acct, if any.
 func transfereeOf(ctx context.Context, c *evernode.Client, cfg *Config, acct string) (Transferee, bool, error) {
-	a, err := ParseAccountID(acct)
-	if err != nil {
-		return Transferee{}, false, err
-	}
-	b, ok, err := governorState(ctx, c, cfg, TransfereeAddrKey(a))
+	b, ok, err := accountState(ctx, c, cfg, acct, TransfereeAddrKey)
 	if err != nil || !ok {
 		return Transferee{}, false, err
 	}
