@@ -25,11 +25,15 @@ type govEnv struct {
 	c   *evernode.Client
 }
 
-func newGovEnv(t *testing.T) *govEnv {
+func newGovEnv(t *testing.T) *govEnv { return newGovEnvEvery(t, 20*time.Millisecond) }
+
+// newGovEnvEvery closes ledgers every interval: the JS client, which
+// submits with LastLedgerSequence 30 ledgers ahead, needs them slower.
+func newGovEnvEvery(t *testing.T, interval time.Duration) *govEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: interval})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	d, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 60})

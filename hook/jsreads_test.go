@@ -9,10 +9,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/hook"
 )
 
@@ -172,5 +174,85 @@ func TestReadsAgainstJS(t *testing.T) {
 			want["contract"] = r.Contract
 		}
 		subset(t, "getReputationContractInfoByOrderedId", want, o.Contract)
+	}
+}
+
+// TestPrepareReputationAccountAgainstJS links hosts to reputation
+// accounts with evernode-js-client's prepareReputationAccount on localnet,
+// in each starting state of its decision table, and checks that the
+// WalletLocators it leaves are the ones hook.PrepareReputationAccount
+// plans from the same state. Opt-in like TestReadsAgainstJS.
+func TestPrepareReputationAccountAgainstJS(t *testing.T) {
+	dir := os.Getenv("EVERNODE_JS_CLIENT")
+	if dir == "" {
+		t.Skip("EVERNODE_JS_CLIENT not set")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not on PATH")
+	}
+	e := newGovEnvEvery(t, 250*time.Millisecond)
+	cfg := e.config()
+	d := e.d
+	wallet := func() *evernode.Wallet {
+		w, err := e.n.NewFundedWallet(e.ctx, 100_000_000)
+		require.NoError(t, err)
+		return w
+	}
+	hosts := []*evernode.Wallet{wallet(), wallet(), wallet(), wallet()}
+	shared, solo := wallet(), wallet()
+	e.waitLedgers(1)
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(file), "testdata", "jsreads", "prepare-reputation.js")
+	locators := func(host, rep string) (string, string) {
+		hi, err := e.c.AccountInfo(e.ctx, host, evernode.Validated)
+		require.NoError(t, err)
+		ri, err := e.c.AccountInfo(e.ctx, rep, evernode.Validated)
+		require.NoError(t, err)
+		return hi.AccountData.WalletLocator, ri.AccountData.WalletLocator
+	}
+	for i, step := range []struct {
+		host *evernode.Wallet
+		rep  *evernode.Wallet
+		mode hook.ReputationMode
+	}{
+		{hosts[0], shared, hook.ReputationNone}, // fresh: one to one
+		{hosts[1], shared, hook.ReputationNone}, // taken by another host: one to many
+		{hosts[2], shared, hook.ReputationNone}, // already one to many
+		{hosts[3], solo, hook.ReputationOneToMany},
+	} {
+		st, err := hook.ReadReputationAccountState(e.ctx, e.c, cfg, step.host.Address(), step.rep.Address())
+		require.NoError(t, err)
+		plan, err := hook.PrepareReputationAccount(cfg, st, step.mode)
+		require.NoError(t, err)
+		wantHost, wantRep := locators(step.host.Address(), step.rep.Address())
+		for _, tx := range plan.HostTxs {
+			wantHost = strings.ToUpper(hex.EncodeToString(tx.(evernode.AccountSet).WalletLocator))
+		}
+		for _, tx := range plan.ReputationTxs {
+			if s, ok := tx.(evernode.AccountSet); ok {
+				wantRep = strings.ToUpper(hex.EncodeToString(s.WalletLocator))
+			}
+		}
+		req, _ := json.Marshal(map[string]any{"url": e.n.URL(), "governor": d.GovernorAddress(), "networkID": d.Network().NetworkID,
+			"hostSeed": step.host.Seed(), "hostAddress": step.host.Address(), "repSeed": step.rep.Seed(),
+			"repAddress": step.rep.Address(), "mode": int(step.mode)})
+		cmd := exec.CommandContext(e.ctx, "node", script, dir)
+		cmd.Stdin = strings.NewReader(string(req))
+		cmd.Stderr = os.Stderr
+		start := time.Now()
+		_, err = cmd.Output()
+		require.NoError(t, err, "step %d", i)
+		t.Logf("step %d: JS took %v", i, time.Since(start))
+		e.waitLedgers(1)
+		gotHost, gotRep := locators(step.host.Address(), step.rep.Address())
+		assert.Equal(t, wantHost, gotHost, "step %d: host WalletLocator", i)
+		assert.Equal(t, wantRep, gotRep, "step %d: reputation WalletLocator", i)
+		st, err = hook.ReadReputationAccountState(e.ctx, e.c, cfg, step.host.Address(), step.rep.Address())
+		require.NoError(t, err)
+		assert.True(t, st.ReputationHasEVRTrustLine, "step %d", i)
+		plan, err = hook.PrepareReputationAccount(cfg, st, step.mode)
+		require.NoError(t, err)
+		assert.Empty(t, plan.HostTxs, "step %d: Go sees nothing left to do after JS", i)
+		assert.Empty(t, plan.ReputationTxs, "step %d", i)
 	}
 }
