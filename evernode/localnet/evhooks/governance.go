@@ -67,7 +67,8 @@ func (g *governorHook) governance(h *localnet.HookContext, ev memo.EventType) (h
 		return false, nil
 	}
 	switch {
-	case amt.native && (ev == memo.EventCandidateWithdraw || ev == memo.EventGovernanceModeChange || ev == memo.EventCandidateStatusChange):
+	case amt.native && (ev == memo.EventCandidateWithdraw || ev == memo.EventGovernanceModeChange || ev == memo.EventCandidateStatusChange ||
+		ev == evRemoveLinkedCandidate || ev == evRemoveOrphanCandidate):
 	case !amt.native && (ev == memo.EventCandidatePropose || ev == memo.EventDudHostReport):
 	default:
 		return false, nil
@@ -91,8 +92,12 @@ func (g *governorHook) governance(h *localnet.HookContext, ev memo.EventType) (h
 		return true, op.withdraw()
 	case memo.EventGovernanceModeChange:
 		return true, op.changeMode()
+	case evRemoveLinkedCandidate:
+		return true, op.removeLinked()
+	case evRemoveOrphanCandidate:
+		return true, op.removeOrphan()
 	default:
-		return true, op.statusChange(false)
+		return true, op.statusChange(originHeartbeat)
 	}
 }
 
@@ -324,7 +329,7 @@ func (o *govOp) withdraw() error {
 		status = hook.CandidatePurged
 	}
 	o.data = append(id[:], byte(status))
-	return o.statusChange(true)
+	return o.statusChange(originWithdraw)
 }
 
 func (o *govOp) changeMode() error {
@@ -353,15 +358,32 @@ func (o *govOp) changeMode() error {
 	return o.h.Accept(msgModeChanged)
 }
 
+// statusOrigin is what led to a status change.
+type statusOrigin int
+
+const (
+	originHeartbeat statusOrigin = iota // evnCandidateStatusChange from the heartbeat hook
+	originWithdraw                      // the owner's evnCandidateWithdraw
+	originLinked                        // the registry's evnRemoveLinkedCandidate
+	originOrphan                        // the registry's evnRemoveOrphanCandidate
+)
+
 // statusChange applies a candidate's new status (data: id ‖ status), sent
-// by the heartbeat hook or, withdrawing, by the owner.
-func (o *govOp) statusChange(fromWithdraw bool) error {
+// by the heartbeat hook, the registry or, withdrawing, the owner.
+func (o *govOp) statusChange(origin statusOrigin) error {
 	c, id, ok := o.candidate()
 	if !ok {
 		return o.h.Reject(msgNoCandidate)
 	}
-	if !fromWithdraw && o.sender.String() != o.heartbeat {
-		return o.h.Reject(msgStatusSender)
+	switch origin {
+	case originHeartbeat:
+		if o.sender.String() != o.heartbeat {
+			return o.h.Reject(msgStatusSender)
+		}
+	case originLinked, originOrphan:
+		if o.sender.String() != o.registry {
+			return o.h.Reject(msgStatusSender)
+		}
 	}
 	typ := hook.CandidateTypeOf(id)
 	if typ == 0 {
@@ -379,12 +401,22 @@ func (o *govOp) statusChange(fromWithdraw bool) error {
 			return o.h.Reject("Could not set the candidate id state.")
 		}
 	}
-	if !fromWithdraw && c.Status != status {
-		return o.h.Reject(msgBadStatus)
+	switch origin {
+	case originOrphan:
+		if typ != hook.CandidateNewHook || status != hook.CandidatePurged {
+			return o.h.Reject(msgInvalidOrphan)
+		}
+		if votingCompleted(c.Status) {
+			status = c.Status
+		}
+	case originHeartbeat:
+		if c.Status != status {
+			return o.h.Reject(msgBadStatus)
+		}
 	}
 	switch {
 	case typ == hook.CandidateNewHook || typ == hook.CandidateDudHost:
-		return o.closeCandidate(c, id, typ, status, retry)
+		return o.closeCandidate(c, id, typ, status, retry, origin)
 	case typ == hook.CandidatePilotedMode && status == hook.CandidateElected:
 		o.gi.Mode = hook.GovernancePiloted
 		if err := o.setAll(StateEntry{hook.SingletonKey(hook.SingletonGovernanceInfo), o.gi.Encode()}); err != nil {
@@ -403,7 +435,7 @@ func (o *govOp) statusChange(fromWithdraw bool) error {
 // the reward pool and the rest back to the owner; an elected dud host is
 // sent to the registry for removal; an elected new hook triggers the hook
 // updates.
-func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.CandidateType, status hook.CandidateStatus, retry bool) error {
+func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.CandidateType, status hook.CandidateStatus, retry bool, origin statusOrigin) error {
 	fee := xflRat(c.ProposalFee)
 	reward := new(big.Rat)
 	switch status {
@@ -434,10 +466,13 @@ func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.Candidate
 			if err := o.setAll(StateEntry{hook.SingletonKey(hook.SingletonGovernanceInfo), o.gi.Encode()}); err != nil {
 				return err
 			}
-		} else {
-			if err := emitPay(o.h, o.registry, evernode.Drops(1), memo.EventDudHostRemove, id[12:32]); err != nil {
-				return o.h.Reject("Emitting registry dud host removal trigger failed.")
+		} else if origin == originLinked {
+			// The host is already gone: the candidate just goes.
+			if err := o.s.del(hook.CandidateIDKey(id)); err != nil {
+				return o.h.Reject("Could not delete the candidate id state.")
 			}
+		} else if err := emitPay(o.h, o.registry, evernode.Drops(1), memo.EventDudHostRemove, id[12:32]); err != nil {
+			return o.h.Reject("Emitting registry dud host removal trigger failed.")
 		}
 	}
 	if !retry {

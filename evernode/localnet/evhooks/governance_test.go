@@ -12,6 +12,7 @@ import (
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/memo"
 )
 
 // candidate reads a candidate entry from the governor.
@@ -90,14 +91,40 @@ func TestGovernanceDudHostLifecycle(t *testing.T) {
 	hv, _ := hook.VoteDudHost(cfg, f.Address(), dud.Address(), hook.VoteSupport)
 	hv.Account = young.Address()
 	e.reject(young, hv, "Only foundation is allowed to vote in governance hook.")
+	dudBefore := e.evrBalance(dud.Address())
 	hash = e.submit(f, v)
 	e.commit()
+	e.commit()
 	assert.Equal(t, "Successfully accepted foundation candidate vote.", e.hookMessage(hash))
-	ci, ok = e.candidate(cand)
-	require.True(t, ok)
-	assert.Equal(t, hook.CandidateElected, ci.Status)
-	assert.Equal(t, uint8(1), ci.CompleteAcknowledged)
+	// Elected: the governor rebates the whole fee and has the registry
+	// remove the host (evnDudHostRemove), which deletes the candidate,
+	// refunds the host like a deregistration and burns its token.
+	_, ok = e.candidate(cand)
+	assert.False(t, ok, "candidate settled")
+	_, err = hook.Host(e.ctx, e.c, e.config(), dud.Address())
+	assert.ErrorIs(t, err, hook.ErrNotRegistered)
+	_, found, err := hook.RegistrationToken(e.ctx, e.c, cfg, dud.Address())
+	require.NoError(t, err)
+	assert.False(t, found, "registration token burned")
 	assert.Equal(t, add(before, "1280"), e.evrBalance(f.Address()), "elected: the whole fee back")
+	assert.NotEqual(t, dudBefore, e.evrBalance(dud.Address()), "removed host refunded")
+
+	// A reported host that deregisters itself takes its candidate along:
+	// the registry sends evnRemoveLinkedCandidate, the governor settles it.
+	r3, err := hook.ReportDudHost(cfg, f.Address(), young.Address())
+	require.NoError(t, err)
+	e.submit(f, r3)
+	before = e.evrBalance(f.Address())
+	yh, err := hook.Host(e.ctx, e.c, e.config(), young.Address())
+	require.NoError(t, err)
+	dr, err := hook.Deregister(cfg, young.Address(), yh.RegistrationTokenID, false)
+	require.NoError(t, err)
+	e.submit(young, dr)
+	e.commit()
+	yid, _ := hook.ParseAccountID(young.Address())
+	_, ok = e.candidate(hook.DudHostCandidateID(yid))
+	assert.False(t, ok, "linked candidate removed")
+	assert.Equal(t, add(before, "1280"), e.evrBalance(f.Address()), "the reporter gets the fee back")
 
 	// A vote on an unknown candidate is skipped, not rejected.
 	v, _ = hook.FoundationVote(cfg, f.Address(), [32]byte{4: 1, 9: 9}, hook.VoteSupport)
@@ -242,4 +269,45 @@ func TestHostVotesInHeartbeats(t *testing.T) {
 	assert.Equal(t, uint32(1), gi.VoteBaseCount)
 	h, _ = hook.Host(e.ctx, e.c, e.config(), voter.Address())
 	assert.Equal(t, uint32(1), h.LastVoteCandidateIdx)
+}
+
+// TestDeregisteredProposerPurgesItsCandidate: the registry tells the
+// governor about a new-hook candidate a deregistering host leaves
+// (evnRemoveOrphanCandidate), and the governor purges it, its fee going to
+// the reward pool.
+func TestDeregisteredProposerPurgesItsCandidate(t *testing.T) {
+	e := newEnv(t)
+	d := e.d
+	host := e.wallet("1000")
+	e.register(host, false)
+	owner := hook.CandidateOwner{GovernorHookHash: [32]byte{1}, RegistryHookHash: [32]byte{2}}
+	id := owner.CandidateID()
+	hid, _ := hook.ParseAccountID(host.Address())
+	fee, _ := hook.ParseXFL("5120")
+	now := uint64(e.n.LedgerTime().Unix())
+	c := hook.Candidate{Owner: hid, Index: 1, ShortName: "v4", CreatedTimestamp: now, ProposalFee: fee, StatusChangeTimestamp: now}
+	require.NoError(t, d.SetState(e.ctx,
+		evhooks.StateEntry{Key: hook.CandidateOwnerKey(hid), Value: owner.Encode()},
+		evhooks.StateEntry{Key: hook.CandidateIDKey(id), Value: c.Encode()}))
+	e.commit()
+	pool := e.config().RewardInfo.EpochPool.String()
+
+	cfg := e.config()
+	ha, err := hook.Host(e.ctx, e.c, cfg, host.Address())
+	require.NoError(t, err)
+	dr, err := hook.Deregister(cfg, host.Address(), ha.RegistrationTokenID, false)
+	require.NoError(t, err)
+	e.submit(host, dr)
+	e.commit()
+	_, ok := e.candidate(id)
+	assert.False(t, ok, "orphan candidate purged")
+	_, ok, err = hook.CandidateByOwner(e.ctx, e.c, e.config(), host.Address())
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.Equal(t, add(pool, "5120"), e.config().RewardInfo.EpochPool.String(), "purged fee into the pool")
+
+	// Only the registry may send these.
+	lc, _ := memo.Params{Event: memo.EventRemoveLinkedCandidate, Data: append(id[:], 2)}.Encode()
+	e.reject(host, evernode.Payment{Common: evernode.Common{HookParameters: lc}, Destination: d.GovernorAddress(), Amount: evernode.Drops(1)},
+		"Error getting a candidate for the given id.")
 }
