@@ -25,18 +25,19 @@ type govEnv struct {
 	c   *evernode.Client
 }
 
-func newGovEnv(t *testing.T) *govEnv { return newGovEnvEvery(t, 20*time.Millisecond) }
+func newGovEnv(t *testing.T) *govEnv { return newGovEnvWith(t, 20*time.Millisecond, 60) }
 
-// newGovEnvEvery closes ledgers every interval: the JS client, which
-// submits with LastLedgerSequence 30 ledgers ahead, needs them slower.
-func newGovEnvEvery(t *testing.T, interval time.Duration) *govEnv {
+// newGovEnvWith closes ledgers every interval (the JS client, which
+// submits with LastLedgerSequence 30 ledgers ahead, needs them slower) and
+// has moments of momentSize seconds.
+func newGovEnvWith(t *testing.T, interval time.Duration, momentSize uint16) *govEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: interval})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
-	d, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 60})
+	d, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: momentSize})
 	require.NoError(t, err)
 	c, err := evernode.Dial(ctx, d.Network(), nil)
 	require.NoError(t, err)

@@ -4,7 +4,7 @@
 // reads {url, governor, networkID, hostSeed, hostAddress, repSeed,
 // repAddress, mode} from stdin and prints {"ok": true} when done.
 const path = require('path');
-const ev = require(path.join(process.argv[2], 'node_modules', 'evernode-js-client'));
+const ev = require(path.resolve(process.argv[2]));
 
 async function main() {
   const req = JSON.parse(require('fs').readFileSync(0, 'utf8'));
