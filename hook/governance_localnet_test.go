@@ -176,7 +176,9 @@ func TestGovernanceOnLocalnet(t *testing.T) {
 	assert.Equal(t, d.GovernorAddress(), rej.Account)
 
 	_, err = g.Vote(e.ctx, [32]byte{4: 1, 7: 7}, hook.VoteSupport)
-	assert.ErrorIs(t, err, hook.ErrVoteValidation)
+	var ve *hook.VoteError
+	require.True(t, errors.As(err, &ve), "%v", err)
+	assert.Contains(t, ve.Message, hook.VoteValidationErr)
 
 	_, _, err = g.Propose(e.ctx, [128]byte{1}, "v4")
 	assert.ErrorIs(t, err, evernode.ErrNotFound, "no HookDefinition on localnet")
