@@ -49,6 +49,8 @@ func (l *fakeLedger) Entry(k [32]byte) []byte { return l.entries[k] }
 
 func (l *fakeLedger) BaseFee([]byte) (int64, error) { return l.fee, nil }
 
+func codecXahau() *codec.Definitions { return codec.Xahau() }
+
 func mustAccount(t testing.TB, s string) [20]byte {
 	t.Helper()
 	var a [20]byte
