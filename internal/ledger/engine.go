@@ -608,6 +608,9 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 		result = ctx.runHooks()
 		if result == "" {
 			result = ctx.doApply()
+			if result == "tesSUCCESS" {
+				ctx.runWeakWasmHooks()
+			}
 		}
 	}
 	if result == "" {
@@ -715,6 +718,7 @@ type applyCtx struct {
 
 	delivered  *amount // Payment: what arrived
 	hookExecs  []any
+	aaw        []hookExecution // strong wasm executions that asked hook_again
 	hookEmits  []any
 	emits      []map[string]any
 	hookResult string

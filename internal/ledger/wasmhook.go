@@ -360,10 +360,11 @@ func (e *Engine) xahauBaseFee(r *view, tx map[string]any) int64 {
 
 // hookExecution is one wasm hook execution's outcome, for metadata.
 type hookExecution struct {
-	acct   AccountID
-	hash   Hash
-	strong bool
-	res    *hookvm.Result
+	acct     AccountID
+	hash     Hash
+	strong   bool
+	callback bool
+	res      *hookvm.Result
 }
 
 // runWasmHooks runs the strong hook chains of c's transaction. It returns
@@ -403,6 +404,11 @@ func (c *applyCtx) runWasmHooks() string {
 		for _, ch := range state.Changes() {
 			setHookState(c.v, AccountID(ch.Account), Hash(ch.Namespace), Hash(ch.Key), ch.Data)
 		}
+		for _, x := range execs {
+			if x.res.Again {
+				c.aaw = append(c.aaw, x)
+			}
+		}
 	}
 	c.recordWasmExecutions(execs, !rejected)
 	if rejected {
@@ -413,7 +419,21 @@ func (c *applyCtx) runWasmHooks() string {
 
 // execChain runs a's hook chain; false means a hook did not accept.
 func (c *applyCtx) execChain(a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, strong bool, execs *[]hookExecution) bool {
+	return c.execHooks(a, tt, blob, state, execMode{strong: strong}, execs)
+}
+
+// execMode selects how execHooks runs a chain: strong or weak, as the
+// again-as-weak re-execution of some hooks only (wasm param 2), or as the
+// callback of one hook.
+type execMode struct {
+	strong   bool
+	again    map[Hash]bool
+	callback *Hash
+}
+
+func (c *applyCtx) execHooks(a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, mode execMode, execs *[]hookExecution) bool {
 	e := c.e
+	strong := mode.strong
 	ho := c.v.get(HookKey(a))
 	hooks, _ := hookSetObjs(ho["Hooks"])
 	for pos, h := range hooks {
@@ -421,12 +441,18 @@ func (c *applyCtx) execChain(a AccountID, tt uint16, blob []byte, state *hookvm.
 		if !ok {
 			continue
 		}
+		if mode.again != nil && !mode.again[hh] {
+			continue
+		}
+		if mode.callback != nil && *mode.callback != hh {
+			continue
+		}
 		def := c.v.get(HookDefinitionKey(hh))
 		if def == nil {
 			continue
 		}
 		on, flags := hookOnAndFlags(h, def)
-		if !canHook(tt, on) || (!strong && flags&hsfCollect == 0) {
+		if mode.again == nil && mode.callback == nil && (!canHook(tt, on) || (!strong && flags&hsfCollect == 0)) {
 			continue
 		}
 		ns, ok := ParseHash(str(h, "HookNamespace"))
@@ -460,16 +486,24 @@ func (c *applyCtx) execChain(a AccountID, tt uint16, blob []byte, state *hookvm.
 				Fees:   hookvm.Fees{Base: e.cfg.BaseFee, ReserveBase: e.cfg.ReserveBase, ReserveInc: e.cfg.ReserveInc},
 				Strong: strong, HasCallback: m.HasCallback(), ChainPosition: uint8(pos),
 				Trace: func(s string) { e.log.Debug("hook trace", "account", a, "msg", s) }}
-			if !strong {
+			switch {
+			case mode.callback != nil:
+				call.Callback = true
+			case mode.again != nil:
+				call.WasmParam = 2
+			case !strong:
 				call.WasmParam = 1
+			}
+			if mode.callback != nil && !m.HasCallback() {
+				continue
 			}
 			res = rt.Run(context.Background(), m, call)
 		}
 		if res.Err != nil {
 			e.log.Debug("hook failed", "account", a, "hash", hh, "err", res.Err)
 		}
-		*execs = append(*execs, hookExecution{acct: a, hash: hh, strong: strong, res: res})
-		if res.Exit != hookvm.ExitAccept {
+		*execs = append(*execs, hookExecution{acct: a, hash: hh, strong: strong, callback: mode.callback != nil, res: res})
+		if res.Exit != hookvm.ExitAccept && strong {
 			return false
 		}
 	}
@@ -478,8 +512,73 @@ func (c *applyCtx) execChain(a AccountID, tt uint16, blob []byte, state *hookvm.
 
 // hook execution flags in metadata (HookEmissionFlags).
 const (
-	hefStrong = 1
+	hefStrong   = 1
+	hefCallback = 2
+	hefDOAAW    = 4
 )
+
+// runWeakWasmHooks runs what xahaud runs after a transaction applied: the
+// callback of the hook that emitted it, and the again-as-weak executions
+// strong hooks asked for with hook_again. They cannot roll the transaction
+// back; the state of each one that accepted is written, and what it
+// emitted is queued. Weak stakeholders' collect calls are not run.
+func (c *applyCtx) runWeakWasmHooks() {
+	e := c.e
+	if !e.cfg.Xahau {
+		return
+	}
+	var cb *Hash
+	var cbAcct AccountID
+	if ed, ok := c.tx["EmitDetails"].(map[string]any); ok {
+		if a, ok := ParseAccount(str(ed, "EmitCallback")); ok {
+			if hh, ok := ParseHash(str(ed, "EmitHookHash")); ok {
+				cb, cbAcct = &hh, a
+			}
+		}
+	}
+	if cb == nil && len(c.aaw) == 0 {
+		return
+	}
+	blob, err := e.defs.Encode(c.tx)
+	if err != nil {
+		return
+	}
+	tt, _ := e.defs.TransactionType(str(c.tx, "TransactionType"))
+	run := func(a AccountID, mode execMode) {
+		var execs []hookExecution
+		state := hookvm.NewStateMap()
+		if c.v.get(HookKey(a)) == nil {
+			return
+		}
+		c.execHooks(a, tt, blob, state, mode, &execs)
+		accepted := true
+		for _, x := range execs {
+			accepted = accepted && x.res.Exit == hookvm.ExitAccept
+		}
+		if accepted {
+			for _, ch := range state.Changes() {
+				setHookState(c.v, AccountID(ch.Account), Hash(ch.Namespace), Hash(ch.Key), ch.Data)
+			}
+		}
+		c.recordWasmExecutions(execs, accepted)
+	}
+	if cb != nil {
+		run(cbAcct, execMode{callback: cb})
+	}
+	again := map[AccountID]map[Hash]bool{}
+	var order []AccountID
+	for _, x := range c.aaw {
+		if again[x.acct] == nil {
+			again[x.acct] = map[Hash]bool{}
+			order = append(order, x.acct)
+		}
+		again[x.acct][x.hash] = true
+	}
+	c.aaw = nil
+	for _, a := range order {
+		run(a, execMode{again: again[a]})
+	}
+}
 
 // recordWasmExecutions adds HookExecutions metadata and, when the chain
 // accepted, queues the emitted transactions (HookEmissions).
@@ -506,6 +605,12 @@ func (c *applyCtx) recordWasmExecutions(execs []hookExecution, accepted bool) {
 		flags := uint32(0)
 		if x.strong {
 			flags |= hefStrong
+		}
+		if x.callback {
+			flags |= hefCallback
+		}
+		if x.res.Again {
+			flags |= hefDOAAW
 		}
 		c.hookExecs = append(c.hookExecs, map[string]any{"HookExecution": map[string]any{
 			"HookResult":           uint32(x.res.Exit),

@@ -292,3 +292,17 @@ func grantJSON(gs []localnet.HookGrant) evernode.Raw {
 	raw := localnet.SetHookJSON(localnet.WasmHook{Grants: gs})
 	return raw
 }
+
+// WasmMessage translates the exit of a real Evernode hook into its
+// message: the hooks roll back (and accept) with their C file name as the
+// return string and the line as the return code, and document the message
+// of each line in a comment upstream. Other return strings (the hooks'
+// explicit messages, the Go emulation's) come back unchanged, without a
+// trailing NUL.
+func WasmMessage(returnString string, returnCode int64) string {
+	s := strings.TrimRight(returnString, "\x00")
+	if m, ok := wasmMessages[s][returnCode]; ok {
+		return m
+	}
+	return s
+}

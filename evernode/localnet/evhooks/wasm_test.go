@@ -38,6 +38,51 @@ func wasmCode(t testing.TB) *evhooks.Wasm {
 	return nil
 }
 
+// withWasm makes newEnv deploy the real hooks (set by TestWasmScenarios;
+// the package's tests do not run in parallel).
+var withWasm bool
+
+// setup deploys the Go emulation, or the real hooks under withWasm.
+func setup(t testing.TB, ctx context.Context, n *localnet.Net, cfg *evhooks.Config) (*evhooks.Deployment, error) {
+	if withWasm {
+		return evhooks.SetupWasm(ctx, n, cfg, wasmCode(t))
+	}
+	return evhooks.Setup(ctx, n, cfg)
+}
+
+// emulationOnly are rejections of the Go emulation that the real hooks do
+// not make (upstream wins: these are emulation divergences, found by
+// TestWasmScenarios).
+var emulationOnly = map[string]bool{
+	"Evernode: Invalid deregistration data.": true,
+	"Evernode: Invalid update data.": true,
+	"Evernode: Invalid vote data.": true,
+}
+
+// TestWasmScenarios runs the emulation's scenarios under the real hooks.
+func TestWasmScenarios(t *testing.T) {
+	wasmCode(t)
+	for _, s := range []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"Lifecycle", TestLifecycle},
+		{"DeregWithoutHeartbeatRefundsAll", TestDeregWithoutHeartbeatRefundsAll},
+		{"BadInputs", TestBadInputs},
+		{"UpdateRegInfo", TestUpdateRegInfo},
+		{"RebateAfterFeeChange", TestRebateAfterFeeChange},
+		{"Transfer", TestTransfer},
+		{"OutgoingAndNoEventIgnored", TestOutgoingAndNoEventIgnored},
+		{"HeartbeatWithVote", TestHeartbeatWithVote},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			withWasm = true
+			defer func() { withWasm = false }()
+			s.fn(t)
+		})
+	}
+}
+
 func newWasmEnv(t testing.TB) *env {
 	t.Helper()
 	code := wasmCode(t)
