@@ -55,8 +55,8 @@ func setup(t testing.TB, ctx context.Context, n *localnet.Net, cfg *evhooks.Conf
 // TestWasmScenarios).
 var emulationOnly = map[string]bool{
 	"Evernode: Invalid deregistration data.": true,
-	"Evernode: Invalid update data.": true,
-	"Evernode: Invalid vote data.": true,
+	"Evernode: Invalid update data.":         true,
+	"Evernode: Invalid vote data.":           true,
 }
 
 // TestWasmScenarios runs the emulation's scenarios under the real hooks.
