@@ -1,6 +1,7 @@
 package evhooks_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/memo"
 )
 
 // wasmCode loads the real Evernode hooks from EVERNODE_HOOKS_WASM or
@@ -111,5 +114,75 @@ func TestWasmSetupState(t *testing.T) {
 	t.Logf("config %+v", *cfg)
 	for _, s := range e.namespace() {
 		t.Log(s)
+	}
+}
+
+// The real hooks' emission fee guards reject, as on Xahau.
+func TestWasmFeeGuards(t *testing.T) {
+	e := newWasmEnv(t)
+	host := e.wallet("2000")
+	cfg := e.config()
+	reg, err := hook.Register(cfg, host.Address(), sampleReg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fee base (10 drops) is above 150% of a recorded average of 1.
+	low := hook.TrxFeeBaseInfo{FeeBaseAvg: 1}
+	if err := e.d.SetState(e.ctx, evhooks.StateEntry{Key: hook.SingletonKey(hook.SingletonTrxFeeBaseInfo), Value: low.Encode()}); err != nil {
+		t.Fatal(err)
+	}
+	e.commit()
+	e.reject(host, reg, "Evernode: Too large fee base.")
+
+	// Back to a sane average, but no execution fee allowed above the base,
+	// and the host runs a hook of its own: the URIToken mint the registry
+	// emits to it would cost more than the base.
+	ok := hook.TrxFeeBaseInfo{FeeBaseAvg: 10}
+	if err := e.d.SetState(e.ctx,
+		evhooks.StateEntry{Key: hook.SingletonKey(hook.SingletonTrxFeeBaseInfo), Value: ok.Encode()},
+		evhooks.StateEntry{Key: hook.ConfigKey(hook.ConfMaxTrxEmissionFee), Value: make([]byte, 8)}); err != nil {
+		t.Fatal(err)
+	}
+	e.commit()
+	if _, err := e.n.InstallHooks(e.ctx, host, localnet.WasmHook{Wasm: acceptWasm(), Namespace: [32]byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	e.commit()
+	e.reject(host, reg, "Evernode: Too large execution fee.")
+}
+
+// acceptWasm is a minimal hook: hook(){ return accept(0, 0, 0); }.
+func acceptWasm() []byte {
+	return []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 13, 2, 0x60, 3, 0x7f, 0x7f, 0x7e, 1, 0x7e, 0x60, 1, 0x7f, 1, 0x7e, // types
+		2, 14, 1, 3, 'e', 'n', 'v', 6, 'a', 'c', 'c', 'e', 'p', 't', 0, 0, // import env.accept
+		3, 2, 1, 1, // func hook: type 1
+		5, 3, 1, 0, 1, // memory 1 page
+		7, 8, 1, 4, 'h', 'o', 'o', 'k', 0, 1, // export hook
+		10, 12, 1, 10, 0, 0x41, 0, 0x41, 0, 0x42, 0, 0x10, 0, 0x0b} // accept(0,0,0)
+}
+
+// The heartbeat hook's vote assertions reject a host's direct vote.
+func TestWasmVoteAssertions(t *testing.T) {
+	e := newWasmEnv(t)
+	host := e.wallet("500")
+	e.register(host, false)
+	vote := hook.Vote{Candidate: hook.PilotedModeCandidateID(), Value: hook.VoteSupport}
+	p := evernode.Payment{Destination: e.d.Heartbeat.Address(), Amount: evernode.Drops(1)}
+	p.HookParameters, _ = memo.Params{Event: memo.EventCandidateVote, Data: vote.Encode()}.Encode()
+	e.reject(host, p, "Only foundation is allowed to vote in governance hook.")
+}
+
+// FetchWasm reads the code back from the HookDefinitions of a network.
+func TestWasmFetch(t *testing.T) {
+	e := newWasmEnv(t)
+	code := wasmCode(t)
+	got, err := evhooks.FetchWasm(e.ctx, e.c, e.d.GovernorAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Registry, code.Registry) || !bytes.Equal(got.Heartbeat, code.Heartbeat) ||
+		!bytes.Equal(got.Reputation, code.Reputation) || len(got.Governor) != len(code.Governor) {
+		t.Fatal("fetched code differs from the installed code")
 	}
 }
