@@ -3,8 +3,13 @@ package evhooks_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,3 +191,121 @@ func TestWasmFetch(t *testing.T) {
 		t.Fatal("fetched code differs from the installed code")
 	}
 }
+
+// TestWasmDifferential runs one scenario under the Go emulation and under
+// the real hooks, on the same clock and with the same host keys, and
+// compares the governor's namespace entry by entry (account IDs and
+// registration token IDs replaced by names). Known differences are the
+// emulation's divergences; anything else fails.
+func TestWasmDifferential(t *testing.T) {
+	code := wasmCode(t)
+	run := func(real bool) map[string]string {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose,
+			Now: func() time.Time { return start }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		var d *evhooks.Deployment
+		if real {
+			d, err = evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: testMoment}, code)
+		} else {
+			d, err = evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: testMoment})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := evernode.Dial(ctx, d.Network(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		e := &env{t: t, ctx: ctx, n: n, d: d, c: c}
+		host := func(i byte) *evernode.Wallet {
+			seed := sha512.Sum512([]byte{'h', i})
+			w, err := evernode.NewWallet(bytes.NewReader(seed[:]), evernode.Ed25519)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := n.Fund(ctx, w.Address(), 100_000_000); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.FundEVR(ctx, w, "2000"); err != nil {
+				t.Fatal(err)
+			}
+			e.commit()
+			return w
+		}
+		a, b := host(1), host(2)
+		e.register(a, false)
+		e.heartbeat(a)
+		n.AdvanceTime(2 * testMoment * time.Second)
+		e.commit()
+		e.heartbeat(a)
+		idB := e.register(b, false)
+		dr, err := hook.Deregister(e.config(), b.Address(), idB, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.submit(b, dr)
+		names := map[string]string{}
+		for name, w := range map[string]*evernode.Wallet{"governor": d.Governor, "registry": d.Registry,
+			"heartbeat": d.Heartbeat, "reputation": d.Reputation, "foundation": d.Foundation,
+			"issuer": d.EVRIssuer, "hostA": a, "hostB": b} {
+			id, _ := hook.ParseAccountID(w.Address())
+			names[hex.EncodeToString(id[:])] = "<" + name + ">"
+		}
+		cfg := e.config()
+		if h, err := hook.Host(ctx, c, cfg, a.Address()); err == nil {
+			names[hex.EncodeToString(h.RegistrationTokenID[:])] = "<tokenA>"
+			names[hex.EncodeToString(h.RegistrationTokenID[4:])] = "<tokenA[4:]>" // in the token id key
+		}
+		names[hex.EncodeToString(idB[:])] = "<tokenB>"
+		names[hex.EncodeToString(idB[4:])] = "<tokenB[4:]>"
+		ids := make([]string, 0, len(names))
+		for id := range names {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return len(ids[i]) > len(ids[j]) }) // whole ids first
+		out := map[string]string{}
+		for _, s := range e.namespace() {
+			s = strings.ToLower(s)
+			for _, id := range ids {
+				s = strings.ReplaceAll(s, id, names[id])
+			}
+			k, v, _ := strings.Cut(s, "=")
+			out[k] = v
+		}
+		return out
+	}
+	emu, real := run(false), run(true)
+	// MOMENT_TRANSIT_INFO: the emulation writes it at initialisation, the
+	// real governor only on a moment size change.
+	known := map[string]bool{strings.ToLower(hex.EncodeToString(keyBytes(hook.ConfigKey(hook.ConfMomentTransitInfo)))): true}
+	keys := map[string]bool{}
+	for k := range emu {
+		keys[k] = true
+	}
+	for k := range real {
+		keys[k] = true
+	}
+	var diffs []string
+	for k := range keys {
+		if emu[k] != real[k] {
+			diffs = append(diffs, fmt.Sprintf("%s\n  emulation %s\n  real      %s", k, emu[k], real[k]))
+			if !known[k] {
+				t.Errorf("state differs at %s:\n  emulation %s\n  real      %s", k, emu[k], real[k])
+			}
+		}
+	}
+	sort.Strings(diffs)
+	for _, d := range diffs {
+		t.Log(d)
+	}
+	t.Logf("%d entries compared, %d differ", len(keys), len(diffs))
+}
+
+func keyBytes(k hook.Key) []byte { return k[:] }
