@@ -79,7 +79,7 @@ func (x *exec) setStateCache(a [20]byte, ns, key [32]byte, data []byte, modified
 	if modified && s.modified >= maxStateModifications {
 		return TooManyStateModifications
 	}
-	createNS := x.call.Ledger.Entry(HookStateDirKeylet(a, ns).Key) == nil
+	createNS := func() bool { return !x.has(HookStateDirKeylet(a, ns).Key) }
 	acc := s.accts[a]
 	if acc == nil {
 		root := x.call.Ledger.Entry(AccountKeylet(a).Key)
@@ -97,7 +97,7 @@ func (x *exec) setStateCache(a [20]byte, ns, key [32]byte, data []byte, modified
 			return ReserveInsufficient
 		}
 		nsCount := int64(nss)
-		if createNS {
+		if createNS() {
 			if nsCount++; nsCount > maxNamespaces {
 				return TooManyNamespaces
 			}
@@ -114,7 +114,7 @@ func (x *exec) setStateCache(a [20]byte, ns, key [32]byte, data []byte, modified
 			if !canReserve {
 				return ReserveInsufficient
 			}
-			if createNS {
+			if createNS() {
 				if acc.nsCount+1 > maxNamespaces {
 					return TooManyNamespaces
 				}

@@ -44,6 +44,20 @@ type Ledger interface {
 	BaseFee(tx []byte) (int64, error)
 }
 
+// Lister is optionally implemented by a Ledger that can tell whether an
+// object exists without serialising it.
+type Lister interface {
+	Has(key [32]byte) bool
+}
+
+// has reports whether the ledger holds an object at key.
+func (x *exec) has(key [32]byte) bool {
+	if l, ok := x.call.Ledger.(Lister); ok {
+		return l.Has(key)
+	}
+	return x.call.Ledger.Entry(key) != nil
+}
+
 // Fees are the ledger's fee settings, in drops.
 type Fees struct {
 	Base        int64

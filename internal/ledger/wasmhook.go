@@ -224,23 +224,35 @@ func (c *applyCtx) wasmStakeholders() []tsh {
 	return out
 }
 
-// vmLedger is hookvm's view of the transaction's ledger.
-type vmLedger struct{ c *applyCtx }
+// vmLedger is hookvm's view of the transaction's ledger. Hooks buffer
+// their writes, so the view does not change while a set of chains runs:
+// entries are serialised once and cached for that time.
+type vmLedger struct {
+	c     *applyCtx
+	cache map[Hash][]byte
+}
 
-func (l vmLedger) Entry(k [32]byte) []byte {
-	ent := l.c.v.get(Hash(k))
-	if ent == nil {
-		return nil
+func newVMLedger(c *applyCtx) *vmLedger { return &vmLedger{c: c, cache: map[Hash][]byte{}} }
+
+func (l *vmLedger) Has(k [32]byte) bool { return l.c.v.get(Hash(k)) != nil }
+
+func (l *vmLedger) Entry(k [32]byte) []byte {
+	if b, ok := l.cache[Hash(k)]; ok {
+		return b
 	}
-	b, err := l.c.e.defs.Encode(ent)
-	if err != nil {
-		l.c.e.log.Debug("hook read of an entry that does not encode", "key", Hash(k), "err", err)
-		return nil
+	var b []byte
+	if ent := l.c.v.get(Hash(k)); ent != nil {
+		var err error
+		if b, err = l.c.e.defs.Encode(ent); err != nil {
+			l.c.e.log.Debug("hook read of an entry that does not encode", "key", Hash(k), "err", err)
+			b = nil
+		}
 	}
+	l.cache[Hash(k)] = b
 	return b
 }
 
-func (l vmLedger) BaseFee(blob []byte) (int64, error) {
+func (l *vmLedger) BaseFee(blob []byte) (int64, error) {
 	tx, err := l.c.e.defs.Decode(blob)
 	if err != nil {
 		return 0, err
@@ -248,7 +260,7 @@ func (l vmLedger) BaseFee(blob []byte) (int64, error) {
 	return l.c.e.xahauBaseFee(l.c.v, tx), nil
 }
 
-func (l vmLedger) Transaction(id [32]byte) []byte {
+func (l *vmLedger) Transaction(id [32]byte) []byte {
 	if r := l.c.e.txs[Hash(id)]; r != nil {
 		return r.Blob
 	}
@@ -394,8 +406,9 @@ func (c *applyCtx) runWasmHooks() string {
 	state := hookvm.NewStateMap()
 	var execs []hookExecution
 	rejected := false
+	l := newVMLedger(c)
 	for _, a := range chains {
-		if !c.execChain(a, tt, blob, state, true, &execs) {
+		if !c.execChain(l, a, tt, blob, state, true, &execs) {
 			rejected = true
 			break
 		}
@@ -418,8 +431,8 @@ func (c *applyCtx) runWasmHooks() string {
 }
 
 // execChain runs a's hook chain; false means a hook did not accept.
-func (c *applyCtx) execChain(a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, strong bool, execs *[]hookExecution) bool {
-	return c.execHooks(a, tt, blob, state, execMode{strong: strong}, execs)
+func (c *applyCtx) execChain(l *vmLedger, a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, strong bool, execs *[]hookExecution) bool {
+	return c.execHooks(l, a, tt, blob, state, execMode{strong: strong}, execs)
 }
 
 // execMode selects how execHooks runs a chain: strong or weak, as the
@@ -431,7 +444,7 @@ type execMode struct {
 	callback *Hash
 }
 
-func (c *applyCtx) execHooks(a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, mode execMode, execs *[]hookExecution) bool {
+func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, mode execMode, execs *[]hookExecution) bool {
 	e := c.e
 	strong := mode.strong
 	ho := c.v.get(HookKey(a))
@@ -480,7 +493,7 @@ func (c *applyCtx) execHooks(a AccountID, tt uint16, blob []byte, state *hookvm.
 			if n := len(e.ledgers); n > 0 {
 				parent = e.ledgers[n-1].Hash
 			}
-			call := &hookvm.Call{Ledger: vmLedger{c}, State: state, Tx: blob, TxID: c.hash,
+			call := &hookvm.Call{Ledger: l, State: state, Tx: blob, TxID: c.hash,
 				Account: a, HookHash: hh, Namespace: ns, Params: params,
 				LedgerSeq: e.openSeq, ParentCloseTime: e.lastTime, ParentHash: parent,
 				Fees:   hookvm.Fees{Base: e.cfg.BaseFee, ReserveBase: e.cfg.ReserveBase, ReserveInc: e.cfg.ReserveInc},
@@ -550,7 +563,7 @@ func (c *applyCtx) runWeakWasmHooks() {
 		if c.v.get(HookKey(a)) == nil {
 			return
 		}
-		c.execHooks(a, tt, blob, state, mode, &execs)
+		c.execHooks(newVMLedger(c), a, tt, blob, state, mode, &execs)
 		accepted := true
 		for _, x := range execs {
 			accepted = accepted && x.res.Exit == hookvm.ExitAccept
