@@ -151,3 +151,9 @@ func (n *Net) HookExecutions(txHash string) ([]HookExecution, error) {
 	}
 	return res, nil
 }
+
+// HookDefinitionIndex is the ledger index of the HookDefinition of a hook
+// hash.
+func HookDefinitionIndex(hookHash [32]byte) [32]byte {
+	return [32]byte(ledger.HookDefinitionKey(ledger.Hash(hookHash)))
+}

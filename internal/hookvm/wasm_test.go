@@ -6,116 +6,31 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/evernode-go/sdk/internal/hookvm/wasmtest"
 )
 
-// A tiny WebAssembly assembler for API tests: one hook(i32)->i64 function
-// calling imported env functions, one page of memory and a data segment.
-
-type wimport struct {
-	name    string
-	params  []byte // 0x7f i32, 0x7e i64
-	results []byte
-}
-
-func uleb(v uint64) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			out = append(out, b|0x80)
-			continue
-		}
-		return append(out, b)
-	}
-}
-
-func sleb(v int64) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
-func section(id byte, body []byte) []byte {
-	return append(append([]byte{id}, uleb(uint64(len(body)))...), body...)
-}
-
-func vec(items ...[]byte) []byte {
-	out := uleb(uint64(len(items)))
-	for _, it := range items {
-		out = append(out, it...)
-	}
-	return out
-}
-
-func name(s string) []byte { return append(uleb(uint64(len(s))), s...) }
-
-// buildHook assembles a module; body is the hook function's code (without
-// locals and end), data is placed at memory offset 1024.
-func buildHook(imports []wimport, body, data []byte) []byte {
-	var types [][]byte
-	for _, im := range imports {
-		types = append(types, append(append([]byte{0x60}, vec(bytesOf(im.params)...)...), vec(bytesOf(im.results)...)...))
-	}
-	types = append(types, []byte{0x60, 1, 0x7f, 1, 0x7e})
-	var imps [][]byte
-	for i, im := range imports {
-		imps = append(imps, append(append(name("env"), name(im.name)...), append([]byte{0}, uleb(uint64(i))...)...))
-	}
-	m := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
-	m = append(m, section(1, vec(types...))...)
-	m = append(m, section(2, vec(imps...))...)
-	m = append(m, section(3, vec(uleb(uint64(len(imports)))))...)
-	m = append(m, section(5, vec([]byte{0, 1}))...)
-	m = append(m, section(7, vec(append(name("hook"), append([]byte{0}, uleb(uint64(len(imports)))...)...)))...)
-	fn := append([]byte{0}, append(body, 0x0b)...)
-	m = append(m, section(10, vec(append(uleb(uint64(len(fn))), fn...)))...)
-	if data != nil {
-		seg := append([]byte{0, 0x41}, sleb(1024)...)
-		seg = append(seg, 0x0b)
-		seg = append(seg, uleb(uint64(len(data)))...)
-		seg = append(seg, data...)
-		m = append(m, section(11, vec(seg))...)
-	}
-	return m
-}
-
-func bytesOf(b []byte) [][]byte {
-	out := make([][]byte, len(b))
-	for i, x := range b {
-		out[i] = []byte{x}
-	}
-	return out
-}
-
-// Instruction helpers.
-func i32c(v int32) []byte { return append([]byte{0x41}, sleb(int64(v))...) }
-func i64c(v int64) []byte { return append([]byte{0x42}, sleb(v)...) }
-func call(i int) []byte   { return append([]byte{0x10}, uleb(uint64(i))...) }
-func cat(parts ...[]byte) []byte {
-	var out []byte
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
+type wimport = wasmtest.Import
 
 var (
-	imAccept   = wimport{"accept", []byte{0x7f, 0x7f, 0x7e}, []byte{0x7e}}
-	imRollback = wimport{"rollback", []byte{0x7f, 0x7f, 0x7e}, []byte{0x7e}}
-	imGuard    = wimport{"_g", []byte{0x7f, 0x7f}, []byte{0x7f}}
-	imStateSet = wimport{"state_set", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e}}
-	imState    = wimport{"state", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e}}
-	imEmit     = wimport{"emit", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e}}
-	imReserve  = wimport{"etxn_reserve", []byte{0x7f}, []byte{0x7e}}
-	imOtxnType = wimport{"otxn_type", nil, []byte{0x7e}}
-	imParam    = wimport{"hook_param", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e}}
+	buildHook = wasmtest.Build
+	i32c      = wasmtest.I32
+	i64c      = wasmtest.I64
+	call      = wasmtest.Call
+	cat       = wasmtest.Cat
+	fn        = wasmtest.Func
+)
+
+var (
+	imAccept   = fn("accept", []byte{0x7f, 0x7f, 0x7e}, []byte{0x7e})
+	imRollback = fn("rollback", []byte{0x7f, 0x7f, 0x7e}, []byte{0x7e})
+	imGuard    = fn("_g", []byte{0x7f, 0x7f}, []byte{0x7f})
+	imStateSet = fn("state_set", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	imState    = fn("state", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	imEmit     = fn("emit", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	imReserve  = fn("etxn_reserve", []byte{0x7f}, []byte{0x7e})
+	imOtxnType = fn("otxn_type", nil, []byte{0x7e})
+	imParam    = fn("hook_param", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
 )
 
 func runHook(t *testing.T, wasm []byte, c *Call) *Result {
