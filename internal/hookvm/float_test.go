@@ -84,9 +84,10 @@ func TestFloatArithmeticKnownAnswers(t *testing.T) {
 
 // xahaud's tests accept a result within 5,000,000 mantissa units (and one
 // decade); these are its randomly generated cases.
-func TestFloatApproximateKnownAnswers(t *testing.T) {
-	near := func(t *testing.T, want, got int64) {
-		t.Helper()
+// assertNear is the tolerance of xahaud's ASSERT_EQUAL for floats.
+func assertNear(t *testing.T, want, got int64) {
+	t.Helper()
+	{
 		mx, my := getMantissa(got), getMantissa(want)
 		d := getExponent(got) - getExponent(want)
 		if d == 1 {
@@ -104,6 +105,10 @@ func TestFloatApproximateKnownAnswers(t *testing.T) {
 		}
 		assert.False(t, d > 1 || diff > 5_000_000 || mx < 0 || my < 0, "got %d want %d", got, want)
 	}
+}
+
+func TestFloatApproximateKnownAnswers(t *testing.T) {
+	near := func(t *testing.T, want, got int64) { t.Helper(); assertNear(t, want, got) }
 	sums := [][3]int64{
 		{95785354843184473, 7607324992379065667, 7607324992379065667},
 		{2440992231195047997, 4937813945440933271, 2440992231195047996},
@@ -154,4 +159,41 @@ func TestLog10Trunc(t *testing.T) {
 	assert.Equal(t, int32(14), log10Trunc(999_999_999_999_990))
 	assert.Equal(t, int32(16), log10Trunc(9_999_999_999_999_999))
 	assert.Equal(t, int32(18), log10Trunc(999_999_999_999_999_999))
+}
+
+func TestFloatLogRootKnownAnswers(t *testing.T) {
+	near := func(want, got int64) { t.Helper(); assertNear(t, want, got) }
+	assert.Equal(t, InvalidArgument, FloatLog(0))
+	assert.Equal(t, ComplexNotSupported, FloatLog(1532223873305968640))
+	near(6108373858112734914, FloatLog(6349533412187342878))
+	near(6091866696204910592, FloatLog(6143909891733356544))
+	near(1468659350345448364, FloatLog(6071976107695428608))
+	near(1496890038311378526, FloatLog(5783744921543716864))
+	near(6113081094714392576, FloatLog(7206759403792793600))
+	assert.Equal(t, FloatOne(), FloatRoot(FloatOne(), 2))
+	near(6091866696204910592, FloatRoot(6097866696204910592, 2))
+	near(6107881094714392576, FloatRoot(6143909891733356544, 3))
+	assert.Equal(t, ComplexNotSupported, FloatRoot(1478180677777522688, 2))
+	assert.Equal(t, int64(0), FloatRoot(0, 10))
+}
+
+func TestSTOLength(t *testing.T) {
+	// A Payment's fields: sto_subfield finds Amount's payload, an array is
+	// returned whole, and a truncated buffer is a parse error.
+	tx := payment()
+	tx["Memos"] = []any{map[string]any{"Memo": map[string]any{"MemoData": "C0FFEE"}}}
+	b, err := codecXahau().Encode(tx)
+	require.NoError(t, err)
+	up, found := 0, map[int]int{}
+	for up < len(b) {
+		n, typ, field, _, _ := stoLength(b[up:], 0)
+		require.Positive(t, n)
+		found[typ<<16|field] = up
+		up += n
+	}
+	assert.Equal(t, len(b), up)
+	assert.Contains(t, found, 6<<16|1)
+	assert.Contains(t, found, 15<<16|9)
+	n, _, _, _, _ := stoLength(b[:1], 0) // a header byte alone
+	assert.Negative(t, n)
 }
