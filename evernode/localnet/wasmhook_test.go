@@ -253,3 +253,28 @@ func TestSetHookMalformedAndFees(t *testing.T) {
 	require.True(t, errors.As(err, &te))
 	assert.Equal(t, "telINSUF_FEE_P", te.Result)
 }
+
+func TestSetHookChainSkipAndParamOverrides(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	reader := acceptHook() // accepts with len(hook_param("P"))
+	nope := rollbackHook()
+	rh, nh := localnet.HookHash(reader), localnet.HookHash(nope)
+	// hook_param_set("abcd" for "P" of the reader), hook_skip(rollback hook), accept.
+	data := append(append([]byte("abcdP"), rh[:]...), nh[:]...)
+	imSet := w.Func("hook_param_set", []byte{0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	imSkip := w.Func("hook_skip", []byte{0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	first := w.Build([]w.Import{imAccept, imSet, imSkip}, w.Cat(
+		w.I32(1024), w.I32(4), w.I32(1028), w.I32(1), w.I32(1029), w.I32(32), w.Call(1), w.Drop(),
+		w.I32(1061), w.I32(32), w.I32(0), w.Call(2), w.Drop(),
+		w.I32(0), w.I32(0), w.I64(0), w.Call(0)), data)
+	_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: first, Namespace: [32]byte{3}},
+		localnet.WasmHook{Wasm: nope, Namespace: [32]byte{3}},
+		localnet.WasmHook{Wasm: reader, Namespace: [32]byte{3}, Params: map[string][]byte{"P": []byte("x")}})
+	require.NoError(t, err)
+	hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	require.Len(t, ex, 2, "the rollback hook was skipped")
+	assert.Equal(t, int64(4), ex[1].Code, "the reader saw the overridden parameter")
+}

@@ -129,7 +129,7 @@ var hostFuncs = []hostFunc{
 		return x.write(u(a, 0), 20, x.call.Account[:])
 	}},
 	{"hook_hash", ps(3), false, (*exec).hookHash},
-	{"hook_param_set", ps(6), false, notImplemented},
+	{"hook_param_set", ps(6), false, (*exec).hookParamSet},
 	{"hook_param", ps(4), false, (*exec).hookParam},
 	{"hook_again", nil, false, func(x *exec, _ []uint64) int64 {
 		if x.result.Again {
@@ -141,7 +141,7 @@ var hostFuncs = []hostFunc{
 		}
 		return PrerequisiteNotMet
 	}},
-	{"hook_skip", ps(3), false, notImplemented},
+	{"hook_skip", ps(3), false, (*exec).hookSkip},
 	{"hook_pos", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.ChainPosition) }},
 	{"slot", ps(3), false, (*exec).slot},
 	{"slot_clear", ps(1), false, func(x *exec, a []uint64) int64 {
@@ -802,11 +802,90 @@ func (x *exec) hookParam(a []uint64) int64 {
 	if rl > 32 {
 		return TooBig
 	}
-	v, ok := x.call.Params[string(x.read(rp, rl))]
+	name := string(x.read(rp, rl))
+	if v, ok := x.call.ParamOverrides[x.call.HookHash][name]; ok {
+		if len(v) == 0 {
+			return DoesntExist
+		}
+		return x.write(wp, wl, v)
+	}
+	v, ok := x.call.Params[name]
 	if !ok || len(v) == 0 {
 		return DoesntExist
 	}
 	return x.write(wp, wl, v)
+}
+
+func (x *exec) hookParamSet(a []uint64) int64 {
+	rp, rl, kp, kl, hp, hl := u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5)
+	if x.notInBounds(rp, rl) || x.notInBounds(kp, kl) || x.notInBounds(hp, hl) {
+		return OutOfBounds
+	}
+	switch {
+	case kl < 1:
+		return TooSmall
+	case kl > 32:
+		return TooBig
+	case hl != 32:
+		return InvalidArgument
+	case rl > 256:
+		return TooBig
+	}
+	if x.overrideCount >= 16 {
+		return TooManyParams
+	}
+	x.overrideCount++
+	var h [32]byte
+	copy(h[:], x.read(hp, 32))
+	if x.result.Overrides == nil {
+		x.result.Overrides = map[[32]byte]map[string][]byte{}
+	}
+	if x.result.Overrides[h] == nil {
+		x.result.Overrides[h] = map[string][]byte{}
+	}
+	x.result.Overrides[h][string(x.read(kp, kl))] = append([]byte(nil), x.read(rp, rl)...)
+	return int64(rl)
+}
+
+func (x *exec) hookSkip(a []uint64) int64 {
+	rp, rl, flags := u(a, 0), u(a, 1), u(a, 2)
+	if x.notInBounds(rp, rl) {
+		return OutOfBounds
+	}
+	if rl != 32 || (flags != 0 && flags != 1) {
+		return InvalidArgument
+	}
+	var h [32]byte
+	copy(h[:], x.read(rp, 32))
+	if flags == 1 {
+		if !x.result.Skips[h] {
+			return DoesntExist
+		}
+		delete(x.result.Skips, h)
+		return 1
+	}
+	if x.result.Skips[h] {
+		return 1
+	}
+	hk := x.call.Ledger.Entry(HookKeylet(x.call.Account).Key)
+	if hk == nil {
+		return InternalError
+	}
+	arr, ok, _ := rootNode(stiLedgerEntry, hk).subfield(stiArray<<16 | 11)
+	if !ok {
+		return InternalError
+	}
+	hooks, _ := arr.children()
+	for _, hook := range hooks {
+		if hh, ok, _ := hook.subfield(stiHash256<<16 | 31); ok && string(hh.val) == string(h[:]) {
+			if x.result.Skips == nil {
+				x.result.Skips = map[[32]byte]bool{}
+			}
+			x.result.Skips[h] = true
+			return 1
+		}
+	}
+	return DoesntExist
 }
 
 func (x *exec) otxnParam(a []uint64) int64 {

@@ -83,6 +83,10 @@ type Call struct {
 	// Params are the hook's parameters (definition defaults overridden by
 	// the Hook object's), name to value.
 	Params map[string][]byte
+	// ParamOverrides are the hook_param_set calls of earlier hooks of the
+	// chain: hook hash, then name to value (an empty value hides the
+	// parameter).
+	ParamOverrides map[[32]byte]map[string][]byte
 	// LedgerSeq is the open ledger's sequence; ParentCloseTime (seconds
 	// since the Ripple epoch) and ParentHash describe the last closed one.
 	LedgerSeq       uint32
@@ -125,6 +129,11 @@ type Result struct {
 	Instructions uint64
 	// Again is set when a strong execution called hook_again.
 	Again bool
+	// Skips are the hooks of the chain this one asked to skip
+	// (hook_skip), and Overrides the parameters it set for later hooks
+	// (hook_param_set), by hook hash.
+	Skips     map[[32]byte]bool
+	Overrides map[[32]byte]map[string][]byte
 	// Err is the trap or host error behind an ExitWasmError.
 	Err error
 }
@@ -270,6 +279,7 @@ type exec struct {
 	burden         int64
 	generation     int64
 	foreignBlocked bool
+	overrideCount  int
 }
 
 // Run executes hook (or cbak when c.Callback) of m.

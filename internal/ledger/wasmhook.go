@@ -449,9 +449,11 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 	strong := mode.strong
 	ho := c.v.get(HookKey(a))
 	hooks, _ := hookSetObjs(ho["Hooks"])
+	skips := map[[32]byte]bool{}
+	overrides := map[[32]byte]map[string][]byte{}
 	for pos, h := range hooks {
 		hh, ok := ParseHash(str(h, "HookHash"))
-		if !ok {
+		if !ok || skips[hh] {
 			continue
 		}
 		if mode.again != nil && !mode.again[hh] {
@@ -494,7 +496,7 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 				parent = e.ledgers[n-1].Hash
 			}
 			call := &hookvm.Call{Ledger: l, State: state, Tx: blob, TxID: c.hash,
-				Account: a, HookHash: hh, Namespace: ns, Params: params,
+				Account: a, HookHash: hh, Namespace: ns, Params: params, ParamOverrides: overrides,
 				LedgerSeq: e.openSeq, ParentCloseTime: e.lastTime, ParentHash: parent,
 				Fees:   hookvm.Fees{Base: e.cfg.BaseFee, ReserveBase: e.cfg.ReserveBase, ReserveInc: e.cfg.ReserveInc},
 				Strong: strong, HasCallback: m.HasCallback(), ChainPosition: uint8(pos),
@@ -518,6 +520,17 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 		*execs = append(*execs, hookExecution{acct: a, hash: hh, strong: strong, callback: mode.callback != nil, res: res})
 		if res.Exit != hookvm.ExitAccept && strong {
 			return false
+		}
+		for k := range res.Skips {
+			skips[k] = true
+		}
+		for k, m := range res.Overrides {
+			if overrides[k] == nil {
+				overrides[k] = map[string][]byte{}
+			}
+			for n, v := range m {
+				overrides[k][n] = v
+			}
 		}
 	}
 	return true
