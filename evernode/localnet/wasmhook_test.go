@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -277,4 +280,36 @@ func TestSetHookChainSkipAndParamOverrides(t *testing.T) {
 	ex, _ := e.n.HookExecutions(hash)
 	require.Len(t, ex, 2, "the rollback hook was skipped")
 	assert.Equal(t, int64(4), ex[1].Code, "the reader saw the overridden parameter")
+}
+
+// TestJSSetHook has xrpl.js install a wasm hook with SetHook
+// (testdata/jssethook/check.js). It needs node and LOCALNET_JS_DIR naming a
+// directory with node_modules/xrpl; it is skipped otherwise.
+func TestJSSetHook(t *testing.T) {
+	dir := os.Getenv("LOCALNET_JS_DIR")
+	if dir == "" {
+		t.Skip("LOCALNET_JS_DIR not set")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "xrpl")); err != nil {
+		t.Skipf("no node_modules/xrpl in %s", dir)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH")
+	}
+	n, err := localnet.Start(context.Background(), &localnet.Config{CloseInterval: 200 * time.Millisecond})
+	require.NoError(t, err)
+	defer n.Close()
+	wasm := filepath.Join(t.TempDir(), "hook.wasm")
+	require.NoError(t, os.WriteFile(wasm, acceptHook(), 0o600))
+	script, _ := filepath.Abs(filepath.Join("testdata", "jssethook", "check.js"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script, n.URL(), wasm)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("check.js: %v", err)
+	}
 }
