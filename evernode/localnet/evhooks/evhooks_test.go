@@ -144,9 +144,12 @@ func (e *env) hookMessage(hash string) string {
 		ex, _ := x.(map[string]any)["HookExecution"].(map[string]any)
 		b, _ := hex.DecodeString(ex["HookReturnString"].(string))
 		code, _ := strconv.ParseUint(fmt.Sprint(ex["HookReturnCode"]), 16, 64)
-		msg = evhooks.WasmMessage(string(b), int64(code))
+		m := evhooks.WasmMessage(string(b), int64(code))
 		if r, _ := ex["HookResult"].(float64); r == 2 {
-			return msg
+			return m
+		}
+		if !strings.HasPrefix(m, "evhooks: not a state write") {
+			msg = m // the real hooks' SetState helper is not the hook under test
 		}
 	}
 	return msg

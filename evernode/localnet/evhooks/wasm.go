@@ -157,7 +157,7 @@ func SetupWasm(ctx context.Context, net *localnet.Net, cfg *Config, code *Wasm) 
 		}
 		d.EVRIssuer = iss
 	}
-	for _, w := range []*evernode.Wallet{d.Registry, d.Heartbeat, d.Foundation} {
+	for _, w := range []*evernode.Wallet{d.Governor, d.Registry, d.Heartbeat, d.Foundation} {
 		if _, err := net.Submit(ctx, w, w.Address(), evernode.TrustSet{
 			LimitAmount: evernode.EVR(d.EVRIssuer.Address(), hook.TrustLineLimit)}); err != nil {
 			return fail("trust lines", err)
@@ -230,7 +230,7 @@ func SetupWasm(ctx context.Context, net *localnet.Net, cfg *Config, code *Wasm) 
 		log = slog.New(slog.DiscardHandler)
 	}
 	d.gov = &governorHook{initializer: "", admin: admin.Address(), log: log}
-	if err := net.SetHook(d.Governor.Address(), d.gov); err != nil {
+	if err := net.SetHook(d.Governor.Address(), stateWriter{d.gov}); err != nil {
 		return fail("state writer", err)
 	}
 	var overrides []StateEntry
@@ -281,6 +281,27 @@ func fetchHookCode(ctx context.Context, c *evernode.Client, addr string) ([]byte
 		}
 	}
 	return nil, ErrNoWasm
+}
+
+// stateWriter is the only Go hook beside the real governor: it applies
+// SetState writes queued on g when the admin pays the governor without an
+// event, and leaves every other transaction to the wasm.
+type stateWriter struct{ g *governorHook }
+
+func (w stateWriter) Execute(h *localnet.HookContext) error {
+	sender, _ := h.Tx()["Account"].(string)
+	if _, hasEv := param(h, memo.ParamEventType); h.Outgoing() || sender != w.g.admin || hasEv {
+		return h.Accept("evhooks: not a state write")
+	}
+	w.g.mu.Lock()
+	pending := w.g.pending
+	w.g.mu.Unlock()
+	for _, e := range pending {
+		if err := h.SetState(ns, e.Key, e.Value); err != nil {
+			return h.Reject("evhooks: " + err.Error())
+		}
+	}
+	return h.Accept("evhooks: state written")
 }
 
 func paramName(i byte) []byte { n := memo.ParamName(i); return n[:] }
