@@ -1,13 +1,16 @@
 package hotpocket
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/gob"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"lukechampine.com/blake3"
@@ -172,4 +175,49 @@ func hashFile(p string) []byte {
 		return zeroHash
 	}
 	return h.Sum(nil)
+}
+
+func rawDir(dir string) string {
+	return filepath.Join(dir, "ledger_fs", "seed", "raw", "evernode-go")
+}
+
+func rawPath(dir string, seq uint64) string {
+	return filepath.Join(rawDir(dir), strconv.FormatUint(seq, 10)+".gob")
+}
+
+type rawLedger struct {
+	Inputs  []ledgerInput
+	Outputs []ledgerOutput
+}
+
+// saveRaw writes the ledger's raw inputs and outputs for ledger_query (hpcore keeps them in
+// ledger_fs raw shards) and removes the file of the ledger keep closes before it.
+func saveRaw(dir string, l *ledgerRecord, keep uint64) error {
+	if l.SeqNo > keep {
+		os.Remove(rawPath(dir, l.SeqNo-keep))
+	}
+	if len(l.Inputs) == 0 && len(l.Outputs) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(rawDir(dir), 0o755); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(rawLedger{l.Inputs, l.Outputs}); err != nil {
+		return err
+	}
+	return writeFileAtomic(rawPath(dir, l.SeqNo), b.Bytes(), 0o644)
+}
+
+// loadRaw fills l's raw inputs and outputs from disk; a ledger without a file had none (or
+// is older than the raw history).
+func loadRaw(dir string, l *ledgerRecord) {
+	data, err := os.ReadFile(rawPath(dir, l.SeqNo))
+	if err != nil {
+		return
+	}
+	var r rawLedger
+	if gob.NewDecoder(bytes.NewReader(data)).Decode(&r) == nil {
+		l.Inputs, l.Outputs = r.Inputs, r.Outputs
+	}
 }
