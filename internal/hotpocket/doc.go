@@ -39,6 +39,15 @@
 //     sockets, control and NPL sockets, working directory = state directory, environment =
 //     contract.environment only, round_limits.exec_timeout and the proc_* rlimits.
 //
+// Ledgers hash as hpcore's do: get_list_hash of an empty user or input list is 32 zero bytes,
+// the group nonce is the list hash of the node nonces (one node: BLAKE3 of its own
+// BLAKE3(64 random bytes) nonce, fresh each round), and an input's nonce is checked at
+// submission but recorded at round close (usr.cpp passes no_add=true), so two inputs with one
+// nonce in one round are decided at close. What still differs from hpcore: the state hash
+// is a hash over the state directory's paths, modes and contents, not hpfs's Merkle hash; the
+// ledger time is the node's clock when the round closes, not a voted round start; unl_sig
+// holds this node's signature only.
+//
 // What it does not: there is no peer network, hpfs or multi-node consensus. Each node closes
 // every round alone, as a one-node UNL would, whatever contract.unl lists; clusters built on
 // it are configured (shared UNL, known peers) but every node runs on its own, and peer

@@ -408,7 +408,7 @@ func (n *Node) closeRound(ctx context.Context) {
 	if ts <= n.lcl.Timestamp {
 		ts = n.lcl.Timestamp + 1
 	}
-	led := nextLedger(n.lcl, ts, n.stateHash, n.patchHash, hpwire.Hash(uparts...), hpwire.Hash(iparts...), outRoot)
+	led := nextLedger(n.lcl, ts, n.stateHash, n.patchHash, groupNonce(), hpwire.ListHash(uparts...), hpwire.ListHash(iparts...), outRoot)
 	for _, c := range accepted {
 		led.Inputs = append(led.Inputs, ledgerInput{PubKey: c.pub, Hash: c.hash, Nonce: c.ic.Nonce, Blob: c.ic.Input})
 	}
