@@ -131,6 +131,21 @@ func (h *HookCall) Emit(tx map[string]any) (Hash, error) {
 	if err := h.checkEmission(m); err != nil {
 		return Hash{}, err
 	}
+	id, err := c.queueEmitted(m)
+	if err != nil {
+		return Hash{}, err
+	}
+	c.hookEmits = append(c.hookEmits, map[string]any{"HookEmission": map[string]any{
+		"HookHash": h.slot.hash.String(), "HookAccount": h.account.String(), "EmittedTxnID": id.String()}})
+	h.emitCount++
+	return id, nil
+}
+
+// queueEmitted puts an emitted transaction (already checked by the emission
+// rules) in the emitted directory of the transaction's view: it applies in
+// a later ledger if the transaction succeeds. Every emission, from a Go or
+// a WebAssembly hook, goes through here.
+func (c *applyCtx) queueEmitted(m map[string]any) (Hash, error) {
 	blob, err := c.e.defs.Encode(m)
 	if err != nil {
 		return Hash{}, fmt.Errorf("%w: %v", ErrEmission, err)
@@ -142,9 +157,6 @@ func (h *HookCall) Emit(tx map[string]any) (Hash, error) {
 		c.v.put(k, Entry{"LedgerEntryType": "EmittedTxn", "Flags": uint32(0), "EmittedTxn": m, "OwnerNode": fmtHexU64(page)})
 	}
 	c.emits = append(c.emits, m)
-	c.hookEmits = append(c.hookEmits, map[string]any{"HookEmission": map[string]any{
-		"HookHash": h.slot.hash.String(), "HookAccount": h.account.String(), "EmittedTxnID": id.String()}})
-	h.emitCount++
 	return id, nil
 }
 
