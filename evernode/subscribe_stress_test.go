@@ -24,33 +24,7 @@ func TestSubscriptionLosesNothingAcrossRandomDrops(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Commit()
-	rl := newRelay(t, n.URL())
-	relayed := n.Network()
-	relayed.URL = rl.url()
-	c, err := evernode.Dial(ctx, relayed, &evernode.ClientOptions{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sub, err := c.SubscribeAccounts(ctx, []string{b.Address()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	n, rl, a, b, sub := subscribedThroughRelay(t, ctx, 0)
 
 	rnd, planRnd := rand.New(rand.NewPCG(7, 7)), rand.New(rand.NewPCG(8, 8))
 	rl.setPlan(func(cmd string) cut { // called under the relay's lock
@@ -122,27 +96,7 @@ func TestSubscriptionLosesNothingAcrossRandomDrops(t *testing.T) {
 func TestSubscriptionGapBeyondHistory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, History: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, _ := n.NewFundedWallet(ctx, 1_000_000_000)
-	b, _ := n.NewFundedWallet(ctx, 1_000_000_000)
-	n.Commit()
-	rl := newRelay(t, n.URL())
-	relayed := n.Network()
-	relayed.URL = rl.url()
-	c, err := evernode.Dial(ctx, relayed, &evernode.ClientOptions{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sub, err := c.SubscribeAccounts(ctx, []string{b.Address()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	n, rl, a, b, sub := subscribedThroughRelay(t, ctx, 4)
 	pay := func() string {
 		h, err := n.Submit(ctx, a, a.Address(), evernode.Payment{Destination: b.Address(), Amount: evernode.Drops(1)})
 		if err != nil {
@@ -174,7 +128,7 @@ func TestSubscriptionGapBeyondHistory(t *testing.T) {
 	mu.Lock()
 	away = false
 	mu.Unlock()
-	_, err = sub.Next(ctx)
+	_, err := sub.Next(ctx)
 	var gap *evernode.GapError
 	if !errors.As(err, &gap) || gap.From > gap.To {
 		t.Fatalf("want a GapError for the forgotten ledgers (transaction %s), got %v", lost, err)
@@ -183,4 +137,37 @@ func TestSubscriptionGapBeyondHistory(t *testing.T) {
 	if err != nil || tx.Hash != kept {
 		t.Fatalf("after the gap: %s, %v; want %s", tx.Hash, err, kept)
 	}
+}
+
+// subscribedThroughRelay starts a manual-close localnet keeping history
+// ledgers (0: the default), funds a payer a and a payee b, and subscribes to
+// b through a relay that reconnects within milliseconds.
+func subscribedThroughRelay(t *testing.T, ctx context.Context, history uint32) (*localnet.Net, *relay, *evernode.Wallet, *evernode.Wallet, *evernode.TxSubscription) {
+	t.Helper()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, History: history})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	var ws [2]*evernode.Wallet
+	for i := range ws {
+		if ws[i], err = n.NewFundedWallet(ctx, 1_000_000_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.Commit()
+	rl := newRelay(t, n.URL())
+	relayed := n.Network()
+	relayed.URL = rl.url()
+	c, err := evernode.Dial(ctx, relayed, &evernode.ClientOptions{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sub, err := c.SubscribeAccounts(ctx, []string{ws[1].Address()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	return n, rl, ws[0], ws[1], sub
 }
