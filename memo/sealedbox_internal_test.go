@@ -26,7 +26,7 @@ func TestSboxEphemeralMatchesECDH(t *testing.T) {
 		want, werr := priv.ECDH(pub)
 		epk, shared := sboxEphemeral(&e, &u)
 		if werr != nil {
-			want = make([]byte, 32) // crypto/ecdh refuses the all-zero output
+			want = make([]byte, 32)                  // crypto/ecdh refuses the all-zero output
 			epk = [32]byte(priv.PublicKey().Bytes()) // and so does the caller
 		}
 		if !bytes.Equal(epk[:], priv.PublicKey().Bytes()) {
