@@ -167,8 +167,8 @@ type envelope struct {
 // is not a JSON object the scanner can walk; the caller then falls back to
 // encoding/json.
 func parseEnvelope(data []byte) (env envelope, ok bool) {
-	ok = jsonObjectEach(data, func(key string, val []byte) bool {
-		switch key {
+	ok = jsonObjectEach(data, func(key, val []byte) bool {
+		switch string(key) {
 		case "type":
 			env.Type, _ = jsonString(val)
 		case "id":
@@ -477,8 +477,8 @@ func decodeResponse(method string, env envelope, out any) error {
 	name, code, msg := env.Error, env.ErrorCode, env.ErrorMessage
 	if name == "" && env.Result != nil {
 		// An error inside result; a result that is not an object has none.
-		jsonObjectEach(env.Result, func(key string, val []byte) bool {
-			switch key {
+		jsonObjectEach(env.Result, func(key, val []byte) bool {
+			switch string(key) {
 			case "error":
 				name, _ = jsonString(val)
 			case "error_code":

@@ -111,7 +111,7 @@ func jsonSkipValue(b []byte, i int) (int, bool) {
 // jsonObjectEach calls fn with the key and raw value of each member of the
 // object b (one object, spaces around allowed), until fn returns false. It
 // fails on anything but a well-formed object, and on escaped keys.
-func jsonObjectEach(b []byte, fn func(key string, val []byte) bool) bool {
+func jsonObjectEach(b []byte, fn func(key, val []byte) bool) bool {
 	i := jsonSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -138,7 +138,7 @@ func jsonObjectEach(b []byte, fn func(key string, val []byte) bool) bool {
 		if !ok {
 			return false
 		}
-		if !fn(string(key), b[i:vend]) {
+		if !fn(key, b[i:vend]) {
 			return true
 		}
 		i = jsonSpace(b, vend)

@@ -2,6 +2,7 @@ package evernode
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -152,4 +153,49 @@ func FuzzScanNamespacePage(f *testing.F) {
 			t.Fatalf("%q:\n got %+v %s\nwant %+v %s", data, fast, marker, slow.Entries, slow.Marker)
 		}
 	})
+}
+
+// benchNamespacePage is an account_namespace result of 400 host entries,
+// as localnet and xahaud send it.
+func benchNamespacePage() []byte {
+	var b strings.Builder
+	b.WriteString(`{"account":"rBvKgF3jSZWdJcwSsmoJspoXLLDVLDp6jg","ledger_index":9,"limit":400,"marker":"AB,CD","namespace_entries":[`)
+	for i := range 400 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"Flags":0,"HookStateData":"%s","HookStateKey":"%064X","LedgerEntryType":"HookState","OwnerNode":"1F","index":"%064X"}`,
+			strings.Repeat("0123456789ABCDEF", 12), i, i)
+	}
+	b.WriteString(`],"namespace_id":"01EAF09326B4911554384121FF56FA8FECC215FDDE2EC35D9E59F2C53EC665A0","validated":true}`)
+	return []byte(b.String())
+}
+
+func BenchmarkScanNamespacePage(b *testing.B) {
+	page := benchNamespacePage()
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var all []HookState
+		if _, ok := scanNamespacePage(page, &all); !ok || len(all) != 400 {
+			b.Fatal(ok, len(all))
+		}
+	}
+}
+
+// BenchmarkUnmarshalNamespacePage is the encoding/json reading the scanner
+// replaces.
+func BenchmarkUnmarshalNamespacePage(b *testing.B) {
+	page := benchNamespacePage()
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var r struct {
+			Entries []HookState     `json:"namespace_entries"`
+			Marker  json.RawMessage `json:"marker"`
+		}
+		if err := json.Unmarshal(page, &r); err != nil || len(r.Entries) != 400 {
+			b.Fatal(err)
+		}
+	}
 }

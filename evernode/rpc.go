@@ -242,8 +242,8 @@ func (c *Client) pages(ctx context.Context, method string, params map[string]any
 // resultMarker is the paging marker of a raw result, or nil.
 func resultMarker(raw json.RawMessage) json.RawMessage {
 	var marker json.RawMessage
-	jsonObjectEach(raw, func(key string, val []byte) bool {
-		if key == "marker" && string(val) != "null" {
+	jsonObjectEach(raw, func(key, val []byte) bool {
+		if string(key) == "marker" && string(val) != "null" {
 			marker = val
 		}
 		return true
@@ -334,17 +334,17 @@ func scanNamespacePage(raw []byte, all *[]HookState) (marker json.RawMessage, ok
 	// encoding/json matches field names without regard to case: a key
 	// that does so only that way is left to it.
 	odd := false
-	folds := func(key string, names ...string) bool {
+	folds := func(key []byte, names ...string) bool {
 		for _, n := range names {
-			if strings.EqualFold(key, n) {
+			if bytes.EqualFold(key, []byte(n)) {
 				odd = true
 			}
 		}
 		return !odd
 	}
 	var entries []byte
-	if !jsonObjectEach(raw, func(key string, val []byte) bool {
-		switch key {
+	if !jsonObjectEach(raw, func(key, val []byte) bool {
+		switch string(key) {
 		case "namespace_entries":
 			entries = val
 		case "marker":
@@ -362,8 +362,8 @@ func scanNamespacePage(raw []byte, all *[]HookState) (marker json.RawMessage, ok
 	good := true
 	if !jsonArrayEach(entries, func(e []byte) bool {
 		var hs HookState
-		if !jsonObjectEach(e, func(key string, val []byte) bool {
-			switch key {
+		if !jsonObjectEach(e, func(key, val []byte) bool {
+			switch string(key) {
 			case "index":
 				hs.Index, good = jsonString(val)
 			case "HookStateKey":
