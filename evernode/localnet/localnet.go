@@ -80,6 +80,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookCache shares compiled WebAssembly hooks between networks (tests
+	// that start many); nil means each network compiles its own.
+	HookCache *HookCache
 }
 
 // Net is a running network. Its methods are safe for concurrent use.
@@ -147,6 +150,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 	n.eng = ledger.New(ledger.Config{
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
+		HookRuntime: c.HookCache.runtime(),
 		Start: n.start, Logger: log,
 	})
 	var lc net.ListenConfig

@@ -162,13 +162,28 @@ type Runtime struct {
 	closed  bool
 }
 
+// Cache holds compiled machine code that several runtimes share, so that
+// a process starting many ledgers compiles each hook once. It is safe for
+// concurrent use; Close it after the runtimes that use it.
+type Cache struct{ c wazero.CompilationCache }
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{c: wazero.NewCompilationCache()} }
+
+// Close releases the cache.
+func (c *Cache) Close(ctx context.Context) error { return c.c.Close(ctx) }
+
 // NewRuntime returns a runtime for Xahau's definitions (nil means
-// codec.Xahau()).
-func NewRuntime(ctx context.Context, defs *codec.Definitions) (*Runtime, error) {
+// codec.Xahau()). cache may be nil (the runtime compiles on its own).
+func NewRuntime(ctx context.Context, defs *codec.Definitions, cache *Cache) (*Runtime, error) {
 	if defs == nil {
 		defs = codec.Xahau()
 	}
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+	cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	if cache != nil {
+		cfg = cfg.WithCompilationCache(cache.c)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	b := rt.NewHostModuleBuilder("env")
 	for _, f := range hostFuncs {
 		f := f

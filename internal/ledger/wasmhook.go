@@ -25,6 +25,7 @@ import (
 type wasmHooks struct {
 	once    sync.Once
 	rt      *hookvm.Runtime
+	shared  bool // rt is Config.HookRuntime: not ours to close
 	err     error
 	modules map[Hash]*hookvm.Module
 }
@@ -32,8 +33,12 @@ type wasmHooks struct {
 func (e *Engine) hookRuntime() (*hookvm.Runtime, error) {
 	w := e.wasm
 	w.once.Do(func() {
-		w.rt, w.err = hookvm.NewRuntime(context.Background(), e.defs)
 		w.modules = map[Hash]*hookvm.Module{}
+		if e.cfg.HookRuntime != nil {
+			w.rt, w.shared = e.cfg.HookRuntime, true
+			return
+		}
+		w.rt, w.err = hookvm.NewRuntime(context.Background(), e.defs, nil)
 	})
 	return w.rt, w.err
 }
@@ -46,7 +51,7 @@ func (e *Engine) ReleaseHooks() error {
 	defer e.mu.Unlock()
 	w := e.wasm
 	var err error
-	if w.rt != nil {
+	if w.rt != nil && !w.shared {
 		err = w.rt.Close(context.Background())
 	}
 	e.wasm = &wasmHooks{}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,10 @@ func wasmCode(t testing.TB) *evhooks.Wasm {
 	t.Skip("the Evernode hook wasm files are absent: set EVERNODE_HOOKS_WASM to their directory")
 	return nil
 }
+
+// hookCache is the compiled hooks the package's tests share (compiling the
+// four hooks takes seconds under -race).
+var hookCache = sync.OnceValue(localnet.NewHookCache)
 
 // withWasm makes newEnv deploy the real hooks (set by TestWasmScenarios;
 // the package's tests do not run in parallel).
@@ -100,7 +105,7 @@ func newWasmEnv(t testing.TB) *env {
 	code := wasmCode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +213,7 @@ func TestWasmDifferential(t *testing.T) {
 		defer cancel()
 		start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose,
-			Now: func() time.Time { return start }})
+			Now: func() time.Time { return start }, HookCache: hookCache()})
 		if err != nil {
 			t.Fatal(err)
 		}
