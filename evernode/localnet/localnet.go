@@ -151,7 +151,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
 		HookRuntime: c.HookCache.runtime(),
-		Start: n.start, Logger: log,
+		Start:       n.start, Logger: log,
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)
