@@ -150,8 +150,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 	n.eng = ledger.New(ledger.Config{
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
-		HookRuntime: c.HookCache.runtime(),
-		Start:       n.start, Logger: log,
+		Start: n.start, Logger: log, HookRuntime: c.HookCache.runtime(),
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)
