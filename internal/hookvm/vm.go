@@ -157,6 +157,8 @@ type Runtime struct {
 	rt   wazero.Runtime
 	defs *codec.Definitions
 
+	names map[string]bool // the API's function names
+
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
 	closed  bool
@@ -185,7 +187,10 @@ func NewRuntime(ctx context.Context, defs *codec.Definitions, cache *Cache) (*Ru
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	b := rt.NewHostModuleBuilder("env")
-	for _, f := range hostFuncs {
+	funcs := hostFuncs()
+	names := make(map[string]bool, len(funcs))
+	for _, f := range funcs {
+		names[f.name] = true
 		f := f
 		b.NewFunctionBuilder().
 			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
@@ -211,7 +216,7 @@ func NewRuntime(ctx context.Context, defs *codec.Definitions, cache *Cache) (*Ru
 		rt.Close(ctx)
 		return nil, fmt.Errorf("hookvm: host module: %w", err)
 	}
-	return &Runtime{rt: rt, defs: defs, modules: map[[32]byte]*Module{}}, nil
+	return &Runtime{rt: rt, defs: defs, names: names, modules: map[[32]byte]*Module{}}, nil
 }
 
 // Close releases every compiled module.
@@ -241,7 +246,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	for _, imp := range cm.ImportedFunctions() {
 		mod, name, _ := imp.Import()
-		if mod != "env" || hostByName[name] == nil {
+		if mod != "env" || !r.names[name] {
 			cm.Close(ctx)
 			return nil, fmt.Errorf("%w: imports %s.%s", ErrInvalidModule, mod, name)
 		}
