@@ -1,6 +1,7 @@
 package localnet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -311,5 +312,31 @@ func TestJSSetHook(t *testing.T) {
 	t.Logf("%s", out)
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("check.js: %v", err)
+	}
+}
+
+func TestLedgerKeyletFindsTheNextObject(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	lo := append([]byte{0, 'a'}, make([]byte, 32)...)
+	hi := append([]byte{0, 'a'}, bytes.Repeat([]byte{0xFF}, 32)...)
+	other := append([]byte{0, 'd'}, bytes.Repeat([]byte{0xFF}, 32)...)
+	imKeylet := w.Func("ledger_keylet", []byte{0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	hookOf := func(hiAt int32) []byte {
+		return w.Build([]w.Import{imAccept, imKeylet}, w.Cat(w.I32(0), w.I32(0),
+			w.I32(2048), w.I32(34), w.I32(1024), w.I32(34), w.I32(hiAt), w.I32(34), w.Call(1), w.Call(0)),
+			append(append(append([]byte{}, lo...), hi...), other...))
+	}
+	for _, c := range []struct {
+		hiAt int32
+		want int64
+	}{{1058, 34}, {1092, -40}} {
+		_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: hookOf(c.hiAt), Namespace: [32]byte{5}})
+		require.NoError(t, err)
+		hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+		require.NoError(t, err)
+		ex, _ := e.n.HookExecutions(hash)
+		require.Len(t, ex, 1)
+		assert.Equal(t, c.want, ex[0].Code)
 	}
 }

@@ -117,7 +117,7 @@ func hostFuncs() []hostFunc {
 			return x.write(u(a, 0), u(a, 1), x.call.ParentHash[:])
 		}},
 		{"ledger_nonce", ps(2), false, (*exec).ledgerNonce},
-		{"ledger_keylet", ps(6), false, nil},
+		{"ledger_keylet", ps(6), false, (*exec).ledgerKeylet},
 		{"hook_account", ps(2), false, func(x *exec, a []uint64) int64 {
 			if x.notInBounds(u(a, 0), u(a, 1)) {
 				return OutOfBounds

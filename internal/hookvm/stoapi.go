@@ -382,3 +382,42 @@ func (x *exec) stoErase(a []uint64) int64 {
 	}
 	return r
 }
+
+// Successor is optionally implemented by a Ledger that can find the first
+// object after a key (what ledger_keylet needs).
+type Successor interface {
+	// Succ returns the smallest index greater than after and at most last.
+	Succ(after, last [32]byte) ([32]byte, bool)
+}
+
+// ledgerKeylet is ledger_keylet: the first object between two keylets of
+// the same type.
+func (x *exec) ledgerKeylet(a []uint64) int64 {
+	wp, wl, lp, ll, hp, hl := u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5)
+	if x.notInBounds(wp, wl) || x.notInBounds(lp, ll) || x.notInBounds(hp, hl) {
+		return OutOfBounds
+	}
+	if ll < 34 || hl < 34 || wl < 34 {
+		return TooSmall
+	}
+	if ll > 34 || hl > 34 || wl > 34 {
+		return TooBig
+	}
+	lo, hi := x.read(lp, 34), x.read(hp, 34)
+	if lo[0] != hi[0] || lo[1] != hi[1] {
+		return DoesNotMatch
+	}
+	s, ok := x.call.Ledger.(Successor)
+	if !ok {
+		return NotImplemented
+	}
+	var after, last [32]byte
+	copy(after[:], lo[2:])
+	copy(last[:], hi[2:])
+	k, found := s.Succ(after, last)
+	if !found {
+		return DoesntExist
+	}
+	out := append([]byte{lo[0], lo[1]}, k[:]...)
+	return x.write(wp, wl, out)
+}

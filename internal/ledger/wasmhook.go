@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -255,6 +256,35 @@ func (l *vmLedger) Entry(k [32]byte) []byte {
 	}
 	l.cache[Hash(k)] = b
 	return b
+}
+
+// Succ finds the next index of the transaction's view after after, up to
+// last, by walking every key (localnet's states are small).
+func (l *vmLedger) Succ(after, last [32]byte) ([32]byte, bool) {
+	var best Hash
+	found := false
+	consider := func(k Hash) {
+		if bytes.Compare(k[:], after[:]) > 0 && bytes.Compare(k[:], last[:]) <= 0 &&
+			(!found || bytes.Compare(k[:], best[:]) < 0) && l.c.v.get(k) != nil {
+			best, found = k, true
+		}
+	}
+	var walk func(r reader)
+	walk = func(r reader) {
+		switch v := r.(type) {
+		case *view:
+			for k := range v.changes {
+				consider(k)
+			}
+			walk(v.parent)
+		case stateMap:
+			for k := range v {
+				consider(k)
+			}
+		}
+	}
+	walk(l.c.v)
+	return [32]byte(best), found
 }
 
 func (l *vmLedger) BaseFee(blob []byte) (int64, error) {
