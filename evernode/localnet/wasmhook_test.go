@@ -384,3 +384,35 @@ func TestEmitAndCallback(t *testing.T) {
 	require.NotNil(t, st, "the callback ran after the emitted payment applied")
 	assert.Equal(t, "31", st["HookStateData"])
 }
+
+func TestHookOnAndNamespaceDelete(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	// HookOn bit 0 set: the hook does not fire on Payment (type 0).
+	var notPayments [32]byte
+	notPayments[31] = 1
+	_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: stateHook(), Namespace: [32]byte{8}, HookOn: notPayments})
+	require.NoError(t, err)
+	hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	assert.Empty(t, ex)
+	// Back to firing on everything: the state lands.
+	_, err = e.n.Submit(e.ctx, a, a.Address(), evernode.Raw{"TransactionType": "SetHook", "Hooks": []any{
+		map[string]any{"Hook": map[string]any{"HookOn": strings.Repeat("0", 64)}}}})
+	require.NoError(t, err)
+	_, err = e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	idx, err := localnet.StateIndex(a.Address(), [32]byte{8}, stateKey("k"))
+	require.NoError(t, err)
+	require.NotNil(t, e.entryHex(idx))
+	assert.Equal(t, "2", e.ownerCount(a.Address()), "the hook and one state entry")
+	// hsfNSDELETE on the namespace removes its state.
+	ns := [32]byte{8}
+	_, err = e.n.Submit(e.ctx, a, a.Address(), evernode.Raw{"TransactionType": "SetHook", "Hooks": []any{
+		map[string]any{"Hook": map[string]any{"HookNamespace": strings.ToUpper(hex.EncodeToString(ns[:])),
+			"Flags": uint32(localnet.HookSetNSDelete)}}}})
+	require.NoError(t, err)
+	assert.Nil(t, e.entryHex(idx))
+	assert.Equal(t, "1", e.ownerCount(a.Address()))
+}
