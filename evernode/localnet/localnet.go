@@ -81,6 +81,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookCache shares compiled WebAssembly hooks between networks (tests
+	// that start many); nil means each network compiles its own.
+	HookCache *HookCache
 }
 
 // Net is a running network. Its methods are safe for concurrent use.
@@ -148,7 +151,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 	n.eng = ledger.New(ledger.Config{
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
-		Start: n.start, Logger: log,
+		Start: n.start, Logger: log, HookRuntime: c.HookCache.runtime(),
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)

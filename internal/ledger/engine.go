@@ -28,6 +28,7 @@ import (
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/internal/codec"
+	"github.com/evernode-go/sdk/internal/hookvm"
 )
 
 // RippleEpoch is the Unix time of the XRPL epoch (2000-01-01T00:00:00Z).
@@ -59,6 +60,10 @@ type Config struct {
 	Start time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookRuntime runs WebAssembly hooks for this and other engines (it
+	// compiles each hook once); the caller closes it after the engines.
+	// Nil means the engine creates its own (released by ReleaseHooks).
+	HookRuntime *hookvm.Runtime
 }
 
 // GenesisAccount is the genesis account of rippled's standalone mode,

@@ -33,7 +33,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
