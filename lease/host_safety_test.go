@@ -28,7 +28,9 @@ type fakeProv struct {
 	hang      bool
 }
 
-func newFakeProv() *fakeProv { return &fakeProv{created: map[string]int{}, destroyed: map[string]int{}} }
+func newFakeProv() *fakeProv {
+	return &fakeProv{created: map[string]int{}, destroyed: map[string]int{}}
+}
 
 func (p *fakeProv) provision(ctx context.Context, ev Event, tok Token) (memo.Instance, error) {
 	if p.hang {
