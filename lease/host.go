@@ -2,6 +2,7 @@ package lease
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -655,6 +656,73 @@ func (h *Host) tokenByID(ctx context.Context, id, owner string) (Token, error) {
 	return t, nil
 }
 
+// AcquireCheck is the verdict on an acquire before anything is
+// provisioned.
+type AcquireCheck struct {
+	// Token is the lease token bought, wherever it is now; TokenErr is set
+	// when it could not be read (then there is no slot to take back).
+	Token    Token
+	TokenErr error
+	// Reason is empty when the acquire may be served, else the reason to
+	// refuse it with (the payment is refunded).
+	Reason string
+	// ReplyKey is what to encrypt the answer to, as
+	// AnswerOptions.MessageKey takes it: 66 hex digits, or "none" for the
+	// clear. Set only when Reason is empty.
+	ReplyKey string
+}
+
+// CheckAcquire decides, before anything is provisioned, whether an acquire
+// paid in EVR can be served: the tenant still holds the token (not passed
+// on), paid exactly the URI's per-moment price, sent a requirement that was
+// readable and passes Requirement.Validate, and there is a key to answer
+// to (the requirement's messageKey, else the tenant's MessageKey). An
+// error means the ledger could not be read; nothing was decided.
+func (h *Host) CheckAcquire(ctx context.Context, ev Event) (AcquireCheck, error) {
+	cf, err := h.config(ctx)
+	if err != nil {
+		return AcquireCheck{}, err
+	}
+	var chk AcquireCheck
+	chk.Token, chk.TokenErr = h.tokenByID(ctx, ev.TokenID, ev.From)
+	if chk.TokenErr != nil && !errors.Is(chk.TokenErr, ErrNoToken) && !errors.Is(chk.TokenErr, ErrNotLease) {
+		return AcquireCheck{}, chk.TokenErr
+	}
+	switch {
+	case chk.TokenErr != nil:
+		chk.Reason = ReasonInvalidAcquire
+	case chk.Token.Owner != ev.From:
+		// Passed on before the answer: refund, and take the slot back.
+		chk.Reason = ReasonInvalidAcquire
+	case !ev.Amount.IsEVR(cf.EVRIssuerAddress):
+		chk.Reason = ReasonInvalidAcquire
+	case ev.PayloadErr != nil || ev.Requirement == nil || ev.Requirement.Validate() != nil:
+		chk.Reason = ReasonInvalidAcquire
+	default:
+		if c, err := ev.Amount.Cmp(cf.EVR(chk.Token.URI.Price)); err != nil || c != 0 {
+			chk.Reason = ReasonInvalidAcquire
+			break
+		}
+		mk := ev.Requirement.MessageKey
+		if h.std == NFToken && mk == memo.MessageKeyNone {
+			mk = ""
+		}
+		to, err := h.replyKey(ctx, ev.From, mk)
+		switch {
+		case err != nil && (errors.Is(err, ErrInvalid) || errors.Is(err, ErrNoMessageKey)):
+			h.log.Debug("lease: no key to answer to", "ref", ev.Hash, "err", err)
+			chk.Reason = ReasonInvalidAcquire
+		case err != nil:
+			return AcquireCheck{}, err
+		case to == nil:
+			chk.ReplyKey = memo.MessageKeyNone
+		default:
+			chk.ReplyKey = strings.ToUpper(hex.EncodeToString(to[:]))
+		}
+	}
+	return chk, nil
+}
+
 // HandleAcquire answers an evnAcquireLease exactly once, and never keeps EVR
 // without service:
 //
@@ -705,32 +773,15 @@ func (h *Host) HandleAcquire(ctx context.Context, ev Event, provision Provision,
 		}
 		o.Timeout = w * 8 / 10
 	}
-	tok, terr := h.tokenByID(ctx, ev.TokenID, ev.From)
-	reason := ""
+	chk, err := h.CheckAcquire(ctx, ev)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	tok, terr, reason := chk.Token, chk.TokenErr, chk.Reason
 	var to *memo.PublicKey
-	switch {
-	case terr != nil:
-		reason = ReasonInvalidAcquire
-	case tok.Owner != ev.From:
-		// Passed on before the answer: refund, and take the slot back.
-		reason = ReasonInvalidAcquire
-	case ev.PayloadErr != nil || ev.Requirement == nil || ev.Requirement.Validate() != nil:
-		reason = ReasonInvalidAcquire
-	default:
-		if c, err := ev.Amount.Cmp(cf.EVR(tok.URI.Price)); err != nil || c != 0 {
-			reason = ReasonInvalidAcquire
-			break
-		}
-		mk := ev.Requirement.MessageKey
-		if h.std == NFToken && mk == memo.MessageKeyNone {
-			mk = ""
-		}
-		if to, err = h.replyKey(ctx, ev.From, mk); err != nil {
-			if ctx.Err() != nil {
-				return evernode.TxResult{}, err
-			}
-			h.log.Debug("lease: no key to answer to", "ref", ev.Hash, "err", err)
-			reason = ReasonInvalidAcquire
+	if reason == "" {
+		if to, err = h.replyKey(ctx, ev.From, chk.ReplyKey); err != nil {
+			return evernode.TxResult{}, err
 		}
 	}
 	var destroyErr error
