@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -188,6 +190,9 @@ func (n *testNet) host(instances int, price string) *host {
 	h := &host{n: n, w: w, dir: n.t.TempDir(), prov: newFakeProv(), clock: &clock{}}
 	h.cfg = Config{DataDir: h.dir, Hook: n.cfg, LeasePrice: price, Instances: instances, AllowUnregistered: true,
 		Tick: 20 * time.Millisecond, Now: h.clock.Now}
+	if os.Getenv("HOSTD_TEST_LOG") != "" {
+		h.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	return h
 }
 

@@ -43,6 +43,7 @@ func TestLifecycle(t *testing.T) {
 	res2, err := tn.Acquire(n.ctx, h.w.Address(), testReq, nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{res2.Token.ID}, h.prov.names())
+	n.waitFor("idle", func() bool { ok, _ := r.d.Idle(); return ok })
 	h.clock.Advance(61 * time.Minute)
 	n.waitFor("instance expired", func() bool { return len(h.prov.names()) == 0 })
 	n.waitFor("slot re-offered", func() bool { return h.offers() == 2 })

@@ -130,9 +130,17 @@ func (d *Daemon) ingest(ctx context.Context, t evernode.TxResult) error {
 		return nil
 	}
 	if ref, ok := lease.AnswerRef(t, d.addr); ok {
+		p, _, _ := t.EvernodeParams()
 		return d.update(func(tx *bolt.Tx) error {
 			if err := noteAnswer(tx, ref, t.Hash); err != nil {
 				return err
+			}
+			if p.Event == memo.EventAcquireSuccess {
+				// The tenant has its answer: the lease runs from now,
+				// whether or not the queue has looked yet.
+				if err := d.activate(tx, ref); err != nil {
+					return err
+				}
 			}
 			return progress(tx)
 		}, "ingest:answer")

@@ -284,18 +284,16 @@ func (d *Daemon) recycle(tx *bolt.Tx, l *Lease) error {
 func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 	switch it.Kind {
 	case kAcquireSuccess:
+		if ok {
+			return d.activate(tx, it.Lease)
+		}
 		l, err := getLease(tx, it.Lease)
-		if err != nil || l == nil {
+		if err != nil || l == nil || l.State != Answering {
 			return err
 		}
-		if ok {
-			l.State, l.Expiry = Active, d.now().Add(d.momentSize())
-			d.log.Info("hostd: lease active", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "expiry", l.Expiry)
-		} else {
-			// The answer never applied: destroy and refund.
-			l.State, l.Reason = Refusing, lease.ReasonAnswerFailed
-			d.log.Info("hostd: the success answer failed; refusing", "ref", l.Ref, "result", it.Result)
-		}
+		// The answer never applied: destroy and refund.
+		l.State, l.Reason = Refusing, lease.ReasonAnswerFailed
+		d.log.Info("hostd: the success answer failed; refusing", "ref", l.Ref, "result", it.Result)
 		return putLease(tx, l, d.now())
 	case kAcquireError:
 		if !ok {
@@ -365,6 +363,19 @@ func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 		}
 	}
 	return nil
+}
+
+// activate starts a lease whose success answer is on the ledger: it runs
+// one moment from now. Only the first call (from the queue or from the
+// ledger stream) counts.
+func (d *Daemon) activate(tx *bolt.Tx, ref string) error {
+	l, err := getLease(tx, ref)
+	if err != nil || l == nil || l.State != Answering {
+		return err
+	}
+	l.State, l.Expiry = Active, d.now().Add(d.momentSize())
+	d.log.Info("hostd: lease active", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "expiry", l.Expiry)
+	return putLease(tx, l, d.now())
 }
 
 // owe records a refund that could not be paid and queues a 1-drop refusal
