@@ -127,6 +127,8 @@ type testNet struct {
 	c      *evernode.Client
 	issuer *evernode.Wallet
 	cfg    *hook.Config
+	// issuerMu serialises the issuer's payments (one sequence).
+	issuerMu sync.Mutex
 }
 
 func newTestNet(t testing.TB, timeout time.Duration) *testNet {
@@ -136,7 +138,7 @@ func newTestNet(t testing.TB, timeout time.Duration) *testNet {
 	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
-	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond})
+	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	iss, err := n.SetupIssuer(ctx, "EVR")
@@ -146,33 +148,64 @@ func newTestNet(t testing.TB, timeout time.Duration) *testNet {
 	return &testNet{t: t, ctx: ctx, net: n, c: c, issuer: iss, cfg: cfg}
 }
 
-func (n *testNet) wallet() *evernode.Wallet {
+// dial opens a client of its own (a daemon has its own connection).
+func (n *testNet) dial(t testing.TB) *evernode.Client {
+	c, err := evernode.Dial(n.ctx, n.net.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// retry repeats f while the connection is being re-established.
+func retry(t testing.TB, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, evernode.ErrDisconnected) || time.Now().After(deadline) {
+			require.NoError(t, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (n *testNet) wallet(t testing.TB) *evernode.Wallet {
 	w, err := n.net.NewFundedWallet(n.ctx, 100_000_000)
-	require.NoError(n.t, err)
+	require.NoError(t, err)
 	for {
 		if _, err := n.c.AccountInfo(n.ctx, w.Address(), evernode.Validated); err == nil {
 			return w
 		}
-		require.NoError(n.t, n.c.WaitLedger(n.ctx, n.c.ValidatedLedger()+1))
+		require.NoError(t, n.c.WaitLedger(n.ctx, n.c.ValidatedLedger()+1))
 	}
 }
 
 // tenant is a funded tenant with a MessageKey (or not) and 100 EVR.
-func (n *testNet) tenant(withKey bool) (*evernode.Wallet, *lease.Tenant) {
-	w := n.wallet()
-	require.NoError(n.t, n.net.TrustAndFund(n.ctx, w, n.issuer, "EVR", "100"))
+func (n *testNet) tenant(t testing.TB, c *evernode.Client, withKey bool) (*evernode.Wallet, *lease.Tenant) {
+	w := n.wallet(t)
+	n.issuerMu.Lock()
+	err := n.net.TrustAndFund(n.ctx, w, n.issuer, "EVR", "100")
+	n.issuerMu.Unlock()
+	require.NoError(t, err)
 	if withKey {
-		_, err := n.c.SubmitAndWait(n.ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
-		require.NoError(n.t, err)
+		retry(t, func() error {
+			_, err := c.SubmitAndWait(n.ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
+			return err
+		})
 	}
-	tn, err := lease.NewTenant(n.c, w, &lease.TenantConfig{Hook: n.cfg, Hosts: okRegistry{}, Timeout: 20 * time.Second})
-	require.NoError(n.t, err)
+	tn, err := lease.NewTenant(c, w, &lease.TenantConfig{Hook: n.cfg, Hosts: okRegistry{}, Timeout: 20 * time.Second})
+	require.NoError(t, err)
 	return w, tn
 }
 
 // host is a host account ready for a daemon: EVR trust line and MessageKey.
 type host struct {
+	t     testing.TB
 	n     *testNet
+	c     *evernode.Client
 	w     *evernode.Wallet
 	dir   string
 	prov  *fakeProv
@@ -180,14 +213,19 @@ type host struct {
 	cfg   Config
 }
 
-func (n *testNet) host(instances int, price string) *host {
-	w := n.wallet()
-	_, err := n.c.SubmitAndWait(n.ctx, w, evernode.TrustSet{Common: evernode.Common{Account: w.Address()},
-		LimitAmount: evernode.EVR(n.issuer.Address(), "1000000")})
-	require.NoError(n.t, err)
-	_, err = n.c.SubmitAndWait(n.ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
-	require.NoError(n.t, err)
-	h := &host{n: n, w: w, dir: n.t.TempDir(), prov: newFakeProv(), clock: &clock{}}
+func (n *testNet) host(t testing.TB, instances int, price string) *host {
+	w := n.wallet(t)
+	c := n.dial(t)
+	retry(t, func() error {
+		_, err := c.SubmitAndWait(n.ctx, w, evernode.TrustSet{Common: evernode.Common{Account: w.Address()},
+			LimitAmount: evernode.EVR(n.issuer.Address(), "1000000")})
+		return err
+	})
+	retry(t, func() error {
+		_, err := c.SubmitAndWait(n.ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
+		return err
+	})
+	h := &host{t: t, n: n, c: c, w: w, dir: t.TempDir(), prov: newFakeProv(), clock: &clock{}}
 	h.cfg = Config{DataDir: h.dir, Hook: n.cfg, LeasePrice: price, Instances: instances, AllowUnregistered: true,
 		Tick: 20 * time.Millisecond, Now: h.clock.Now}
 	if os.Getenv("HOSTD_TEST_LOG") != "" {
@@ -203,8 +241,8 @@ type running struct {
 }
 
 func (h *host) start(fault func(string) bool) *running {
-	d, err := New(h.n.c, h.w, h.prov, &h.cfg)
-	require.NoError(h.n.t, err)
+	d, err := New(h.c, h.w, h.prov, &h.cfg)
+	require.NoError(h.t, err)
 	d.fault = fault
 	r := &running{d: d, done: make(chan error, 1)}
 	go func() { r.done <- d.Run(h.n.ctx) }()
@@ -218,27 +256,27 @@ func (r *running) stop(t testing.TB) error {
 }
 
 // waitFor polls cond on each ledger until it holds.
-func (n *testNet) waitFor(what string, cond func() bool) {
-	n.t.Helper()
+func (n *testNet) waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
 	for !cond() {
 		if err := n.c.WaitLedger(n.ctx, n.c.ValidatedLedger()+1); err != nil {
-			n.t.Fatalf("waiting for %s: %v", what, err)
+			t.Fatalf("waiting for %s: %v", what, err)
 		}
 	}
 }
 
 // offers counts the host's lease tokens on offer.
 func (h *host) offers() int {
-	o, err := lease.Offers(h.n.ctx, h.n.c, h.w.Address(), lease.URIToken)
+	o, err := lease.Offers(h.n.ctx, h.c, h.w.Address(), lease.URIToken)
 	if err != nil {
 		return -1
 	}
 	return len(o)
 }
 
-func (n *testNet) evr(addr string) string {
-	lines, err := n.c.AccountLines(n.ctx, addr, n.issuer.Address())
-	require.NoError(n.t, err)
+func (n *testNet) evr(t testing.TB, addr string) string {
+	var lines []evernode.TrustLine
+	retry(t, func() (err error) { lines, err = n.c.AccountLines(n.ctx, addr, n.issuer.Address()); return err })
 	for _, l := range lines {
 		if l.Currency == "EVR" {
 			return l.Balance
@@ -249,8 +287,8 @@ func (n *testNet) evr(addr string) string {
 
 // answers lists the host's answers to ref in the tenant's history.
 func (h *host) answers(tenant, ref string) []lease.Event {
-	txs, err := h.n.c.AccountTx(h.n.ctx, tenant, nil)
-	require.NoError(h.n.t, err)
+	var txs []evernode.TxResult
+	retry(h.t, func() (err error) { txs, err = h.c.AccountTx(h.n.ctx, tenant, nil); return err })
 	var out []lease.Event
 	for _, tx := range txs {
 		ev, ok, _ := lease.ExtractEvent(h.n.ctx, tx, tenant, nil)
@@ -264,18 +302,25 @@ func (h *host) answers(tenant, ref string) []lease.Event {
 // rawAcquire buys the host's first offer as w with payload, without
 // waiting for an answer.
 func (h *host) rawAcquire(w *evernode.Wallet, req memo.Requirement) evernode.TxResult {
-	h.n.t.Helper()
-	offers, err := lease.Offers(h.n.ctx, h.n.c, h.w.Address(), lease.URIToken)
-	require.NoError(h.n.t, err)
-	require.NotEmpty(h.n.t, offers)
+	h.t.Helper()
+	var offers []lease.Token
+	retry(h.t, func() (err error) { offers, err = lease.Offers(h.n.ctx, h.c, h.w.Address(), lease.URIToken); return err })
+	require.NotEmpty(h.t, offers)
 	key, err := memo.ParsePublicKey(h.w.PublicKeyHex())
-	require.NoError(h.n.t, err)
+	require.NoError(h.t, err)
 	payload, err := memo.SealPayload(rand.Reader, &key, req, nil)
-	require.NoError(h.n.t, err)
+	require.NoError(h.t, err)
 	tx, err := lease.AcquireTx(w.Address(), offers[0], payload)
-	require.NoError(h.n.t, err)
-	res, err := h.n.c.SubmitAndWait(h.n.ctx, w, tx)
-	require.NoError(h.n.t, err)
+	require.NoError(h.t, err)
+	return h.submit(w, tx)
+}
+
+// submit submits as w through the host's client, retrying a lost
+// connection (the same transaction: it can apply once).
+func (h *host) submit(w *evernode.Wallet, tx evernode.Transaction) evernode.TxResult {
+	h.t.Helper()
+	var res evernode.TxResult
+	retry(h.t, func() (err error) { res, err = h.c.SubmitAndWait(h.n.ctx, w, tx); return err })
 	return res
 }
 
