@@ -3,6 +3,8 @@ package hostd
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,10 +17,11 @@ import (
 	"github.com/evernode-go/sdk/memo"
 )
 
-// supervisor runs a host's daemon and restarts it (without faults) each
-// time it dies, as systemd would.
+// supervisor runs a host's daemon and restarts it each time it dies, as
+// systemd would.
 type supervisor struct {
 	h        *host
+	fault    func(string) bool
 	r        *running
 	restarts int
 }
@@ -33,7 +36,7 @@ func (s *supervisor) alive(t testing.TB) {
 		}
 		require.NoError(t, s.r.d.Close())
 		s.restarts++
-		s.r = s.h.start(nil)
+		s.r = s.h.start(s.fault)
 	default:
 	}
 }
@@ -57,10 +60,18 @@ func (s *supervisor) until(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// crashAt makes a fault function that kills the daemon at the k-th fault
-// point it passes, and counts the points.
-func crashAt(k int64, count *atomic.Int64) func(string) bool {
-	return func(string) bool { return count.Add(1)-1 == k }
+// crashAt makes a fault function that kills the daemon at the fault points
+// in ks (counted across restarts), and counts the points.
+func crashAt(ks []int64, count *atomic.Int64) func(string) bool {
+	return func(string) bool {
+		n := count.Add(1) - 1
+		for _, k := range ks {
+			if n == k {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 type scenario int
@@ -80,13 +91,14 @@ func (s scenario) String() string {
 // runScenario drives one host through sc with the daemon killed at fault
 // point k (k < 0: never), then checks the invariants. It returns the number
 // of fault points a fault-free daemon passed.
-func runScenario(t *testing.T, n *testNet, sc scenario, k int64) int64 {
+func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	h := n.host(t, 1, "2")
 	var count atomic.Int64
 	if sc == scFail {
 		h.prov.failNext = 1
 	}
-	s := &supervisor{h: h, r: h.start(crashAt(k, &count))}
+	fault := crashAt(ks, &count)
+	s := &supervisor{h: h, fault: fault, r: h.start(fault)}
 	defer func() { _ = s.r.stop(t) }()
 	tw, _ := n.tenant(t, h.c, sc != scBadKey)
 	s.until(t, "offered", func() bool { return h.offers() == 1 })
@@ -153,30 +165,51 @@ func runScenario(t *testing.T, n *testNet, sc scenario, k int64) int64 {
 }
 
 // TestCrashAnywhere kills the daemon at every fault point of every
-// scenario (acquire, extend, expiry, termination, refusals), over 200 runs,
-// and checks that each request got exactly one answer, no EVR was kept
-// without service, each lease had one instance and none outlived it.
+// scenario (acquire, extend, expiry, termination, refusals), then twice per
+// run, over 200 runs (HOSTD_CRASH_RUNS overrides; 40 with -short, 16
+// with -race), and
+// checks that each request got exactly one answer, no EVR was kept without
+// service, each lease had one instance and none outlived it, and the slot
+// came back.
 func TestCrashAnywhere(t *testing.T) {
 	runs := 200
-	if testing.Short() {
+	switch {
+	case raceEnabled:
+		runs = 16
+	case testing.Short():
 		runs = 40
 	}
-	n := newTestNet(t, 5*time.Minute)
+	if v, err := strconv.Atoi(os.Getenv("HOSTD_CRASH_RUNS")); err == nil {
+		runs = v
+	}
+	n := newTestNet(t, 10*time.Minute)
 	// Count the fault points of each scenario.
 	points := make([]int64, nScenarios)
+	type pair struct {
+		sc scenario
+		k  int64
+	}
+	var all []pair
 	for sc := range nScenarios {
-		points[sc] = runScenario(t, n, sc, -1)
+		points[sc] = runScenario(t, n, sc)
 		t.Logf("scenario %v: %d fault points", sc, points[sc])
+		for k := range points[sc] {
+			all = append(all, pair{sc, k})
+		}
 	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 12)
+	sem := make(chan struct{}, 16)
 	for seed := range runs {
-		sc := scenario(seed % int(nScenarios))
-		k := int64(seed/int(nScenarios)) % points[sc]
+		p := all[seed%len(all)]
+		ks := []int64{p.k}
+		if round := seed / len(all); round > 0 {
+			// Later rounds crash again, during the recovery.
+			ks = append(ks, p.k+1+int64(round*7)%points[p.sc])
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			t.Run(fmt.Sprintf("%v/crash%d", sc, k), func(t *testing.T) { runScenario(t, n, sc, k) })
+			t.Run(fmt.Sprintf("%v/crash%v", p.sc, ks), func(t *testing.T) { runScenario(t, n, p.sc, ks...) })
 		})
 	}
 	wg.Wait()

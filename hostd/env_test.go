@@ -135,7 +135,7 @@ func newTestNet(t testing.TB, timeout time.Duration) *testNet {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
