@@ -304,7 +304,10 @@ func (h *host) answers(tenant, ref string) []lease.Event {
 func (h *host) rawAcquire(w *evernode.Wallet, req memo.Requirement) evernode.TxResult {
 	h.t.Helper()
 	var offers []lease.Token
-	retry(h.t, func() (err error) { offers, err = lease.Offers(h.n.ctx, h.c, h.w.Address(), lease.URIToken); return err })
+	retry(h.t, func() (err error) {
+		offers, err = lease.Offers(h.n.ctx, h.c, h.w.Address(), lease.URIToken)
+		return err
+	})
 	require.NotEmpty(h.t, offers)
 	key, err := memo.ParsePublicKey(h.w.PublicKeyHex())
 	require.NoError(h.t, err)
