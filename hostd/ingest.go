@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
-	"math/big"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -269,7 +266,7 @@ func (d *Daemon) onExtend(ctx context.Context, ev lease.Event, progress func(*bo
 	}
 	var n uint64
 	if ok {
-		n = credit(ev.Amount, l.Price)
+		n = lease.CreditMoments(ev.Amount, l.Price)
 	}
 	return d.update(func(tx *bolt.Tx) error {
 		if handled(tx, ev.Hash) {
@@ -359,27 +356,3 @@ func (d *Daemon) onTerminate(ctx context.Context, ev lease.Event, progress func(
 	}, "ingest:terminate")
 }
 
-// credit is the number of moments an extension of paid buys at price: the
-// larger of the exact floor and mb-xrpl's float64 floor, so a tenant paying
-// for n moments by either rule gets n.
-func credit(paid evernode.Amount, price string) uint64 {
-	p, err := paid.Rat()
-	q, ok := new(big.Rat).SetString(price)
-	if err != nil || !ok || p.Sign() <= 0 || q.Sign() <= 0 {
-		return 0
-	}
-	r := new(big.Rat).Quo(p, q)
-	exact := new(big.Int).Quo(r.Num(), r.Denom())
-	if !exact.IsUint64() {
-		return 0
-	}
-	n := exact.Uint64()
-	fp, err1 := strconv.ParseFloat(paid.Value, 64)
-	fq, err2 := strconv.ParseFloat(price, 64)
-	if err1 == nil && err2 == nil && fq > 0 {
-		if f := math.Floor(fp / fq); f > float64(n) && f < float64(n)+2 {
-			n = uint64(f)
-		}
-	}
-	return n
-}

@@ -852,7 +852,7 @@ func (h *Host) answerSuccess(ctx context.Context, ev Event, inst memo.Instance, 
 // moment; an error makes the host refuse and refund.
 type ExtendFunc func(ctx context.Context, ev Event, tok Token, moments uint64) (expiryMoment uint32, err error)
 
-// HandleExtend answers an evnExtendLease: it counts floor(delivered ÷
+// HandleExtend answers an evnExtendLease: it counts CreditMoments(delivered,
 // per-moment price) moments (the delivered EVR only, so a partial payment
 // counts what it delivered), calls extend, and answers ExtendSuccess, or
 // ExtendError refunding the delivered amount when the token is not leased
@@ -871,7 +871,7 @@ func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (e
 	reason := ReasonInvalidExtend
 	tok, err := h.Token(ctx, ev.TokenID, ev.From)
 	if err == nil && tok.Issuer == h.addr {
-		if n := momentsPaid(ev.Amount, tok.URI.Price); n >= 1 {
+		if n := CreditMoments(ev.Amount, tok.URI.Price); n >= 1 {
 			exp, err := extend(ctx, ev, tok, n)
 			if err == nil {
 				return h.ExtendSuccess(ctx, ev.Hash, ev.From, exp)
@@ -882,20 +882,24 @@ func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (e
 	return h.ExtendError(ctx, ev.Hash, ev.From, reason, ev.Amount)
 }
 
-// momentsPaid is floor(paid ÷ price), exact; 0 for anything unreadable.
-func momentsPaid(paid evernode.Amount, price string) uint64 {
+// CreditMoments is what a host of this SDK credits for an extension that
+// delivered paid at a per-moment price: the larger of the exact floor of
+// paid ÷ price and sashimono's float64 floor (MomentsPaid), so a tenant who
+// paid for n moments by either rule gets n. 0 for anything unreadable.
+func CreditMoments(paid evernode.Amount, price string) uint64 {
+	f := MomentsPaid(paid, price)
 	p, err := paid.Rat()
 	if err != nil || p.Sign() <= 0 {
-		return 0
+		return f
 	}
 	q, ok := new(big.Rat).SetString(price)
 	if !ok || q.Sign() <= 0 {
-		return 0
+		return f
 	}
 	r := new(big.Rat).Quo(p, q)
 	n := new(big.Int).Quo(r.Num(), r.Denom())
 	if !n.IsUint64() {
-		return 0
+		return f
 	}
-	return n.Uint64()
+	return max(n.Uint64(), f)
 }
