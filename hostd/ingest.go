@@ -355,4 +355,3 @@ func (d *Daemon) onTerminate(ctx context.Context, ev lease.Event, progress func(
 		return progress(tx)
 	}, "ingest:terminate")
 }
-
