@@ -38,7 +38,7 @@ func TestDroppedConnections(t *testing.T) {
 			n.net.DropConnections()
 			select {
 			case <-ctx.Done():
-			case <-time.After(40 * time.Millisecond):
+			case <-time.After(150 * time.Millisecond):
 			}
 		}
 	})
