@@ -52,10 +52,10 @@ type world struct {
 	logs   bytes.Buffer
 }
 
-func newWorld(t *testing.T, ports int) *world {
+func newWorld(t *testing.T, ports int, closeEvery time.Duration) *world {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 50 * time.Millisecond})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	dep, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
@@ -163,7 +163,7 @@ var testReq = memo.Requirement{OwnerPubkey: "ed5cb83404120ac759609819591ef839b7d
 // while it is killed with SIGKILL around the acquire and the extension:
 // each request gets exactly one answer. SIGTERM stops it cleanly.
 func TestKilledHostAnswersOnce(t *testing.T) {
-	w := newWorld(t, 33201)
+	w := newWorld(t, 33201, 50*time.Millisecond)
 	cmd := w.start()
 	defer func() {
 		if cmd.ProcessState == nil {
