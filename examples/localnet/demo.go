@@ -246,7 +246,15 @@ func (d *demo) serveLeases(ctx context.Context) {
 				d.expiry[tok.ID] = expiry
 				d.mu.Unlock()
 				return info.Details.Memo(), nil
-			})
+			}, &lease.HandleOptions{Destroy: func(ctx context.Context, ev lease.Event, tok lease.Token) error {
+				d.mu.Lock()
+				delete(d.expiry, tok.ID)
+				d.mu.Unlock()
+				if err := d.prov.Destroy(ctx, tok.ID); err != nil && !errors.Is(err, instance.ErrNotFound) {
+					return err
+				}
+				return nil
+			}})
 		case memo.EventExtendLease:
 			_, err = d.host.HandleExtend(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token, n uint64) (uint32, error) {
 				d.mu.Lock()
