@@ -46,7 +46,6 @@ type env struct {
 	host     *Host
 	tenant   *Tenant
 	std      Standard
-	ledgers  []uint32 // acquire→answer ledger distances seen by the scripted host's peers
 	expiries map[string]uint32
 }
 

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -70,11 +69,9 @@ func (d *demo) useContract(ctx context.Context, in memo.Instance, owner ed25519.
 // buildEchoContract compiles the sample contract as a static binary with
 // the Go toolchain the demo runs under.
 func buildEchoContract(ctx context.Context) ([]byte, error) {
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		if goTool, err = exec.LookPath("go"); err != nil {
-			return nil, fmt.Errorf("building the sample contract needs the Go toolchain: %w", err)
-		}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("building the sample contract needs the Go toolchain: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "evernode-demo-")
 	if err != nil {

@@ -590,12 +590,11 @@ const (
 )
 
 type session struct {
-	n      *Node
-	conn   *websocket.Conn
-	host   string
-	out    chan []byte
-	done   chan struct{}
-	closer sync.Once
+	n    *Node
+	conn *websocket.Conn
+	host string
+	out  chan []byte
+	done chan struct{}
 
 	// guarded by n.mu
 	challenge  string

@@ -707,11 +707,10 @@ type applyCtx struct {
 	priorBalance int64
 	gen          int
 
-	delivered  *amount // Payment: what arrived
-	hookExecs  []any
-	hookEmits  []any
-	emits      []map[string]any
-	hookResult string
+	delivered *amount // Payment: what arrived
+	hookExecs []any
+	hookEmits []any
+	emits     []map[string]any
 }
 
 // Emitted transactions queued by hooks of an applied transaction.
