@@ -1,16 +1,20 @@
 // Command localnet runs the whole Evernode flow on one machine, with no
-// internet: an in-process Xahau network with Evernode's hooks, a host that
-// registers, heartbeats and offers leases, instances as in-process
-// HotPocket-compatible nodes, and a tenant that acquires a lease, uploads the
-// sample echo contract (built with the Go toolchain it runs under), talks to
-// it, extends the lease and terminates it.
+// internet: an in-process Xahau network with Evernode's hooks, three hosts
+// that register, heartbeat and offer leases, instances as in-process
+// HotPocket-compatible nodes, and a tenant that lists the active hosts,
+// acquires a lease on each, deploys the sample echo contract (built with
+// the Go toolchain) as one cluster, sends it inputs and checks the signed
+// outputs, extends the leases and terminates them. It exits 0 only when
+// every step succeeded.
 //
-//	go run ./examples/localnet
+//	go run ./examples/localnet [-hosts N]
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 )
@@ -18,8 +22,34 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, options{}); err != nil {
-		fmt.Fprintln(os.Stderr, "localnet demo:", err)
-		os.Exit(1)
+	os.Exit(cli(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli parses the flags and runs the demo; it returns the exit code.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("localnet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.Hosts, "hosts", 3, "number of hosts (1-10)")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "localnet: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if o.Hosts < 1 || o.Hosts > 10 {
+		fmt.Fprintf(stderr, "localnet: -hosts %d: want 1 to 10\n", o.Hosts)
+		return 2
+	}
+	if f, ok := stdout.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			o.Progress = true
+		}
+	}
+	if err := run(ctx, stdout, o); err != nil {
+		fmt.Fprintln(stderr, "localnet demo:", err)
+		return 1
+	}
+	return 0
 }
