@@ -6,9 +6,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -30,6 +32,14 @@ type options struct {
 	Net *localnet.Config
 	// Progress prints a progress line while waiting (a terminal).
 	Progress bool
+	// Serve keeps the network and hosts up after the demo, until ctx
+	// ends, and writes the tenant's seed to SeedFile.
+	Serve bool
+	// SeedFile is where Serve writes the funded tenant's seed; "" means a
+	// new file in the temporary directory.
+	SeedFile string
+	// served, when set, is called once the network serves (tests).
+	served func(info serveInfo)
 }
 
 // demo holds what the steps share.
@@ -131,6 +141,58 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		}
 	}
 	fmt.Fprintf(out, "done in %s: every step succeeded\n", time.Since(start).Round(100*time.Millisecond))
+	if o.Serve {
+		return d.serve(ctx, o)
+	}
+	return nil
+}
+
+// serveInfo is what a client needs to use a served network.
+type serveInfo struct {
+	URL       string   `json:"url"`
+	NetworkID uint32   `json:"network_id"`
+	Governor  string   `json:"governor"`
+	EVRIssuer string   `json:"evr_issuer"`
+	Tenant    string   `json:"tenant"`
+	SeedFile  string   `json:"tenant_seed_file"`
+	Hosts     []string `json:"hosts"`
+}
+
+// serve writes the tenant's seed to a file, prints how to connect and
+// keeps everything up until ctx ends (Ctrl-C).
+func (d *demo) serve(ctx context.Context, o options) error {
+	path := o.SeedFile
+	var err error
+	if path == "" {
+		f, err := os.CreateTemp("", "evernode-localnet-tenant-*.seed")
+		if err != nil {
+			return err
+		}
+		path = f.Name()
+		f.Close()
+	}
+	if err = os.WriteFile(path, []byte(d.tenantW.Seed()+"\n"), 0o600); err != nil {
+		return err
+	}
+	info := serveInfo{URL: d.net.Net.URL(), NetworkID: d.net.Hooks.Network().NetworkID, Governor: d.net.Hooks.GovernorAddress(),
+		EVRIssuer: d.net.Config.EVRIssuerAddress, Tenant: d.tenantW.Address(), SeedFile: path}
+	for _, h := range d.net.Hosts {
+		info.Hosts = append(info.Hosts, h.Wallet.Address())
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "serving until interrupted (Ctrl-C); the tenant (%s, 100 EVR less what the demo spent) has its seed in %s\n%s\n",
+		info.Tenant, path, b)
+	fmt.Fprintf(d.out, "try: go run ./examples/tenant -url %s -governor %s -key %s hosts\n", info.URL, info.Governor, path)
+	if o.served != nil {
+		o.served(info)
+	}
+	<-ctx.Done()
+	if err := d.net.Err(); err != nil {
+		return fmt.Errorf("host: %w", err)
+	}
 	return nil
 }
 

@@ -7,7 +7,11 @@
 // outputs, extends the leases and terminates them. It exits 0 only when
 // every step succeeded.
 //
-//	go run ./examples/localnet [-hosts N]
+//	go run ./examples/localnet [-hosts N] [-serve [-seed-file FILE]]
+//
+// With -serve it then keeps the network and the hosts up until interrupted
+// and prints what a Go or JS client needs: the websocket URL, network id,
+// governor address, and a file holding a funded tenant's seed.
 package main
 
 import (
@@ -31,6 +35,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o options
 	fs.IntVar(&o.Hosts, "hosts", 3, "number of hosts (1-10)")
+	fs.BoolVar(&o.Serve, "serve", false, "after the demo, keep the network and hosts up until interrupted and print how to connect")
+	fs.StringVar(&o.SeedFile, "seed-file", "", "with -serve, write the funded tenant's seed here (default: a new temporary file)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -40,6 +46,10 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.Hosts < 1 || o.Hosts > 10 {
 		fmt.Fprintf(stderr, "localnet: -hosts %d: want 1 to 10\n", o.Hosts)
+		return 2
+	}
+	if o.SeedFile != "" && !o.Serve {
+		fmt.Fprintln(stderr, "localnet: -seed-file needs -serve")
 		return 2
 	}
 	if f, ok := stdout.(*os.File); ok {
