@@ -3,7 +3,8 @@
 // protocol on 127.0.0.1 so that this SDK's client, the JS libraries (xrpl,
 // evernode-js-client) and other XRPL tools work against it unchanged.
 //
-// Start a network, fund wallets, submit signed transactions, close ledgers
+// Start a network (Fast is the preset for tests: 50 ms ledgers), fund
+// wallets, submit signed transactions, close ledgers
 // with Commit (or let the timer do it), move time with AdvanceTime and make
 // it fail on command:
 //
