@@ -3,6 +3,7 @@ package lease
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func TestAcquireErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.tenant.Acquire(e.ctx, host, testReq, &AcquireOptions{OfferID: "AB"}); !errors.Is(err, ErrNoOffer) {
+	if _, err := e.tenant.Acquire(e.ctx, host, testReq, &AcquireOptions{OfferID: strings.Repeat("AB", 32)}); !errors.Is(err, ErrNoOffer) {
 		t.Fatalf("unknown offer: %v", err)
 	}
 	// Registry says no.
@@ -286,7 +287,7 @@ func TestMomentsPaid(t *testing.T) {
 		}
 	}
 	amt, err := ExtendAmount(URI{Price: "0.1"}, "rI", 3)
-	if err != nil || amt.Value != "0.3" {
+	if err != nil || amt.Value != "0.3000000000000001" { // 0.3 is credited as 2 moments (TestExtendAmountFloatRule)
 		t.Fatalf("%v %v", amt, err)
 	}
 }

@@ -84,6 +84,19 @@
 // answered with "VOTE_VALIDATION_ERR - Vote skipped, …" for an unknown
 // candidate; data of another length is rejected (an emulator check).
 //
+// Governor and foundation (governor.c, heartbeat.c OP_VOTE), in
+// governance.go: evnCandidatePropose and evnDudHostReport (EVR of at least
+// the epoch's reward quota, a quarter of it for a report; from the
+// foundation or a registered host past the eligibility period and not
+// prunable; the four HookDefinitions must exist, which on localnet they
+// never do), evnCandidateWithdraw (half the fee rebated, half to the reward
+// pool; all of it to the pool when due for purge), evnGovernanceModeChange
+// (foundation only, upwards only, creating the piloted-mode candidate), the
+// foundation's evnCandidateVote with the hook's election rules, and the
+// evnCandidateStatusChange the heartbeat hook then emits to the governor
+// (settling fees, emitting evnDudHostRemove or the hook-update triggers),
+// with the hooks' messages.
+//
 // Stricter than the hooks, which read whatever bytes are there: event data
 // of the wrong length for evnHostReg (136), evnHostUpdateReg (131),
 // evnHostDereg (33/53), evnTransfer (20) and evnHeartbeat (0/33) is
@@ -92,8 +105,9 @@
 // # What is not emulated
 //
 // Rewards (no accrual into TOKEN_ID, no evnHostReward payments, no pending
-// reward requests), governance (candidate proposals, withdrawals, dud-host
-// reports, vote tallies, elections, mode changes, hook updates), reputation
+// reward requests), host vote tallies (hosts' heartbeat votes are recorded
+// on HOST_ADDR only), hook updates after a new-hook election (the triggers
+// are emitted; no hook applies them), dud-host removal, reputation
 // rounds (no hook on the reputation account; evnHostSendReputation is not
 // processed), dead-host pruning and dud-host removal (the real registry does
 // not dispatch evnDeadHostPrune either), fee-base tracking and emission fee

@@ -58,7 +58,7 @@ func (b *heartbeatHook) Execute(h *localnet.HookContext) error {
 		}
 		return h.Accept(msgNotHandled)
 	}
-	if ev != memo.EventHeartbeat {
+	if ev != memo.EventHeartbeat && ev != memo.EventCandidateVote {
 		return h.Accept(msgNotHandled)
 	}
 	sender, ok := txAccount(h)
@@ -66,6 +66,9 @@ func (b *heartbeatHook) Execute(h *localnet.HookContext) error {
 		return h.Reject("sfAccount field is missing.")
 	}
 	data, _ := param(h, memo.ParamEventData)
+	if ev == memo.EventCandidateVote {
+		return b.foundationVote(h, s, sender, data)
+	}
 	return b.heartbeat(h, s, sender, data)
 }
 

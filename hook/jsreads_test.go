@@ -1,0 +1,176 @@
+package hook_test
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/evernode-go/sdk/hook"
+)
+
+// subset checks that every field of the Go value's JSON has the same value
+// in the JS answer (the JS objects carry extra fields: type, key, …).
+func subset(t *testing.T, what string, goValue any, js json.RawMessage) {
+	t.Helper()
+	b, err := json.Marshal(goValue)
+	require.NoError(t, err)
+	var g, j map[string]any
+	require.NoError(t, json.Unmarshal(b, &g), what)
+	require.NoError(t, json.Unmarshal(js, &j), "%s: JS answer %s", what, js)
+	for k, v := range g {
+		assert.Equal(t, v, j[k], "%s: field %s (JS %s)", what, k, js)
+	}
+}
+
+// TestReadsAgainstJS reads the same localnet state with the Go helpers and
+// with evernode-js-client 0.6.61 (candidates, EVR balance, reputation
+// order, score, contract info, ordered ids, host count, the reputation
+// account link and the prepared score blob) and compares the answers. It
+// runs when EVERNODE_JS_CLIENT names the directory holding
+// node_modules/evernode-js-client and node is on PATH.
+func TestReadsAgainstJS(t *testing.T) {
+	dir := os.Getenv("EVERNODE_JS_CLIENT")
+	if dir == "" {
+		t.Skip("EVERNODE_JS_CLIENT not set")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not on PATH")
+	}
+	f := newRepFixture(t)
+	e, cfg, m := f.e, f.cfg, f.moment
+	d := e.d
+	require.NoError(t, d.FundEVR(e.ctx, d.Foundation, "10000"))
+	e.waitLedgers(1)
+	dud := f.hosts[2]
+	e.register(dud)
+	g := &hook.Governance{Client: e.c, Config: cfg, Signer: d.Foundation, Account: d.Foundation.Address()}
+	_, err := g.ReportDudHost(e.ctx, dud.Address())
+	require.NoError(t, err)
+	_, err = g.ChangeGovernanceMode(e.ctx, hook.GovernanceCoPiloted)
+	require.NoError(t, err)
+	e.waitLedgers(1)
+	all, err := hook.Candidates(e.ctx, e.c, cfg)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+
+	scores := map[string]byte{f.pubkeys[0]: 80, f.pubkeys[1]: 70, "-1": 5}
+	var hosts, ids []string
+	for _, h := range f.hosts {
+		hosts = append(hosts, h.Address())
+	}
+	for _, c := range all {
+		ids = append(ids, strings.ToUpper(hex.EncodeToString(c.ID[:])))
+	}
+	req, _ := json.Marshal(map[string]any{"url": e.n.URL(), "governor": d.GovernorAddress(), "networkID": d.Network().NetworkID,
+		"moment": m, "hosts": hosts, "foundation": d.Foundation.Address(), "dudHost": dud.Address(),
+		"candidateIds": ids, "scoreHost": hosts[0], "scores": scores})
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.CommandContext(e.ctx, "node", filepath.Join(filepath.Dir(file), "testdata", "jsreads", "reads.js"), dir)
+	cmd.Stdin = strings.NewReader(string(req))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var js struct {
+		AllCandidates            []json.RawMessage          `json:"allCandidates"`
+		FoundationBalance        string                     `json:"foundationBalance"`
+		DudHostVoteInfo          json.RawMessage            `json:"dudHostVoteInfo"`
+		PilotedModeVoteInfo      json.RawMessage            `json:"pilotedModeVoteInfo"`
+		DudHostCandidatesByOwner []json.RawMessage          `json:"dudHostCandidatesByOwner"`
+		Candidates               map[string]json.RawMessage `json:"candidates"`
+		Hosts                    map[string]struct {
+			Order, Info, Contract, ReputationInfo json.RawMessage
+			ReputationAccount                     *string
+		} `json:"hosts"`
+		Scores     string                     `json:"scores"`
+		NoScores   string                     `json:"noScores"`
+		HostCount  json.RawMessage            `json:"hostCount"`
+		OrderedIDs map[string]json.RawMessage `json:"orderedIds"`
+	}
+	require.NoError(t, json.Unmarshal(out, &js), "%s", out)
+
+	// Candidates.
+	require.Len(t, js.AllCandidates, len(all))
+	for i, c := range all {
+		subset(t, "getAllCandidatesFromLedger", c, js.AllCandidates[i])
+		got, ok, err := hook.CandidateByID(e.ctx, e.c, cfg, c.ID)
+		require.NoError(t, err)
+		require.True(t, ok)
+		subset(t, "getCandidateById", got, js.Candidates[ids[i]])
+	}
+	dv, ok, err := hook.DudHostVoteInfo(e.ctx, e.c, cfg, dud.Address())
+	require.NoError(t, err)
+	require.True(t, ok)
+	subset(t, "getDudHostVoteInfo", dv.Candidate, js.DudHostVoteInfo)
+	pv, ok, err := hook.PilotedModeVoteInfo(e.ctx, e.c, cfg)
+	require.NoError(t, err)
+	require.True(t, ok)
+	subset(t, "getPilotedModeVoteInfo", pv.Candidate, js.PilotedModeVoteInfo)
+	mine, err := hook.DudHostCandidatesByOwner(e.ctx, e.c, cfg, d.Foundation.Address())
+	require.NoError(t, err)
+	require.Len(t, js.DudHostCandidatesByOwner, len(mine))
+	bal, err := hook.EVRBalance(e.ctx, e.c, cfg, d.Foundation.Address())
+	require.NoError(t, err)
+	assert.Equal(t, js.FoundationBalance, bal)
+
+	// Reputation.
+	for i, h := range hosts {
+		jh := js.Hosts[h]
+		id, ok, err := hook.ReputationOrderByAddress(e.ctx, e.c, cfg, h, m)
+		require.NoError(t, err)
+		require.True(t, ok)
+		subset(t, "getReputationOrderByAddress", map[string]any{"orderedId": id, "hostAddress": h, "moment": m}, jh.Order)
+		info, _, err := hook.ReputationInfoByAddress(e.ctx, e.c, cfg, h)
+		require.NoError(t, err)
+		subset(t, "getReputationInfoByAddress", info, jh.Info)
+		rc, ok, err := hook.ReputationContractInfoByAddress(e.ctx, e.c, h, m)
+		require.NoError(t, err)
+		if ok {
+			subset(t, "getReputationContractInfoByAddress", rc, jh.Contract)
+		} else {
+			assert.Equal(t, "null", string(jh.Contract), h)
+		}
+		rep, _, ok, err := hook.ReputationAccountOf(e.ctx, e.c, h)
+		require.NoError(t, err)
+		if ok {
+			require.NotNil(t, jh.ReputationAccount)
+			assert.Equal(t, *jh.ReputationAccount, rep)
+			r, _, err := hook.ReputationOf(e.ctx, e.c, cfg, h, m)
+			require.NoError(t, err)
+			subset(t, "getReputationInfo", r, jh.ReputationInfo)
+		} else {
+			assert.Nil(t, jh.ReputationAccount, "host %d", i)
+		}
+	}
+	blob, err := hook.ReputationScores(e.ctx, e.c, cfg, hosts[0], m, 3, 3, scores)
+	require.NoError(t, err)
+	assert.Equal(t, js.Scores, hex.EncodeToString(blob))
+	assert.Equal(t, "03", js.NoScores)
+	n, _, err := hook.ReputationHostCount(e.ctx, e.c, cfg, m)
+	require.NoError(t, err)
+	subset(t, "ReputationClient.getReputationInfo", map[string]any{"moment": m, "count": n}, js.HostCount)
+	for i := range len(hosts) + 1 {
+		r, ok, err := hook.ReputationByOrderedID(e.ctx, e.c, cfg, uint64(i), m)
+		require.NoError(t, err)
+		jo := js.OrderedIDs[strings.TrimSpace(string(rune('0'+i)))]
+		var o struct{ Address, Contract json.RawMessage }
+		require.NoError(t, json.Unmarshal(jo, &o))
+		if !ok {
+			assert.Equal(t, "null", string(o.Address))
+			continue
+		}
+		subset(t, "getReputationAddressByOrderedId", map[string]any{"orderedId": i, "hostAddress": r.Host, "moment": m}, o.Address)
+		want := map[string]any{"hostAddress": r.Host}
+		if r.Contract != nil {
+			want["contract"] = r.Contract
+		}
+		subset(t, "getReputationContractInfoByOrderedId", want, o.Contract)
+	}
+}

@@ -1,0 +1,72 @@
+package hook
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDecodeStateKeyVectors checks DecodeStateKey against the JS client's
+// decodeStateKey, except for keys the JS client wrongly classifies as
+// configuration (audit A6): those are ErrUnknownKey here.
+func TestDecodeStateKeyVectors(t *testing.T) {
+	v := loadGovernance(t)
+	require.NotEmpty(t, v.StateKeys)
+	for _, c := range v.StateKeys {
+		kind, err := DecodeStateKey(mustHex(t, c.Key))
+		_, decodeErr := DecodeState(mustHex(t, c.Key), make([]byte, 200))
+		if errors.Is(decodeErr, ErrUnknownKey) {
+			assert.True(t, errors.Is(err, ErrUnknownKey), "%s: %v %v", c.Key, kind, err)
+			continue
+		}
+		require.NoError(t, err, c.Key)
+		require.NotNil(t, c.Decoded, c.Key)
+		assert.Equal(t, Kind(c.Decoded.Type), kind, c.Key)
+	}
+	_, err := DecodeStateKey([]byte{1, 2})
+	assert.True(t, errors.Is(err, ErrMalformed))
+}
+
+func TestXFLPartsVectors(t *testing.T) {
+	v := loadGovernance(t)
+	require.NotEmpty(t, v.XFL)
+	for _, c := range v.XFL {
+		raw, err := strconv.ParseInt(c.XFL, 10, 64)
+		require.NoError(t, err)
+		x := XFL(raw)
+		e, err := x.Exponent()
+		require.NoError(t, err)
+		m, _ := x.Mantissa()
+		n, _ := x.IsNegative()
+		assert.Equal(t, c.Exponent, strconv.Itoa(e), c.Text)
+		assert.Equal(t, c.Mantissa, strconv.FormatInt(m, 10), c.Text)
+		assert.Equal(t, c.Negative, n, c.Text)
+		// The JS getXfl misreads exponent notation (xfl.json documents it).
+		if p, err := ParseXFL(c.Text); err == nil && !strings.ContainsRune(c.Text, 'e') {
+			assert.Equal(t, x, p, c.Text)
+		}
+	}
+	_, err := XFL(-1).Exponent()
+	assert.ErrorIs(t, err, ErrInvalidXFL)
+	_, err = XFL(-1).Mantissa()
+	assert.ErrorIs(t, err, ErrInvalidXFL)
+	_, err = XFL(-1).IsNegative()
+	assert.ErrorIs(t, err, ErrInvalidXFL)
+}
+
+func TestParseWalletLocator(t *testing.T) {
+	l, ok, err := ParseWalletLocator("02" + "11223344556677889900AABBCCDDEEFF0011223300000000000000000000")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, ReputationOneToMany, l.Mode)
+	assert.Equal(t, byte(0x11), l.Account[0])
+	_, ok, err = ParseWalletLocator("")
+	assert.False(t, ok)
+	assert.NoError(t, err)
+	_, _, err = ParseWalletLocator("0102")
+	assert.ErrorIs(t, err, ErrMalformed)
+}
