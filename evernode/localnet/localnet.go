@@ -104,6 +104,7 @@ type Net struct {
 	closed   bool
 	closeSeq sync.Mutex // serialises closes with their stream messages
 	fundMu   sync.Mutex // serialises genesis-signed helper transactions
+	submitMu sync.Mutex // Submit: from reading the Sequence to applying
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -327,6 +328,9 @@ func (n *Net) Submit(ctx context.Context, signer evernode.Signer, account string
 }
 
 func (n *Net) submit(ctx context.Context, signer evernode.Signer, account string, tx evernode.Transaction) (string, error) {
+	// Two submits from one account must not read the same Sequence.
+	n.submitMu.Lock()
+	defer n.submitMu.Unlock()
 	n.mu.Lock()
 	closed := n.closed
 	n.mu.Unlock()
