@@ -96,7 +96,7 @@ func ExampleTenant_Acquire() {
 				host.HandleAcquire(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token) (memo.Instance, error) {
 					return memo.Instance{Name: tok.ID, Pubkey: "ed" + strings.Repeat("ab", 32), ContractID: ev.Requirement.ContractID,
 						UserPort: "26201", PeerPort: "22861", Domain: "host.example.org"}, nil
-				})
+				}, nil)
 			}
 		}
 	}()

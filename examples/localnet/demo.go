@@ -110,7 +110,7 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		d.say("network", "%s (Xahau, network id %d), governor %s, EVR issued by %s",
 			n.Net.URL(), n.Hooks.Network().NetworkID, n.Hooks.GovernorAddress(), n.Config.EVRIssuerAddress)
 		for _, h := range n.Hosts {
-			d.say("host", "%s registered, heartbeat sent, %d lease(s) offered", h.Wallet.Address(), devnet.DefaultInstances)
+			d.say("host", "%s registered; its hostd sent a heartbeat and offers %d leases", h.Wallet.Address(), devnet.DefaultInstances)
 		}
 		return nil
 	})
@@ -368,8 +368,8 @@ func (d *demo) extend(ctx context.Context) error {
 	return nil
 }
 
-// terminate ends every lease; each host destroys the instance, burns the
-// token and offers a fresh one for the same slot.
+// terminate ends every lease; each host's daemon destroys the instance,
+// burns the token and offers a fresh one for the same slot.
 func (d *demo) terminate(ctx context.Context) error {
 	for _, l := range d.leases {
 		res, err := d.tenant.Terminate(ctx, l.Instance.Name)
@@ -384,7 +384,7 @@ func (d *demo) terminate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			offers, err := h.Lease.Offers(ctx)
+			offers, err := lease.Offers(ctx, d.net.Client, h.Wallet.Address(), lease.URIToken)
 			if err != nil {
 				return err
 			}

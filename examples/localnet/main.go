@@ -1,7 +1,7 @@
 // Command localnet runs the whole Evernode flow on one machine, with no
 // internet: an in-process Xahau network with Evernode's hooks, three hosts
-// that register, heartbeat and offer leases, instances as in-process
-// HotPocket-compatible nodes, and a tenant that lists the active hosts,
+// that register and run the hostd daemon (heartbeats, lease offers,
+// answers) with instances as in-process HotPocket-compatible nodes, and a tenant that lists the active hosts,
 // acquires a lease on each, deploys the sample echo contract (built with
 // the Go toolchain) as one cluster, sends it inputs and checks the signed
 // outputs, extends the leases and terminates them. It exits 0 only when

@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 	if code := cli(ctx, nil, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut.String(), out.String())
 	}
-	for _, want := range []string{"3 hosts", "registered, heartbeat sent", "3 of 3 instances free", "answer", "ledger(s) later",
+	for _, want := range []string{"3 hosts", "its hostd sent a heartbeat and offers 3 leases", "3 of 3 instances free", "answer", "ledger(s) later",
 		"accepted by node", "confirmed=true", "UNL of 3", `"hello from the tenant" from node`, "verified",
 		"has seen 2 input(s)", "now expires at moment", "all 3 leases on offer again", "every step succeeded"} {
 		if !strings.Contains(out.String(), want) {

@@ -1,20 +1,16 @@
 // Package devnet starts an Evernode network on this machine for the
 // examples and their tests: a localnet with the Evernode hooks, hosts that
-// register, heartbeat, offer leases and serve them with a provisioner, and
-// funded tenant accounts.
-//
-// The hosts are scripted with lease.Host and answer acquires, extends and
-// terminations as they arrive; they keep their state in memory, so they are
-// not crash-safe (the hostd daemon is). Start it, take what you need from
-// the fields, Close it.
+// register and run the hostd daemon (heartbeats, lease offers, acquires,
+// extensions, terminations, expiries) over a provisioner, and funded tenant
+// accounts. Start it, take what you need from the fields, Close it.
 package devnet
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -22,10 +18,10 @@ import (
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/hostd"
 	"github.com/evernode-go/sdk/instance"
 	"github.com/evernode-go/sdk/instance/memory"
 	"github.com/evernode-go/sdk/lease"
-	"github.com/evernode-go/sdk/memo"
 )
 
 // Defaults of Config.
@@ -64,26 +60,23 @@ type Devnet struct {
 	Hosts  []*Host
 
 	cfg    Config
+	dir    string // the daemons' data
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	err    error
 }
 
-// Host is one scripted host.
+// Host is one host: its account, its daemon and its provisioner.
 type Host struct {
 	Wallet      *evernode.Wallet
-	Lease       *lease.Host
+	Daemon      *hostd.Daemon
 	Provisioner instance.Provisioner
-
-	d      *Devnet
-	mu     sync.Mutex
-	expiry map[string]time.Time // lease token id → expiry
 }
 
-// Start starts the network, registers the hosts, makes each send a
-// heartbeat and offer its leases, and starts serving them. ctx bounds the
-// start only.
+// Start starts the network, registers the hosts and runs a hostd daemon
+// for each; it returns once every host is active with all its leases on
+// offer. ctx bounds the start only.
 func Start(ctx context.Context, cfg *Config) (_ *Devnet, err error) {
 	d := &Devnet{}
 	if cfg != nil {
@@ -111,6 +104,9 @@ func Start(ctx context.Context, cfg *Config) (_ *Devnet, err error) {
 			d.Close()
 		}
 	}()
+	if d.dir, err = os.MkdirTemp("", "evernode-devnet-"); err != nil {
+		return nil, err
+	}
 	if d.Net, err = localnet.Start(ctx, d.cfg.Net); err != nil {
 		return nil, err
 	}
@@ -146,8 +142,15 @@ func Start(ctx context.Context, cfg *Config) (_ *Devnet, err error) {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			h.serve(runCtx)
+			if err := h.Daemon.Run(runCtx); err != nil {
+				d.failed(runCtx, fmt.Errorf("host %s: %w", h.Wallet.Address(), err))
+			}
 		}()
+	}
+	for _, h := range d.Hosts {
+		if err := d.waitReady(ctx, h); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -164,9 +167,15 @@ func (d *Devnet) Close() error {
 	d.cancel()
 	d.wg.Wait()
 	for _, h := range d.Hosts {
+		if h.Daemon != nil {
+			h.Daemon.Close()
+		}
 		if c, ok := h.Provisioner.(interface{ Close() error }); ok {
 			c.Close()
 		}
+	}
+	if d.dir != "" {
+		os.RemoveAll(d.dir)
 	}
 	if d.Client != nil {
 		d.Client.Close()
@@ -202,10 +211,10 @@ func (d *Devnet) failed(ctx context.Context, err error) {
 	}
 }
 
-// startHost funds, registers and heartbeats host i and offers its leases.
+// startHost funds and registers host i and makes its daemon.
 func (d *Devnet) startHost(ctx context.Context, i int) (*Host, error) {
 	fail := func(err error) (*Host, error) { return nil, fmt.Errorf("host %d: %w", i+1, err) }
-	h := &Host{d: d, expiry: map[string]time.Time{}}
+	h := &Host{}
 	var err error
 	if d.cfg.Provisioner != nil {
 		h.Provisioner, err = d.cfg.Provisioner(ctx, i)
@@ -215,53 +224,53 @@ func (d *Devnet) startHost(ctx context.Context, i int) (*Host, error) {
 	if err != nil {
 		return fail(err)
 	}
+	hfail := func(err error) (*Host, error) { return h, fmt.Errorf("host %d: %w", i+1, err) }
 	if h.Wallet, err = d.NewAccount(ctx, "1000"); err != nil {
-		return h, fmt.Errorf("host %d: %w", i+1, err)
+		return hfail(err)
 	}
-	c, w := d.Client, h.Wallet
-	domain := "127.0.0.1"
-	if _, err := c.SubmitAndWait(ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, Domain: &domain}); err != nil {
-		return h, fmt.Errorf("host %d: domain: %w", i+1, err)
+	if _, err := hook.PrepareHostAccount(ctx, d.Client, h.Wallet, d.Config, "127.0.0.1", nil); err != nil {
+		return hfail(err)
 	}
 	reg := hook.Registration{CountryCode: []string{"SG", "DE", "US", "JP", "FR"}[i%5], CPUMicrosec: 800000, RAMMB: 4096,
 		DiskMB: 40000, TotalInstances: uint32(d.cfg.Instances), CPUModel: "localnet CPU", CPUCount: 2, CPUMHz: 2400,
 		Description: fmt.Sprintf("localnet host %d", i+1), Email: "host@example.org", LeaseAmount: d.cfg.Price}
-	tx, err := hook.Register(d.Config, w.Address(), reg, nil)
+	if _, err := hook.RegisterHost(ctx, d.Client, h.Wallet, d.Config, reg, nil); err != nil {
+		return hfail(err)
+	}
+	h.Daemon, err = hostd.New(d.Client, h.Wallet, h.Provisioner, &hostd.Config{
+		DataDir: filepath.Join(d.dir, h.Wallet.Address()), Hook: d.Config, LeasePrice: d.cfg.Price, Instances: d.cfg.Instances,
+		// Ledgers close every 50 ms here: look at the leases as often.
+		Tick: 100 * time.Millisecond})
 	if err != nil {
-		return h, fmt.Errorf("host %d: %w", i+1, err)
-	}
-	res, err := c.SubmitAndWait(ctx, w, tx)
-	if err != nil {
-		return h, fmt.Errorf("host %d: register: %w", i+1, err)
-	}
-	registry, err := hook.ParseAccountID(d.Config.RegistryAddress)
-	if err != nil {
-		return h, err
-	}
-	regHash, err := hex.DecodeString(res.Hash)
-	if err != nil || len(regHash) != 32 {
-		return h, fmt.Errorf("host %d: registration hash %q", i+1, res.Hash)
-	}
-	tokenID := hook.RegistrationTokenID(registry, [32]byte(regHash))
-	buy := evernode.URITokenBuy{Common: evernode.Common{Account: w.Address()},
-		URITokenID: strings.ToUpper(hex.EncodeToString(tokenID[:])), Amount: evernode.Drops(1)}
-	if _, err := c.SubmitAndWait(ctx, w, buy); err != nil {
-		return h, fmt.Errorf("host %d: buying the registration token: %w", i+1, err)
-	}
-	hb, err := hook.Heartbeat(d.Config, w.Address(), nil)
-	if err != nil {
-		return h, err
-	}
-	if _, err := c.SubmitAndWait(ctx, w, hb); err != nil {
-		return h, fmt.Errorf("host %d: heartbeat: %w", i+1, err)
-	}
-	if h.Lease, err = lease.NewHost(c, w, &lease.HostConfig{Hook: d.Config}); err != nil {
-		return h, err
-	}
-	if _, err := h.Lease.MintN(ctx, d.cfg.Instances, d.cfg.Price, nil); err != nil {
-		return h, fmt.Errorf("host %d: offering leases: %w", i+1, err)
+		return hfail(err)
 	}
 	return h, nil
+}
+
+// waitReady waits, a ledger at a time, until h is active with all its
+// leases on offer.
+func (d *Devnet) waitReady(ctx context.Context, h *Host) error {
+	for {
+		if err := d.Err(); err != nil {
+			return err
+		}
+		offers, err := lease.Offers(ctx, d.Client, h.Wallet.Address(), lease.URIToken)
+		if err != nil {
+			return err
+		}
+		if len(offers) == d.cfg.Instances {
+			info, err := hook.Host(ctx, d.Client, d.Config, h.Wallet.Address())
+			if err != nil {
+				return err
+			}
+			if info.Active {
+				return nil
+			}
+		}
+		if err := d.Client.WaitLedger(ctx, d.Client.ValidatedLedger()+1); err != nil {
+			return fmt.Errorf("host %s not ready: %w", h.Wallet.Address(), err)
+		}
+	}
 }
 
 func memoryProvisioner(ctx context.Context, n int) (instance.Provisioner, error) {
@@ -270,67 +279,4 @@ func memoryProvisioner(ctx context.Context, n int) (instance.Provisioner, error)
 		return nil, err
 	}
 	return memory.New(ctx, memory.Config{MaxInstances: n, UserPortBase: user, PeerPortBase: peer})
-}
-
-// serve answers acquires by creating an instance, extends by moving the
-// expiry, and terminations by destroying the instance and offering the
-// lease again.
-func (h *Host) serve(ctx context.Context) {
-	d := h.d
-	evs, err := h.Lease.Events(ctx, 0)
-	if err != nil {
-		d.failed(ctx, err)
-		return
-	}
-	defer evs.Close()
-	momentSize := time.Duration(d.Config.MomentSize) * time.Second
-	moments := d.Config.Moments()
-	for {
-		ev, err := evs.Next(ctx)
-		if err != nil {
-			d.failed(ctx, err)
-			return
-		}
-		switch ev.Type {
-		case memo.EventAcquireLease:
-			_, err = h.Lease.HandleAcquire(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token) (memo.Instance, error) {
-				expiry := d.Net.LedgerTime().Add(momentSize)
-				info, err := h.Provisioner.Create(ctx, instance.CreateRequest{Name: tok.ID, Tenant: ev.From,
-					Requirements: instance.RequirementsFromMemo(*ev.Requirement), Expiry: expiry})
-				if err != nil {
-					return memo.Instance{}, err
-				}
-				h.mu.Lock()
-				h.expiry[tok.ID] = expiry
-				h.mu.Unlock()
-				return info.Details.Memo(), nil
-			})
-		case memo.EventExtendLease:
-			_, err = h.Lease.HandleExtend(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token, n uint64) (uint32, error) {
-				h.mu.Lock()
-				defer h.mu.Unlock()
-				exp, ok := h.expiry[tok.ID]
-				if !ok {
-					return 0, errors.New("no such instance")
-				}
-				exp = exp.Add(time.Duration(n) * momentSize)
-				h.expiry[tok.ID] = exp
-				return uint32(moments.Moment(uint64(exp.Unix()))), nil
-			})
-		case memo.EventTerminateLease:
-			var tok lease.Token
-			if tok, err = h.Lease.Token(ctx, ev.TokenID, ev.From); err == nil {
-				if err = h.Provisioner.Destroy(ctx, tok.ID); err == nil || errors.Is(err, instance.ErrNotFound) {
-					h.mu.Lock()
-					delete(h.expiry, tok.ID)
-					h.mu.Unlock()
-					_, err = h.Lease.Recycle(ctx, tok)
-				}
-			}
-		}
-		if err != nil {
-			d.failed(ctx, fmt.Errorf("host %s: %s: %w", h.Wallet.Address(), ev.Type, err))
-			return
-		}
-	}
 }
