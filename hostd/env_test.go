@@ -336,3 +336,34 @@ func ignoreStop(err error) error {
 	}
 	return fmt.Errorf("run: %w", err)
 }
+
+// submitBlob signs tx once as w and submits the same blob until it is
+// validated: safe across dropped connections (it can apply only once).
+func (h *host) submitBlob(w *evernode.Wallet, tx evernode.Transaction) evernode.TxResult {
+	h.t.Helper()
+	var raw evernode.Raw
+	retry(h.t, func() (err error) {
+		m, err := evernode.JSON(h.c.Network(), tx)
+		if err != nil {
+			return err
+		}
+		// Valid for long: never re-signed, so it may take its time.
+		m["LastLedgerSequence"] = h.c.ValidatedLedger() + 1_000_000
+		raw, err = h.c.Prepare(h.n.ctx, evernode.Raw(m))
+		return err
+	})
+	s, err := evernode.Sign(h.n.ctx, h.c.Network(), w, raw)
+	require.NoError(h.t, err)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		_, _ = h.c.Submit(h.n.ctx, s.Blob)
+		t, err := h.c.Tx(h.n.ctx, s.HashHex())
+		if err == nil && t.Validated {
+			require.Equal(h.t, "tesSUCCESS", t.Result())
+			return t
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.t.Fatalf("transaction %s never validated", s.HashHex())
+	return evernode.TxResult{}
+}

@@ -169,6 +169,12 @@ func (d *Daemon) onAcquire(ctx context.Context, ev lease.Event, progress func(*b
 	if err != nil {
 		return err
 	}
+	// The window runs from the ledger's close time; a close time ahead of
+	// this clock (skew, or a test network closing ledgers fast) counts
+	// from now.
+	if now := d.now(); acquired.After(now) {
+		acquired = now
+	}
 	window := d.acquireWindow()
 	l := &Lease{Ref: ev.Hash, TokenID: ev.TokenID, Tenant: ev.From, Paid: toJSONAmount(ev.Amount),
 		Ledger: ev.LedgerIndex, Acquired: acquired, Deadline: acquired.Add(window * 8 / 10), Price: d.leasePrice()}

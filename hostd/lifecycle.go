@@ -152,6 +152,7 @@ func (d *Daemon) transition(ref string, from State, point string, fn func(tx *bo
 // provision makes the lease's instance within the acquire window and
 // queues the success answer; on failure the lease goes to Refusing.
 func (d *Daemon) provision(ctx context.Context, l *Lease) error {
+	d.log.Debug("hostd: provisioning", "ref", l.Ref, "deadline", l.Deadline)
 	if err := d.point("provision:start"); err != nil {
 		return err
 	}
