@@ -223,3 +223,35 @@ func upper(id [32]byte) string {
 	}
 	return string(b)
 }
+
+// TestSendHeartbeatVoteSkipped: a vote the heartbeat hook skips
+// (VOTE_VALIDATION_ERR, an unknown candidate) comes back as a *VoteError
+// while the heartbeat itself counts.
+func TestSendHeartbeatVoteSkipped(t *testing.T) {
+	e := newFlowEnv(t)
+	ctx := e.ctx
+	w := e.host("1000")
+	_, err := hook.RegisterHost(ctx, e.c, w, e.cfg, flowReg, nil)
+	require.NoError(t, err)
+	_, err = hook.SendHeartbeat(ctx, e.c, w, e.cfg, nil, nil)
+	require.NoError(t, err)
+
+	// Make the host reputed and old enough to vote.
+	info, err := hook.Host(ctx, e.c, e.cfg, w.Address())
+	require.NoError(t, err)
+	ha := info.HostAddr
+	ha.Flags |= 1
+	ha.RegistrationTimestamp = 1
+	id, err := hook.ParseAccountID(w.Address())
+	require.NoError(t, err)
+	require.NoError(t, e.d.SetState(ctx, evhooks.StateEntry{Key: hook.HostAddrKey(id), Value: ha.Encode()}))
+	require.NoError(t, e.c.WaitLedger(ctx, e.c.ValidatedLedger()+2))
+
+	res, err := hook.SendHeartbeat(ctx, e.c, w, e.cfg, &hook.Vote{Candidate: [32]byte{9}, Value: hook.VoteSupport}, nil)
+	var ve *hook.VoteError
+	require.ErrorAs(t, err, &ve)
+	require.Contains(t, ve.Message, hook.VoteValidationErr)
+	require.Nil(t, ve.Tx, "the heartbeat itself counted")
+	require.True(t, res.Succeeded())
+	require.Equal(t, res.Hash, ve.Hash)
+}

@@ -32,7 +32,9 @@ type repFixture struct {
 }
 
 func newRepFixture(t *testing.T) *repFixture {
-	e := newGovEnv(t)
+	// Hour-long moments: the round is for the current moment, which the
+	// JS client reads on its own.
+	e := newGovEnvWith(t, 20*time.Millisecond, 3600)
 	// Moments far from 0, as on mainnet: at moment 0 the reputation hook's
 	// keys of different kinds coincide.
 	cfg := e.config()

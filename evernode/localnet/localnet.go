@@ -211,6 +211,9 @@ func (n *Net) Close() error {
 	err := n.srv.Close()
 	n.wg.Wait()
 	n.subs.wait()
+	if rerr := n.eng.ReleaseHooks(); err == nil {
+		err = rerr
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

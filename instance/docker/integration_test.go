@@ -32,11 +32,9 @@ import (
 // EVERNODE_REQUIRE_DOCKER=1 (CI), when they fail.
 
 const (
-	testImage    = "evernode-go/hpnode-test:latest"
-	nodePackage  = "github.com/evernode-go/sdk/internal/hotpocket/cmd/hpnode"
-	realUserBase = 30201
-	realPeerBase = 30861
-	binLabel     = "io.evernode-go.hpnode-sha256"
+	testImage   = "evernode-go/hpnode-test:latest"
+	nodePackage = "github.com/evernode-go/sdk/internal/hotpocket/cmd/hpnode"
+	binLabel    = "io.evernode-go.hpnode-sha256"
 )
 
 var testCmd = []string{"hpnode", "/contract"}
@@ -180,13 +178,14 @@ func realConfig(t testing.TB) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	user, peer := freePortBases(t, "", 8) // two runs can share one engine
 	cfg := Config{
 		Image:        testImage,
 		Cmd:          testCmd,
 		Dir:          dir,
 		MaxInstances: 2,
-		UserPortBase: realUserBase,
-		PeerPortBase: realPeerBase,
+		UserPortBase: user,
+		PeerPortBase: peer,
 		Group:        "test-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		StopTimeout:  2 * time.Second,
 	}
@@ -310,5 +309,34 @@ func BenchmarkCreateAnsweringDocker(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+	}
+}
+
+// TestRealEngineSharedPortBase: two provisioners (two groups, as two test runs or two
+// tenants' hosts on one engine) with the same port bases get different ports.
+func TestRealEngineSharedPortBase(t *testing.T) {
+	requireEngine(t)
+	buildTestImage(t)
+	cfgA, cfgB := realConfig(t), realConfig(t)
+	cfgB.UserPortBase, cfgB.PeerPortBase = cfgA.UserPortBase, cfgA.PeerPortBase
+	var infos []instance.Info
+	for _, cfg := range []Config{cfgA, cfgB} {
+		p, err := New(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		info, err := p.Create(t.Context(), instancetest.Request(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos = append(infos, info)
+	}
+	a, b := infos[0].Details, infos[1].Details
+	if a.UserPort == b.UserPort || a.PeerPort == b.PeerPort {
+		t.Fatalf("both got ports %d/%d and %d/%d", a.UserPort, a.PeerPort, b.UserPort, b.PeerPort)
+	}
+	if err := instancetest.Answers(t.Context(), net.JoinHostPort("127.0.0.1", strconv.Itoa(b.UserPort))); err != nil {
+		t.Fatal(err)
 	}
 }

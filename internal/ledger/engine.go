@@ -115,6 +115,7 @@ type Engine struct {
 	txs      map[Hash]*TxRecord
 	acctTxs  map[AccountID][]*TxRecord
 	hooks    map[AccountID][]hookSlot
+	wasm     *wasmHooks // SetHook's WebAssembly hooks (wasmhook.go)
 	rejects  map[AccountID]string
 	totalDr  int64
 	lastTime uint32
@@ -158,7 +159,7 @@ func New(cfg Config) *Engine {
 		cfg: cfg, defs: cfg.Defs, log: log,
 		open: stateMap{}, closed: stateMap{}, dirty: map[Hash]struct{}{},
 		txs: map[Hash]*TxRecord{}, acctTxs: map[AccountID][]*TxRecord{},
-		hooks: map[AccountID][]hookSlot{}, rejects: map[AccountID]string{},
+		hooks: map[AccountID][]hookSlot{}, rejects: map[AccountID]string{}, wasm: &wasmHooks{},
 		totalDr: cfg.GenesisDrops,
 	}
 	g := Entry{
@@ -526,6 +527,11 @@ func (e *Engine) requiredFee(tx map[string]any) int64 {
 			n += len(e.hooks[a])
 		}
 		fee += int64(n) * e.cfg.HookFee
+		v := newView(e.open)
+		fee += e.wasmHookFee(v, tx)
+		if str(tx, "TransactionType") == "SetHook" {
+			fee += setHookFee(tx)
+		}
 	}
 	return fee
 }
@@ -602,6 +608,9 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 		result = ctx.runHooks()
 		if result == "" {
 			result = ctx.doApply()
+			if result == "tesSUCCESS" {
+				ctx.runWeakWasmHooks()
+			}
 		}
 	}
 	if result == "" {
@@ -709,6 +718,7 @@ type applyCtx struct {
 
 	delivered *amount // Payment: what arrived
 	hookExecs []any
+	aaw       []hookExecution // strong wasm executions that asked hook_again
 	hookEmits []any
 	emits     []map[string]any
 }

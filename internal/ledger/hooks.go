@@ -75,10 +75,12 @@ func (e *Engine) stakeholders(v *view, tx map[string]any) []AccountID {
 // "tecHOOK_REJECTED" if one rolled back, "" otherwise.
 func (c *applyCtx) runHooks() string {
 	e := c.e
+	if r := c.runWasmHooks(); r != "" {
+		return r
+	}
 	if !e.cfg.Xahau || len(e.hooks) == 0 {
 		return ""
 	}
-	idx := 0
 	for _, a := range e.stakeholders(c.v, c.tx) {
 		for _, s := range e.hooks[a] {
 			h := &HookCall{c: c, account: a, slot: s}
@@ -86,12 +88,11 @@ func (c *applyCtx) runHooks() string {
 			exec := map[string]any{
 				"HookAccount":          a.String(),
 				"HookEmitCount":        uint32(h.emitCount),
-				"HookExecutionIndex":   uint32(idx),
+				"HookExecutionIndex":   uint32(len(c.hookExecs)),
 				"HookHash":             s.hash.String(),
 				"HookInstructionCount": "1",
 				"HookStateChangeCount": uint32(h.stateChanges),
 			}
-			idx++
 			rejected := err != nil || h.rejected
 			msg, code := h.msg, h.code
 			if err != nil && !errors.Is(err, ErrRejected) {

@@ -78,11 +78,15 @@
 // reputation rounds, a zero or too high lease amount or too few
 // instances). A host's very first heartbeat emits evnFoundationFundReq, so
 // the registry forwards the 5 EVR fixed fee to the foundation. A due
-// MOMENT_TRANSIT_INFO is applied lazily. Vote data (33 bytes) is accepted;
-// for a reputed host past the eligibility period the vote is recorded on
-// HOST_ADDR only (last vote candidate index and time, support flag) or
-// answered with "VOTE_VALIDATION_ERR - Vote skipped, …" for an unknown
-// candidate; data of another length is rejected (an emulator check).
+// MOMENT_TRANSIT_INFO is applied lazily. A reputed host (as of before
+// this heartbeat) past the eligibility period is counted in the voter base
+// on its first heartbeat of a moment, and its vote (33 bytes) runs the
+// hook's vote rules (governance.go): one vote per candidate a moment in
+// candidate order ("Voting for already voted candidate is not allowed."),
+// one new-hook support a moment ("Only one support vote is allowed per
+// moment."), tallies and elections, "VOTE_VALIDATION_ERR - Vote skipped,
+// …" for an unknown or closed candidate; other hosts' vote data is
+// ignored; data of another length is rejected (an emulator check).
 //
 // Governor and foundation (governor.c, heartbeat.c OP_VOTE), in
 // governance.go: evnCandidatePropose and evnDudHostReport (EVR of at least
@@ -105,8 +109,7 @@
 // # What is not emulated
 //
 // Rewards (no accrual into TOKEN_ID, no evnHostReward payments, no pending
-// reward requests), host vote tallies (hosts' heartbeat votes are recorded
-// on HOST_ADDR only), hook updates after a new-hook election (the triggers
+// reward requests), hook updates after a new-hook election (the triggers
 // are emitted; no hook applies them), dud-host removal, reputation
 // rounds (no hook on the reputation account; evnHostSendReputation is not
 // processed), dead-host pruning and dud-host removal (the real registry does

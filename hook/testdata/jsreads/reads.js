@@ -9,7 +9,7 @@
 //
 //	EVERNODE_JS_CLIENT=/tmp/evjs go test ./hook -run TestReadsAgainstJS -v
 const path = require('path');
-const ev = require(path.join(process.argv[2], 'node_modules', 'evernode-js-client'));
+const ev = require(path.resolve(process.argv[2]));
 
 async function main() {
   const req = JSON.parse(require('fs').readFileSync(0, 'utf8'));
