@@ -18,6 +18,7 @@ import (
 	"github.com/evernode-go/sdk/contract"
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/examples/internal/devnet"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
@@ -30,6 +31,10 @@ type options struct {
 	Hosts int
 	// Net overrides the localnet preset (tests); nil means localnet.Fast().
 	Net *localnet.Config
+	// RealHooks is a directory holding the real Evernode hooks'
+	// WebAssembly (governor.wasm, registry.wasm, heartbeat.wasm, …); ""
+	// means evhooks' Go emulation.
+	RealHooks string
 	// Progress prints a progress line while waiting (a terminal).
 	Progress bool
 	// Serve keeps the network and hosts up after the demo, until ctx
@@ -101,14 +106,26 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	fmt.Fprintf(out, "Evernode on localnet: %d hosts, one tenant, one contract cluster\n", hosts)
 
 	err := d.timed(ctx, "network", func(ctx context.Context) error {
+		cfg := &devnet.Config{Hosts: hosts, Net: o.Net}
+		if o.RealHooks != "" {
+			code, err := evhooks.LoadWasm(o.RealHooks)
+			if err != nil {
+				return err
+			}
+			cfg.RealHooks = code
+		}
 		var err error
-		d.net, err = devnet.Start(ctx, &devnet.Config{Hosts: hosts, Net: o.Net})
+		d.net, err = devnet.Start(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		n := d.net
-		d.say("network", "%s (Xahau, network id %d), governor %s, EVR issued by %s",
-			n.Net.URL(), n.Hooks.Network().NetworkID, n.Hooks.GovernorAddress(), n.Config.EVRIssuerAddress)
+		hooks := "evhooks' Go emulation of the Evernode hooks"
+		if o.RealHooks != "" {
+			hooks = "the real Evernode hooks (WebAssembly from " + o.RealHooks + ")"
+		}
+		d.say("network", "%s (Xahau, network id %d) with %s, governor %s, EVR issued by %s",
+			n.Net.URL(), n.Hooks.Network().NetworkID, hooks, n.Hooks.GovernorAddress(), n.Config.EVRIssuerAddress)
 		for _, h := range n.Hosts {
 			d.say("host", "%s registered; its hostd sent a heartbeat and offers %d leases", h.Wallet.Address(), devnet.DefaultInstances)
 		}

@@ -1,17 +1,19 @@
 // Command localnet runs the whole Evernode flow on one machine, with no
 // internet: an in-process Xahau network with Evernode's hooks, three hosts
 // that register and run the hostd daemon (heartbeats, lease offers,
-// answers) with instances as in-process HotPocket-compatible nodes, and a tenant that lists the active hosts,
-// acquires a lease on each, deploys the sample echo contract (built with
-// the Go toolchain) as one cluster, sends it inputs and checks the signed
-// outputs, extends the leases and terminates them. It exits 0 only when
-// every step succeeded.
+// answers) with instances as in-process HotPocket-compatible nodes, and a
+// tenant that lists the active hosts, acquires a lease on each, deploys the
+// sample echo contract (built with the Go toolchain) as one cluster, sends
+// it inputs and checks the signed outputs, extends the leases and
+// terminates them. It exits 0 only when every step succeeded.
 //
-//	go run ./examples/localnet [-hosts N] [-serve [-seed-file FILE]]
+//	go run ./examples/localnet [-hosts N] [-real-hooks DIR] [-docker] [-serve [-seed-file FILE]]
 //
-// With -serve it then keeps the network and the hosts up until interrupted
-// and prints what a Go or JS client needs: the websocket URL, network id,
-// governor address, and a file holding a funded tenant's seed.
+// With -real-hooks DIR the network runs the real Evernode hooks
+// (WebAssembly built from EvernodeXRPL/evernode-hook) instead of evhooks' Go
+// emulation. With -serve it then keeps the network and the hosts up until
+// interrupted and prints what a Go or JS client needs: the websocket URL,
+// network id, governor address, and a file holding a funded tenant's seed.
 package main
 
 import (
@@ -36,6 +38,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs.IntVar(&o.Hosts, "hosts", 3, "number of hosts (1-10)")
 	fs.BoolVar(&o.Serve, "serve", false, "after the demo, keep the network and hosts up until interrupted and print how to connect")
+	fs.StringVar(&o.RealHooks, "real-hooks", "", "run the real Evernode hooks from this directory of .wasm files (e.g. ../shared/data/evernode-hooks) instead of the Go emulation")
 	fs.StringVar(&o.SeedFile, "seed-file", "", "with -serve, write the funded tenant's seed here (default: a new temporary file)")
 	if err := fs.Parse(args); err != nil {
 		return 2

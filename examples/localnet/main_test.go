@@ -95,3 +95,30 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoRealHooks runs the demo on the real Evernode hooks (WebAssembly)
+// from EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks; it skips when
+// they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
+func TestDemoRealHooks(t *testing.T) {
+	dir := os.Getenv("EVERNODE_HOOKS_WASM")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "data", "evernode-hooks")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "registry.wasm")); err != nil {
+		if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
+			t.Fatalf("EVERNODE_REQUIRE_HOOKS=1 but no Evernode hook wasm in %s", dir)
+		}
+		t.Skip("the Evernode hook wasm files are absent: set EVERNODE_HOOKS_WASM to their directory")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := cli(ctx, []string{"-hosts", "1", "-real-hooks", dir}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut.String(), out.String())
+	}
+	for _, want := range []string{"the real Evernode hooks", "its hostd sent a heartbeat", "now expires at moment", "every step succeeded"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

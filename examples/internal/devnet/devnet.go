@@ -46,6 +46,9 @@ type Config struct {
 	Net *localnet.Config
 	// Hooks configures the Evernode hooks; nil means evhooks.Fast().
 	Hooks *evhooks.Config
+	// RealHooks, when set, runs the real Evernode hooks (WebAssembly, see
+	// evhooks.LoadWasm) instead of evhooks' Go emulation.
+	RealHooks *evhooks.Wasm
 	// Provisioner returns host i's provisioner, which the devnet closes if
 	// it implements io.Closer; nil means instance/memory on free ports.
 	Provisioner func(ctx context.Context, i int) (instance.Provisioner, error)
@@ -110,7 +113,12 @@ func Start(ctx context.Context, cfg *Config) (_ *Devnet, err error) {
 	if d.Net, err = localnet.Start(ctx, d.cfg.Net); err != nil {
 		return nil, err
 	}
-	if d.Hooks, err = evhooks.Setup(ctx, d.Net, d.cfg.Hooks); err != nil {
+	if d.cfg.RealHooks != nil {
+		d.Hooks, err = evhooks.SetupWasm(ctx, d.Net, d.cfg.Hooks, d.cfg.RealHooks)
+	} else {
+		d.Hooks, err = evhooks.Setup(ctx, d.Net, d.cfg.Hooks)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if d.Client, err = evernode.Dial(ctx, d.Hooks.Network(), nil); err != nil {
