@@ -35,6 +35,9 @@ type options struct {
 	// WebAssembly (governor.wasm, registry.wasm, heartbeat.wasm, …); ""
 	// means evhooks' Go emulation.
 	RealHooks string
+	// Docker runs the instances as containers through the Docker engine on
+	// this socket path; "" means in-process instances (instance/memory).
+	Docker string
 	// Progress prints a progress line while waiting (a terminal).
 	Progress bool
 	// Serve keeps the network and hosts up after the demo, until ctx
@@ -114,6 +117,13 @@ func run(ctx context.Context, out io.Writer, o options) error {
 			}
 			cfg.RealHooks = code
 		}
+		if o.Docker != "" {
+			prov, err := dockerProvisioners(ctx, o.Docker)
+			if err != nil {
+				return err
+			}
+			cfg.Provisioner = prov
+		}
 		var err error
 		d.net, err = devnet.Start(ctx, cfg)
 		if err != nil {
@@ -126,6 +136,9 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		}
 		d.say("network", "%s (Xahau, network id %d) with %s, governor %s, EVR issued by %s",
 			n.Net.URL(), n.Hooks.Network().NetworkID, hooks, n.Hooks.GovernorAddress(), n.Config.EVRIssuerAddress)
+		if o.Docker != "" {
+			d.say("instances", "Docker containers of %s through %s", demoImage, o.Docker)
+		}
 		for _, h := range n.Hosts {
 			d.say("host", "%s registered; its hostd sent a heartbeat and offers %d leases", h.Wallet.Address(), devnet.DefaultInstances)
 		}

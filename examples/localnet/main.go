@@ -11,7 +11,9 @@
 //
 // With -real-hooks DIR the network runs the real Evernode hooks
 // (WebAssembly built from EvernodeXRPL/evernode-hook) instead of evhooks' Go
-// emulation. With -serve it then keeps the network and the hosts up until
+// emulation. With -docker the instances are Docker containers of an image
+// built on the spot from the SDK's HotPocket node (nothing is pulled). With
+// -serve it then keeps the network and the hosts up until
 // interrupted and prints what a Go or JS client needs: the websocket URL,
 // network id, governor address, and a file holding a funded tenant's seed.
 package main
@@ -23,6 +25,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/evernode-go/sdk/instance/docker"
 )
 
 func main() {
@@ -39,6 +43,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Hosts, "hosts", 3, "number of hosts (1-10)")
 	fs.BoolVar(&o.Serve, "serve", false, "after the demo, keep the network and hosts up until interrupted and print how to connect")
 	fs.StringVar(&o.RealHooks, "real-hooks", "", "run the real Evernode hooks from this directory of .wasm files (e.g. ../shared/data/evernode-hooks) instead of the Go emulation")
+	useDocker := fs.Bool("docker", false, "run the instances as Docker containers (an image of the SDK's HotPocket node is built locally)")
+	fs.StringVar(&o.Docker, "docker-socket", docker.DefaultSocket, "with -docker, the Docker engine's socket")
 	fs.StringVar(&o.SeedFile, "seed-file", "", "with -serve, write the funded tenant's seed here (default: a new temporary file)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -49,6 +55,12 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.Hosts < 1 || o.Hosts > 10 {
 		fmt.Fprintf(stderr, "localnet: -hosts %d: want 1 to 10\n", o.Hosts)
+		return 2
+	}
+	if !*useDocker {
+		o.Docker = ""
+	} else if o.Docker == "" {
+		fmt.Fprintln(stderr, "localnet: -docker-socket must not be empty")
 		return 2
 	}
 	if o.SeedFile != "" && !o.Serve {

@@ -37,7 +37,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	for _, args := range [][]string{{"-hosts", "0"}, {"-hosts", "x"}, {"extra"}, {"-nope"}, {"-seed-file", "x"}} {
+	for _, args := range [][]string{{"-hosts", "0"}, {"-hosts", "x"}, {"extra"}, {"-nope"}, {"-seed-file", "x"}, {"-docker", "-docker-socket", ""}} {
 		var out, errOut bytes.Buffer
 		if code := cli(context.Background(), args, &out, &errOut); code != 2 || errOut.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())

@@ -170,13 +170,21 @@ func (d *Devnet) Err() error {
 	return d.err
 }
 
-// Close stops the hosts, their provisioners and the network.
+// Close stops the hosts, destroys the instances left (a Docker engine
+// would keep them), stops the provisioners and the network.
 func (d *Devnet) Close() error {
 	d.cancel()
 	d.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	for _, h := range d.Hosts {
 		if h.Daemon != nil {
 			h.Daemon.Close()
+		}
+		if infos, err := h.Provisioner.List(ctx); err == nil {
+			for _, in := range infos {
+				h.Provisioner.Destroy(ctx, in.Details.Name)
+			}
 		}
 		if c, ok := h.Provisioner.(interface{ Close() error }); ok {
 			c.Close()

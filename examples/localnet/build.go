@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -19,14 +20,19 @@ const (
 	echoContractPkg = sdkModule + "/examples/echocontract"
 )
 
-// buildEchoContract compiles the sample contract as a static binary with
-// the Go toolchain on the PATH. A demo built from a released module
-// version installs the contract at that same version; a demo built from a
-// checkout builds it from that checkout, wherever it is run from.
+// buildEchoContract compiles the sample contract as a static binary.
 func buildEchoContract(ctx context.Context) ([]byte, error) {
+	return buildGo(ctx, echoContractPkg)
+}
+
+// buildGo compiles the command pkg of the SDK as a static binary
+// with the Go toolchain on the PATH. A demo built from a released module
+// version installs it at that same version; a demo built from a checkout
+// builds it from that checkout, wherever it is run from.
+func buildGo(ctx context.Context, pkg string) ([]byte, error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		return nil, fmt.Errorf("building the sample contract needs the Go toolchain: %w", err)
+		return nil, fmt.Errorf("building %s needs the Go toolchain: %w", pkg, err)
 	}
 	dir, err := os.MkdirTemp("", "evernode-demo-")
 	if err != nil {
@@ -35,19 +41,20 @@ func buildEchoContract(ctx context.Context) ([]byte, error) {
 	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
+	out := filepath.Join(dir, path.Base(pkg))
 	var cmd *exec.Cmd
 	if v := sdkVersion(); v != "" {
-		cmd = exec.CommandContext(ctx, goTool, "install", echoContractPkg+"@"+v)
+		cmd = exec.CommandContext(ctx, goTool, "install", "-trimpath", pkg+"@"+v)
 		cmd.Env = append(os.Environ(), "GOBIN="+dir)
 	} else {
-		cmd = exec.CommandContext(ctx, goTool, "build", "-o", filepath.Join(dir, "echocontract"), echoContractPkg)
+		cmd = exec.CommandContext(ctx, goTool, "build", "-trimpath", "-o", out, pkg)
 		cmd.Dir = checkoutDir()
 	}
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(string(msg)))
 	}
-	return os.ReadFile(filepath.Join(dir, "echocontract"))
+	return os.ReadFile(out)
 }
 
 // sdkVersion returns the SDK's module version this binary was built from,
