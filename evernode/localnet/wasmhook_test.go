@@ -416,3 +416,32 @@ func TestHookOnAndNamespaceDelete(t *testing.T) {
 	assert.Nil(t, e.entryHex(idx))
 	assert.Equal(t, "1", e.ownerCount(a.Address()))
 }
+
+func TestWeakStakeholderCollectCall(t *testing.T) {
+	e := newHookEnv(t)
+	issuer, holder := e.wallet(), e.wallet()
+	_, err := e.n.InstallHooks(e.ctx, issuer, localnet.WasmHook{Wasm: stateHook(), Namespace: [32]byte{6},
+		Flags: localnet.HookSetCollect})
+	require.NoError(t, err)
+	idx, err := localnet.StateIndex(issuer.Address(), [32]byte{6}, stateKey("k"))
+	require.NoError(t, err)
+	trust := func(v string) string {
+		h, err := e.n.Submit(e.ctx, holder, holder.Address(), evernode.TrustSet{
+			LimitAmount: evernode.Amount{Currency: "USD", Issuer: issuer.Address(), Value: v}})
+		require.NoError(t, err)
+		return h
+	}
+	// The issuer is a weak stakeholder of a TrustSet: no collect call
+	// without its consent.
+	hash := trust("100")
+	ex, _ := e.n.HookExecutions(hash)
+	assert.Empty(t, ex)
+	assert.Nil(t, e.entryHex(idx))
+	_, err = e.n.Submit(e.ctx, issuer, issuer.Address(), evernode.Raw{"TransactionType": "AccountSet", "SetFlag": uint32(11)})
+	require.NoError(t, err)
+	hash = trust("200")
+	ex, _ = e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, uint32(3), ex[0].Result)
+	assert.NotNil(t, e.entryHex(idx), "the collect call wrote its state")
+}

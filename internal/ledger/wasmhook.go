@@ -571,6 +571,10 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 	return true
 }
 
+// lsfTshCollect lets weak stakeholder executions (collect calls) of an
+// account's hooks happen, at the account's expense.
+const lsfTshCollect = 0x02000000
+
 // hook execution flags in metadata (HookEmissionFlags).
 const (
 	hefStrong   = 1
@@ -597,7 +601,13 @@ func (c *applyCtx) runWeakWasmHooks() {
 			}
 		}
 	}
-	if cb == nil && len(c.aaw) == 0 {
+	var weak []AccountID
+	for _, s := range c.wasmStakeholders() {
+		if !s.strong && c.v.get(HookKey(s.acct)) != nil {
+			weak = append(weak, s.acct)
+		}
+	}
+	if cb == nil && len(c.aaw) == 0 && len(weak) == 0 {
 		return
 	}
 	blob, err := e.defs.Encode(c.tx)
@@ -625,6 +635,24 @@ func (c *applyCtx) runWeakWasmHooks() {
 	}
 	if cb != nil {
 		run(cbAcct, execMode{callback: cb})
+	}
+	// Weak stakeholders: collect calls of hooks with hsfCOLLECT, when the
+	// account allows them (lsfTshCollect) and pays their fee above its
+	// reserve.
+	for _, a := range weak {
+		ar := c.v.get(AccountKey(a))
+		if ar == nil || u32(ar, "Flags")&lsfTshCollect == 0 {
+			continue
+		}
+		fee := e.hookChainFee(c.v, a, tt, true)
+		if fee == 0 || drops(ar, "Balance") < fee+e.reserve(u32(ar, "OwnerCount")) {
+			continue
+		}
+		ar = c.v.edit(AccountKey(a))
+		setDrops(ar, "Balance", drops(ar, "Balance")-fee)
+		c.v.put(AccountKey(a), ar)
+		e.totalDr -= fee
+		run(a, execMode{strong: false})
 	}
 	again := map[AccountID]map[Hash]bool{}
 	var order []AccountID
