@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/evernode-go/sdk/internal/codec"
 	"github.com/evernode-go/sdk/internal/hookvm"
 )
 
@@ -20,7 +19,9 @@ import (
 // chains of strong transactional stakeholders before the transaction
 // applies (any rollback rejects it with tecHOOK_REJECTED), their state
 // changes written once every chain accepted, their emitted transactions
-// queued like those of Go hooks.
+// queued like those of Go hooks; after a successful apply, the callback of
+// the hook that emitted the transaction, weak stakeholders' collect calls
+// and the again-as-weak executions.
 
 // wasmHooks is the engine's hook runtime, created on first use.
 type wasmHooks struct {
@@ -716,15 +717,16 @@ func (c *applyCtx) recordWasmExecutions(execs []hookExecution, accepted bool) {
 	}
 }
 
-// errNoWasmHook is returned by WasmHookResult when none ran.
-var errNoWasmHook = errors.New("ledger: no wasm hook executed")
+// ErrNoHookExecution is returned by HookReturn for a transaction no hook
+// ran on.
+var ErrNoHookExecution = errors.New("ledger: no hook execution")
 
 // HookReturn decodes the HookExecutions metadata of a transaction record:
 // each execution's account, result (2 rollback, 3 accept), return code and
 // return string. It is a test and tooling helper.
 func HookReturn(rec *TxRecord) ([]HookOutcome, error) {
 	if rec == nil || rec.Meta == nil {
-		return nil, errNoWasmHook
+		return nil, ErrNoHookExecution
 	}
 	ex, _ := rec.Meta["HookExecutions"].([]any)
 	var out []HookOutcome
@@ -742,7 +744,7 @@ func HookReturn(rec *TxRecord) ([]HookOutcome, error) {
 			Message: strings.TrimRight(string(msg), "\x00")})
 	}
 	if len(out) == 0 {
-		return nil, errNoWasmHook
+		return nil, ErrNoHookExecution
 	}
 	return out, nil
 }
@@ -758,5 +760,3 @@ type HookOutcome struct {
 func (o HookOutcome) String() string {
 	return fmt.Sprintf("%s result %d code %d %q", o.Account, o.Result, o.Code, o.Message)
 }
-
-var _ = codec.SHA512Half
