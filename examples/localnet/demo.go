@@ -160,6 +160,12 @@ func (d *demo) setUpHost(ctx context.Context) error {
 		return fmt.Errorf("registration hash %q", res.Hash)
 	}
 	tokenID := hook.RegistrationTokenID(registry, [32]byte(regHash))
+	// The registry hook mints and offers the token in a later ledger, as on
+	// Xahau: wait for the offer, then for the next ledger, then buy, as
+	// evernode-js-client does.
+	if err := d.awaitRegistrationOffer(ctx, [32]byte(regHash)); err != nil {
+		return err
+	}
 	buy := evernode.URITokenBuy{Common: evernode.Common{Account: d.hostW.Address()},
 		URITokenID: strings.ToUpper(hex.EncodeToString(tokenID[:])), Amount: evernode.Drops(1)}
 	if _, err := d.c.SubmitAndWait(ctx, d.hostW, buy); err != nil {
@@ -187,6 +193,27 @@ func (d *demo) setUpHost(ctx context.Context) error {
 	}
 	d.say("leases", "%d lease tokens offered at %s EVR per %d-second moment", len(toks), leasePrice, momentSize)
 	return nil
+}
+
+// awaitRegistrationOffer waits until the registry's token for the
+// registration regHash (URI "evrhost…") is offered to the host in a
+// validated ledger, then for one more ledger.
+func (d *demo) awaitRegistrationOffer(ctx context.Context, regHash [32]byte) error {
+	uri := strings.ToUpper(hex.EncodeToString(hook.RegistrationTokenURI(regHash)))
+	for {
+		toks, err := d.c.AccountObjects(ctx, d.cfg.RegistryAddress, "uri_token")
+		if err != nil {
+			return fmt.Errorf("looking for the registration token offer: %w", err)
+		}
+		for _, t := range toks {
+			if t["Issuer"] == d.cfg.RegistryAddress && t["Destination"] == d.hostW.Address() && strings.EqualFold(fmt.Sprint(t["URI"]), uri) {
+				return d.c.WaitLedger(ctx, d.c.ValidatedLedger()+1)
+			}
+		}
+		if err := d.c.WaitLedger(ctx, d.c.ValidatedLedger()+1); err != nil {
+			return fmt.Errorf("waiting for the registration token offer: %w", err)
+		}
+	}
 }
 
 // serveLeases is the host's side: it answers acquires by creating an
@@ -219,7 +246,15 @@ func (d *demo) serveLeases(ctx context.Context) {
 				d.expiry[tok.ID] = expiry
 				d.mu.Unlock()
 				return info.Details.Memo(), nil
-			})
+			}, &lease.HandleOptions{Destroy: func(ctx context.Context, ev lease.Event, tok lease.Token) error {
+				d.mu.Lock()
+				delete(d.expiry, tok.ID)
+				d.mu.Unlock()
+				if err := d.prov.Destroy(ctx, tok.ID); err != nil && !errors.Is(err, instance.ErrNotFound) {
+					return err
+				}
+				return nil
+			}})
 		case memo.EventExtendLease:
 			_, err = d.host.HandleExtend(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token, n uint64) (uint32, error) {
 				d.mu.Lock()

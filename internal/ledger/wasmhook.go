@@ -681,7 +681,9 @@ func (c *applyCtx) recordWasmExecutions(execs []hookExecution, accepted bool) {
 				if err != nil {
 					continue
 				}
-				c.emits = append(c.emits, tx)
+				if _, err := c.queueEmitted(tx); err != nil {
+					continue
+				}
 				c.hookEmits = append(c.hookEmits, map[string]any{"HookEmission": map[string]any{
 					"HookHash": x.hash.String(), "HookAccount": x.acct.String(),
 					"EmittedTxnID": Hash(em.ID).String(), "EmitNonce": Hash(em.Nonce).String()}})

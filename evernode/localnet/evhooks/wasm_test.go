@@ -88,10 +88,10 @@ func TestWasmScenarios(t *testing.T) {
 		{"Transfer", TestTransfer},
 		{"OutgoingAndNoEventIgnored", TestOutgoingAndNoEventIgnored},
 		{"HeartbeatWithVote", TestHeartbeatWithVote},
-		// TestGovernanceDudHostLifecycle expects the emulation's stop after
-		// the vote; the real hooks run the whole cascade: see
-		// TestWasmDudHostElected.
+		{"GovernanceDudHostLifecycle", TestGovernanceDudHostLifecycle},
 		{"GovernanceModeAndProposals", TestGovernanceModeAndProposals},
+		{"HostVotesInHeartbeats", TestHostVotesInHeartbeats},
+		{"DeregisteredProposerPurgesItsCandidate", TestDeregisteredProposerPurgesItsCandidate},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			withWasm = true
@@ -324,8 +324,8 @@ func keyBytes(k hook.Key) []byte { return k[:] }
 // dud host report in piloted mode runs the whole cascade of emitted
 // transactions (heartbeat → governor status change → registry removal →
 // governor clean-up): the dud host is deregistered, the candidate deleted
-// and the report fee paid back. (The Go emulation stops after marking the
-// candidate elected.)
+// and the report fee paid back. (TestGovernanceDudHostLifecycle checks the
+// same cascade under both.)
 func TestWasmDudHostElected(t *testing.T) {
 	e := newWasmEnv(t)
 	d := e.d
