@@ -446,3 +446,27 @@ func TestWeakStakeholderCollectCall(t *testing.T) {
 	assert.Equal(t, uint32(3), ex[0].Result)
 	assert.NotNil(t, e.entryHex(idx), "the collect call wrote its state")
 }
+
+func TestMetaSlotInWeakExecutions(t *testing.T) {
+	e := newHookEnv(t)
+	issuer, holder := e.wallet(), e.wallet()
+	imMeta := w.Func("meta_slot", []byte{0x7f}, []byte{0x7e})
+	code := w.Build([]w.Import{imAccept, imMeta}, w.Cat(w.I32(0), w.I32(0), w.I32(0), w.Call(1), w.Call(0)), nil)
+	_, err := e.n.InstallHooks(e.ctx, issuer, localnet.WasmHook{Wasm: code, Namespace: [32]byte{4}, Flags: localnet.HookSetCollect})
+	require.NoError(t, err)
+	_, err = e.n.Submit(e.ctx, issuer, issuer.Address(), evernode.Raw{"TransactionType": "AccountSet", "SetFlag": uint32(11)})
+	require.NoError(t, err)
+	// Strong: a payment to the issuer has no provisional metadata.
+	hash, err := e.n.Submit(e.ctx, holder, holder.Address(), evernode.Payment{Destination: issuer.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(-9), ex[0].Code, "PREREQUISITE_NOT_MET")
+	// Weak: a trust line to the issuer; the metadata lands in slot 1.
+	hash, err = e.n.Submit(e.ctx, holder, holder.Address(), evernode.TrustSet{
+		LimitAmount: evernode.Amount{Currency: "USD", Issuer: issuer.Address(), Value: "1"}})
+	require.NoError(t, err)
+	ex, _ = e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(1), ex[0].Code)
+}

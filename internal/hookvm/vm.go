@@ -11,7 +11,7 @@
 // for the caller to queue.
 //
 // Every function of xahaud's import whitelist is provided (Implemented
-// lists them) except meta_slot, which answers NOT_IMPLEMENTED. XFL
+// lists them). XFL
 // arithmetic follows hook_float and ripple::Number to the bit, including
 // normalize_xfl's rounding through the C library's log10; the known
 // answers of xahaud's SetHook tests are in testdata.
@@ -113,6 +113,10 @@ type Call struct {
 	WasmParam uint32
 	// ChainPosition is the hook's index in the account's chain.
 	ChainPosition uint8
+	// ProvisionalMeta is the serialised provisional metadata of the
+	// originating transaction that weak executions read with meta_slot
+	// (nil: none, as for strong executions).
+	ProvisionalMeta []byte
 	// Trace receives trace() output; nil discards it.
 	Trace func(msg string)
 	// Timeout bounds one execution's wall time as a safety net against a

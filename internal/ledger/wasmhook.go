@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -478,6 +479,7 @@ type execMode struct {
 	strong   bool
 	again    map[Hash]bool
 	callback *Hash
+	meta     []byte // provisional metadata for weak executions
 }
 
 func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, mode execMode, execs *[]hookExecution) bool {
@@ -535,7 +537,7 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 				Account: a, HookHash: hh, Namespace: ns, Params: params, ParamOverrides: overrides,
 				LedgerSeq: e.openSeq, ParentCloseTime: e.lastTime, ParentHash: parent,
 				Fees:   hookvm.Fees{Base: e.cfg.BaseFee, ReserveBase: e.cfg.ReserveBase, ReserveInc: e.cfg.ReserveInc},
-				Strong: strong, HasCallback: m.HasCallback(), ChainPosition: uint8(pos),
+				Strong: strong, HasCallback: m.HasCallback(), ChainPosition: uint8(pos), ProvisionalMeta: mode.meta,
 				Trace: func(s string) { e.log.Debug("hook trace", "account", a, "msg", s) }}
 			switch {
 			case mode.callback != nil:
@@ -615,6 +617,7 @@ func (c *applyCtx) runWeakWasmHooks() {
 	if err != nil {
 		return
 	}
+	meta := c.provisionalMeta()
 	tt, _ := e.defs.TransactionType(str(c.tx, "TransactionType"))
 	run := func(a AccountID, mode execMode) {
 		var execs []hookExecution
@@ -622,6 +625,7 @@ func (c *applyCtx) runWeakWasmHooks() {
 		if c.v.get(HookKey(a)) == nil {
 			return
 		}
+		mode.meta = meta
 		c.execHooks(newVMLedger(c), a, tt, blob, state, mode, &execs)
 		accepted := true
 		for _, x := range execs {
@@ -761,4 +765,36 @@ type HookOutcome struct {
 
 func (o HookOutcome) String() string {
 	return fmt.Sprintf("%s result %d code %d %q", o.Account, o.Result, o.Code, o.Message)
+}
+
+// provisionalMeta serialises the metadata the transaction would have now
+// (xahaud's generateProvisionalMeta), for meta_slot in weak executions; nil
+// if it does not serialise.
+func (c *applyCtx) provisionalMeta() []byte {
+	tmp := newView(c.e.open)
+	var layers []*view
+	for r := reader(c.v); ; {
+		v, ok := r.(*view)
+		if !ok {
+			break
+		}
+		layers = append(layers, v)
+		r = v.parent
+	}
+	for i := len(layers) - 1; i >= 0; i-- {
+		for _, k := range layers[i].order {
+			if ent := layers[i].changes[k]; ent != nil {
+				tmp.put(k, maps.Clone(ent))
+			} else {
+				tmp.put(k, nil)
+			}
+		}
+	}
+	meta, _ := c.e.buildMeta(tmp, c, "tesSUCCESS", uint32(len(c.e.pending)))
+	b, err := c.e.defs.Encode(meta)
+	if err != nil {
+		c.e.log.Debug("provisional metadata does not serialise", "err", err)
+		return nil
+	}
+	return b
 }
