@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -415,5 +416,30 @@ func TestWasmJSHostClient(t *testing.T) {
 	t.Logf("%s", out)
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("host.js: %v", err)
+	}
+}
+
+func TestWasmInputsChecked(t *testing.T) {
+	if _, err := evhooks.LoadWasm(t.TempDir()); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("LoadWasm of an empty directory: %v", err)
+	}
+	ctx := context.Background()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if _, err := evhooks.SetupWasm(ctx, n, nil, &evhooks.Wasm{Governor: []byte{1}}); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("SetupWasm without all four hooks: %v", err)
+	}
+	bad := &evhooks.Wasm{Governor: []byte("not wasm"), Registry: []byte("x"), Heartbeat: []byte("x"), Reputation: []byte("x")}
+	if _, err := evhooks.SetupWasm(ctx, n, nil, bad); !errors.Is(err, evhooks.ErrSetup) {
+		t.Fatalf("SetupWasm of invalid code: %v", err)
+	}
+	if got := evhooks.WasmMessage("src/registry.c\x00", 308); got != "Currency should be EVR for host registration." {
+		t.Errorf("WasmMessage: %q", got)
+	}
+	if got := evhooks.WasmMessage("Evernode: Too large fee base.\x00", 1); got != "Evernode: Too large fee base." {
+		t.Errorf("WasmMessage of an explicit message: %q", got)
 	}
 }
