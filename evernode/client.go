@@ -136,7 +136,6 @@ type Client struct {
 	ledgers   map[*LedgerSubscription]struct{}
 	validated uint32        // last validated ledger index seen
 	ledgerCh  chan struct{} // closed and replaced at every new validated ledger
-	lastErr   error
 
 	seqMu   sync.Mutex
 	nextSeq map[string]uint32 // next sequence per account, for concurrent submits

@@ -3,7 +3,8 @@
 // protocol on 127.0.0.1 so that this SDK's client, the JS libraries (xrpl,
 // evernode-js-client) and other XRPL tools work against it unchanged.
 //
-// Start a network, fund wallets, submit signed transactions, close ledgers
+// Start a network (Fast is the preset for tests: 50 ms ledgers), fund
+// wallets, submit signed transactions, close ledgers
 // with Commit (or let the timer do it), move time with AdvanceTime and make
 // it fail on command:
 //
@@ -107,6 +108,7 @@ type Net struct {
 	closed   bool
 	closeSeq sync.Mutex // serialises closes with their stream messages
 	fundMu   sync.Mutex // serialises genesis-signed helper transactions
+	submitMu sync.Mutex // Submit: from reading the Sequence to applying
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -351,6 +353,9 @@ func (n *Net) Submit(ctx context.Context, signer evernode.Signer, account string
 }
 
 func (n *Net) submit(ctx context.Context, signer evernode.Signer, account string, tx evernode.Transaction) (string, error) {
+	// Two submits from one account must not read the same Sequence.
+	n.submitMu.Lock()
+	defer n.submitMu.Unlock()
 	n.mu.Lock()
 	closed := n.closed
 	n.mu.Unlock()

@@ -799,14 +799,14 @@ func (x *exec) hookParam(a []uint64) int64 {
 	if rl > 32 {
 		return TooBig
 	}
-	name := string(x.read(rp, rl))
-	if v, ok := x.call.ParamOverrides[x.call.HookHash][name]; ok {
+	name := x.read(rp, rl)
+	if v, ok := x.call.ParamOverrides[x.call.HookHash][string(name)]; ok {
 		if len(v) == 0 {
 			return DoesntExist
 		}
 		return x.write(wp, wl, v)
 	}
-	v, ok := x.call.Params[name]
+	v, ok := x.call.Params[string(name)]
 	if !ok || len(v) == 0 {
 		return DoesntExist
 	}

@@ -723,12 +723,11 @@ type applyCtx struct {
 	priorBalance int64
 	gen          int
 
-	delivered  *amount // Payment: what arrived
-	hookExecs  []any
-	aaw        []hookExecution // strong wasm executions that asked hook_again
-	hookEmits  []any
-	emits      []map[string]any
-	hookResult string
+	delivered *amount // Payment: what arrived
+	hookExecs []any
+	aaw       []hookExecution // strong wasm executions that asked hook_again
+	hookEmits []any
+	emits     []map[string]any
 }
 
 // sortedKeys returns the keys of m in order.

@@ -5,8 +5,8 @@
 // hook.IsRegistered and the host transaction builders work against it
 // unchanged (evernode-js-client reads the same entries).
 //
-//	net, _ := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
-//	d, _ := evhooks.Setup(ctx, net, &evhooks.Config{MomentSize: 60})
+//	net, _ := localnet.Start(ctx, localnet.Fast())
+//	d, _ := evhooks.Setup(ctx, net, evhooks.Fast()) // 60-second moments
 //	client, _ := evernode.Dial(ctx, d.Network(), nil)
 //	_ = d.FundEVR(ctx, hostWallet, "1000")
 //
