@@ -375,15 +375,21 @@ func TestWasmDudHostElected(t *testing.T) {
 
 // TestWasmJSHostClient has evernode-js-client's HostClient register,
 // heartbeat and deregister against the real hooks
-// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming a
-// directory with node_modules/evernode-js-client; it is skipped otherwise.
+// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming
+// the installed package (…/node_modules/evernode-js-client, as CI sets it)
+// or a directory holding node_modules/evernode-js-client; it is skipped
+// otherwise.
 func TestWasmJSHostClient(t *testing.T) {
 	dir := os.Getenv("EVERNODE_JS_CLIENT")
 	if dir == "" {
 		t.Skip("EVERNODE_JS_CLIENT not set")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "evernode-js-client")); err != nil {
-		t.Skipf("no node_modules/evernode-js-client in %s", dir)
+	modules := filepath.Join(dir, "node_modules")
+	if filepath.Base(filepath.Clean(dir)) == "evernode-js-client" {
+		modules = filepath.Dir(filepath.Clean(dir))
+	}
+	if _, err := os.Stat(filepath.Join(modules, "evernode-js-client", "package.json")); err != nil {
+		t.Skipf("evernode-js-client not installed in %s", modules)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -411,7 +417,7 @@ func TestWasmJSHostClient(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join("testdata", "jshost", "host.js"))
 	cmd := exec.CommandContext(ctx, node, script, n.URL(), d.GovernorAddress(),
 		fmt.Sprint(n.Network().NetworkID), host.Seed())
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil || !strings.Contains(string(out), "OK") {
