@@ -3,7 +3,8 @@
 // protocol on 127.0.0.1 so that this SDK's client, the JS libraries (xrpl,
 // evernode-js-client) and other XRPL tools work against it unchanged.
 //
-// Start a network, fund wallets, submit signed transactions, close ledgers
+// Start a network (Fast is the preset for tests: 50 ms ledgers), fund
+// wallets, submit signed transactions, close ledgers
 // with Commit (or let the timer do it), move time with AdvanceTime and make
 // it fail on command:
 //
@@ -86,6 +87,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookCache shares compiled WebAssembly hooks between networks (tests
+	// that start many); nil means each network compiles its own.
+	HookCache *HookCache
 }
 
 // Net is a running network. Its methods are safe for concurrent use.
@@ -109,6 +113,7 @@ type Net struct {
 	closed   bool
 	closeSeq sync.Mutex // serialises closes with their stream messages
 	fundMu   sync.Mutex // serialises genesis-signed helper transactions
+	submitMu sync.Mutex // Submit: from reading the Sequence to applying
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -153,7 +158,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 	n.eng = ledger.New(ledger.Config{
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
-		History: c.History, Start: n.start, Logger: log,
+		History: c.History, Start: n.start, Logger: log, HookRuntime: c.HookCache.runtime(),
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)
@@ -353,6 +358,9 @@ func (n *Net) Submit(ctx context.Context, signer evernode.Signer, account string
 }
 
 func (n *Net) submit(ctx context.Context, signer evernode.Signer, account string, tx evernode.Transaction) (string, error) {
+	// Two submits from one account must not read the same Sequence.
+	n.submitMu.Lock()
+	defer n.submitMu.Unlock()
 	n.mu.Lock()
 	closed := n.closed
 	n.mu.Unlock()

@@ -107,7 +107,7 @@ func (c *conn) kill() {
 
 // send queues a message; a full queue disconnects the client.
 func (c *conn) send(v any) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		c.n.log.Debug("localnet: marshal", "err", err)
 		return

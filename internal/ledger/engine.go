@@ -28,6 +28,7 @@ import (
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/internal/codec"
+	"github.com/evernode-go/sdk/internal/hookvm"
 )
 
 // RippleEpoch is the Unix time of the XRPL epoch (2000-01-01T00:00:00Z).
@@ -63,6 +64,10 @@ type Config struct {
 	Start time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookRuntime runs WebAssembly hooks for this and other engines (it
+	// compiles each hook once); the caller closes it after the engines.
+	// Nil means the engine creates its own (released by ReleaseHooks).
+	HookRuntime *hookvm.Runtime
 }
 
 // GenesisAccount is the genesis account of rippled's standalone mode,
@@ -730,12 +735,11 @@ type applyCtx struct {
 	priorBalance int64
 	gen          int
 
-	delivered  *amount // Payment: what arrived
-	hookExecs  []any
-	aaw        []hookExecution // strong wasm executions that asked hook_again
-	hookEmits  []any
-	emits      []map[string]any
-	hookResult string
+	delivered *amount // Payment: what arrived
+	hookExecs []any
+	aaw       []hookExecution // strong wasm executions that asked hook_again
+	hookEmits []any
+	emits     []map[string]any
 }
 
 // sortedKeys returns the keys of m in order.
