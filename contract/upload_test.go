@@ -44,7 +44,7 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 
 func TestUploadEcho(t *testing.T) {
 	n := startNode(t, "", false, nil)
-	ctx := testCtx(t, 20*time.Second)
+	ctx := testCtx(t, hangTimeout)
 	c := dialT(t, n, n.owner, ProtocolBSON)
 	var phases []Phase
 	var lastSent, total int
@@ -93,9 +93,11 @@ func TestUploadEcho(t *testing.T) {
 }
 
 func TestUploadErrors(t *testing.T) {
-	echo := echoFile(t).Data
+	// None of these bundles runs its binary: a small stand-in keeps eleven parallel uploads
+	// cheap under -race on a loaded machine.
+	stub := bytes.Repeat([]byte("#!/bin/sh\n"), 100)
 	ov := func(s string) zipEntry { return zipEntry{name: "hp.cfg.override", data: []byte(s)} }
-	bin := zipEntry{name: "echocontract", data: echo, mode: 0o755}
+	bin := zipEntry{name: "echocontract", data: stub, mode: 0o755}
 	cases := []struct {
 		name string
 		zip  func(nodeKey string) []byte
@@ -123,7 +125,7 @@ func TestUploadErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			n := startNode(t, "", false, nil)
-			ctx := testCtx(t, 20*time.Second)
+			ctx := testCtx(t, hangTimeout)
 			c := dialT(t, n, n.owner, ProtocolBSON)
 			_, err := UploadZip(ctx, c, tc.zip(n.PublicKey()), nil)
 			var ue *UploadError
@@ -141,7 +143,7 @@ func TestUploadErrors(t *testing.T) {
 			t.Skip("no /bin/sh: install.sh cannot run")
 		}
 		n := startNode(t, "", false, nil)
-		ctx := testCtx(t, 20*time.Second)
+		ctx := testCtx(t, hangTimeout)
 		c := dialT(t, n, n.owner, ProtocolBSON)
 		b := echoBundle(t)
 		b.InstallScript = []byte("#!/bin/sh\necho failing on purpose\nexit 1\n")
@@ -158,10 +160,11 @@ func TestUploadErrors(t *testing.T) {
 	t.Run("not-owner", func(t *testing.T) {
 		t.Parallel()
 		n := startNode(t, "", false, nil)
-		ctx := testCtx(t, 20*time.Second)
+		ctx := testCtx(t, hangTimeout)
+		b := &Bundle{Files: []File{{Name: "echocontract", Data: stub, Mode: 0o755}}, Config: Config{BinPath: "echocontract"}}
 		for _, skip := range []bool{false, true} { // refused by the probe, then by the upload itself
 			c := dialT(t, n, newKey(t), ProtocolBSON)
-			_, err := Upload(ctx, c, echoBundle(t), &UploadOptions{SkipProbe: skip})
+			_, err := Upload(ctx, c, b, &UploadOptions{SkipProbe: skip})
 			var ue *UploadError
 			if !errors.As(err, &ue) || ue.Code != CodeUserNotAllowed {
 				t.Fatalf("skip probe %v: want UserNotAllowed, got %v", skip, err)
@@ -180,7 +183,7 @@ func TestUploadErrors(t *testing.T) {
 
 func TestUploadTooLarge(t *testing.T) {
 	n := startNode(t, "", false, nil)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := testCtx(t, hangTimeout)
 	c := dialT(t, n, n.owner, ProtocolBSON)
 	big := make([]byte, EvernodeMaxMessageBytes)
 	rand.Read(big)

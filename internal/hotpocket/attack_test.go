@@ -177,7 +177,9 @@ func TestAnonymousFloodStaysBounded(t *testing.T) {
 		limit    = 200 << 20
 		safety   = 1536 << 20 // kill the node beyond this: the machine is shared
 	)
-	p := startNodeProcess(t, `{"contract":{"consensus":{"roundtime":100}}}`)
+	// The child runs hpcore's clock rounds; one-second rounds give the owner's input (max
+	// ledger lcl+5) five seconds to arrive through the flood.
+	p := startNodeProcess(t, `{"contract":{"consensus":{"roundtime":1000}}}`)
 	base, _ := p.rss()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -223,7 +225,10 @@ func TestAnonymousFloodStaysBounded(t *testing.T) {
 			break
 		}
 		c := dialFrom(t, p.addr, "127.0.0.2", p.owner, protoBSON) // the owner is not on the attacker's host
-		c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "status"}}))
+		h := c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "status"}}))
+		if st := c.status(h); st["status"] != "accepted" {
+			t.Fatalf("owner input %d: %v", i, st)
+		}
 		if r := c.bootstrapResult(p.pub, hpwire.BootstrapStatusResult); r["status"] != "ok" {
 			t.Fatalf("owner session %d: %v", i, r)
 		}
