@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 type zipEntry struct {
@@ -243,4 +246,36 @@ func mustBSONUpload(t testing.TB, zipData []byte) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestUploadAnswersStayOutOfOutputs: the bootstrap's answers to Upload reach Upload, not the
+// caller's NextOutput, unless KeepResultOutputs asks for them.
+func TestUploadAnswersStayOutOfOutputs(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			n := startNode(t, "", false, nil)
+			ctx := testCtx(t, hangTimeout)
+			c := dialT(t, n, n.owner, ProtocolBSON)
+			_, err := UploadZip(ctx, c, []byte("not a zip"), &UploadOptions{KeepResultOutputs: keep})
+			var ue *UploadError
+			if !errors.As(err, &ue) || ue.Code != CodeUnzipFailed {
+				t.Fatalf("upload: %v", err)
+			}
+			status, _ := bson.Marshal(bson.D{{Key: "type", Value: "status"}})
+			if _, err := c.SubmitInput(ctx, status, nil); err != nil {
+				t.Fatal(err)
+			}
+			want := hpwire.BootstrapStatusResult // the caller's own input
+			if keep {
+				want = hpwire.BootstrapUploadResult
+			}
+			o, err := c.NextOutput(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs := bootstrapResults(&o); len(rs) != 1 || rs[0].typ != want {
+				t.Fatalf("first output %+v, want a %s", rs, want)
+			}
+		})
+	}
 }
