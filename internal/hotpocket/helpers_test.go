@@ -375,6 +375,11 @@ func (c *tclient) waitFor(timeout time.Duration, what string, match func(msg) bo
 	for {
 		m, raw, ok := c.recv(time.Until(deadline))
 		if !ok {
+			select {
+			case <-c.done:
+				c.t.Fatalf("waiting for %s: connection ended: %v", what, c.err)
+			default:
+			}
 			c.t.Fatalf("timed out waiting for %s", what)
 		}
 		if match(m) {
