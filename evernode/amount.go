@@ -75,6 +75,38 @@ func (a Amount) Times(n uint64) (Amount, error) {
 	return a, nil
 }
 
+// maxDrops is the most native currency an amount can carry: 10^17 drops.
+const maxDrops = 100_000_000_000_000_000
+
+// Validate checks that a can go into a transaction: a whole, unsigned
+// number of drops (at most 10^17) for the native currency; a currency, an
+// issuer and non-negative decimal text for an issued one. It checks the
+// form only: whether the amount suits its field (a payment needs more than
+// zero) is the caller's rule.
+func (a Amount) Validate() error {
+	if a.IsNative() {
+		if a.Issuer != "" {
+			return fmt.Errorf("%w: native amount with an issuer", ErrAmount)
+		}
+		n, err := strconv.ParseUint(a.Value, 10, 64)
+		if err != nil || !digits(a.Value) || n > maxDrops {
+			return fmt.Errorf("%w: %q is not a whole number of drops", ErrAmount, a.Value)
+		}
+		return nil
+	}
+	if a.Issuer == "" {
+		return fmt.Errorf("%w: %s amount without an issuer", ErrAmount, a.Currency)
+	}
+	r, err := a.Rat()
+	if err != nil {
+		return err
+	}
+	if r.Sign() < 0 {
+		return fmt.Errorf("%w: negative amount %q", ErrAmount, a.Value)
+	}
+	return nil
+}
+
 // Cmp compares the values of a and b, which must be the same currency and
 // issuer.
 func (a Amount) Cmp(b Amount) (int, error) {

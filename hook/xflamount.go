@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"errors"
 	"math/big"
 	"strconv"
 	"strings"
@@ -74,3 +75,36 @@ func (x XFL) Rat() (*big.Rat, bool) {
 // MarshalJSON writes the decimal text as a JSON string, as the JS client
 // reports amounts.
 func (x XFL) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(x.String())), nil }
+
+// ErrInvalidXFL is returned by the XFL part accessors for a negative raw
+// value, which is not XFL at all (the JS helpers throw "Invalid XFL").
+var ErrInvalidXFL = errors.New("hook: invalid XFL")
+
+// Exponent returns the decimal exponent (XflHelpers.getExponent): bits
+// 54–61 less 97; 0 for zero.
+func (x XFL) Exponent() (int, error) {
+	if x < 0 {
+		return 0, ErrInvalidXFL
+	}
+	if x == 0 {
+		return 0, nil
+	}
+	return int(x>>54&0xFF) - 97, nil
+}
+
+// Mantissa returns bits 0–53 (XflHelpers.getMantissa); 0 for zero.
+func (x XFL) Mantissa() (int64, error) {
+	if x < 0 {
+		return 0, ErrInvalidXFL
+	}
+	return int64(x) & (1<<54 - 1), nil
+}
+
+// IsNegative reports whether the sign bit (62) says negative
+// (XflHelpers.isNegative); zero is not negative.
+func (x XFL) IsNegative() (bool, error) {
+	if x < 0 {
+		return false, ErrInvalidXFL
+	}
+	return x != 0 && x>>62&1 == 0, nil
+}

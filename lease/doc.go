@@ -3,6 +3,10 @@
 // answers awaited on a subscription, the host's mint-and-offer, answers,
 // refunds and expiry, and lease events read from validated transactions.
 //
+// Start with NewTenant (acquire, extend, terminate) or NewHost (mint, offer,
+// answer) over an evernode.Client; ExampleTenant_Acquire shows both sides on
+// a localnet.
+//
 // # Tokens
 //
 // Leases are URITokens on Xahau (protocol v0.6, wire-compatible with
@@ -15,8 +19,11 @@
 //
 // # Money
 //
-// Amounts are exact decimals: an extension costs moments × the per-moment
-// price in the token URI (never float arithmetic). Only EVR from the
+// Amounts are exact decimals, never floats. Sashimono hosts credit an
+// extension as floor(float64(paid) / float64(price)) (MomentsPaid), which
+// under-credits the exact moments × price for many prices, so ExtendAmount
+// pays the smallest exact amount, not below that price, that they credit as
+// the moments asked for (3 × 0.1 costs 0.3000000000000001). Only EVR from the
 // configured issuer counts: ExtractEvent with ExtractOptions.EVRIssuer
 // ignores look-alike currencies and issuers, counts a partial payment at
 // what it delivered, and the host refuses with a refund an acquire whose

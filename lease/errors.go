@@ -32,8 +32,12 @@ var (
 // AcquireError is a host's refusal of an acquire (evnAcquireError). The host
 // refunds the lease amount with it.
 type AcquireError struct {
-	// Reason is the host's reason, e.g. "invalid_acquire_lease".
+	// Reason is the host's reason as text, e.g. "invalid_acquire_lease",
+	// or a JSON object's text such as sashimono's
+	// {"instance_name":"…","error":"…"}.
 	Reason string
+	// RawReason is the reason as the host sent it (memo.ErrorReason.Raw).
+	RawReason []byte
 	// Ref is the acquire transaction's hash, Hash the answer's.
 	Ref, Hash string
 	// Refund is what the host paid back; zero Value if nothing arrived.
@@ -46,7 +50,9 @@ func (e *AcquireError) Error() string {
 
 // ExtendError is a host's refusal of an extension (evnExtendError).
 type ExtendError struct {
+	// Reason and RawReason are as in AcquireError.
 	Reason    string
+	RawReason []byte
 	Ref, Hash string
 	Refund    string
 }
@@ -54,3 +60,25 @@ type ExtendError struct {
 func (e *ExtendError) Error() string {
 	return fmt.Sprintf("lease: host refused the extension: %s", e.Reason)
 }
+
+// AnswerError is a host's answer to an acquire that cannot be read: the
+// lease was bought and the host answered, but the instance's details did
+// not come through (no key or the wrong key for an encrypted answer, or an
+// answer that names no instance). The tenant holds the lease token TokenID;
+// Terminate it, or read Payload with the right key. Err wraps ErrMalformed
+// or memo.ErrDecrypt.
+type AnswerError struct {
+	// TokenID is the lease token bought; Ref the acquire's hash, Hash the
+	// answer's.
+	TokenID, Ref, Hash string
+	// Payload is the answer's payload as it was on the ledger.
+	Payload []byte
+	Err     error
+}
+
+func (e *AnswerError) Error() string {
+	return fmt.Sprintf("lease: answer %s to acquire %s (token %s) cannot be read: %v", e.Hash, e.Ref, e.TokenID, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *AnswerError) Unwrap() error { return e.Err }

@@ -55,9 +55,10 @@ func standardFor(s Standard, n evernode.Network) Standard {
 //     Requirement (or PayloadErr), Encrypted.
 //   - evnExtendLease (to the host): TokenID, Amount (delivered EVR).
 //   - evnTerminateLease (to the host): TokenID.
-//   - evnAcquireSuccess (to the tenant): Ref, Instance (or PayloadErr).
-//   - evnAcquireError, evnExtendError (to the tenant): Ref, Reason, Amount
-//     (the refund).
+//   - evnAcquireSuccess (to the tenant): Ref, Instance (or PayloadErr, also
+//     when the answer names no instance).
+//   - evnAcquireError, evnExtendError (to the tenant): Ref, Reason,
+//     RawReason, Amount (the refund).
 //   - evnExtendSuccess (to the tenant): Ref, ExpiryMoment.
 //   - evnRefund (to the tenant): Ref, Amount.
 type Event struct {
@@ -84,9 +85,13 @@ type Event struct {
 	// answer.
 	PayloadErr error
 
-	Ref          string
-	Instance     *memo.Instance
+	Ref      string
+	Instance *memo.Instance
+	// Reason is an error answer's reason as text, RawReason as it was sent
+	// (memo.ParseErrorReason): a JSON string, a JSON object such as
+	// sashimono's {"instance_name":…,"error":…}, or plain text.
 	Reason       string
+	RawReason    []byte
 	ExpiryMoment uint32
 }
 
@@ -181,6 +186,10 @@ func ExtractEvent(ctx context.Context, tx evernode.TxResult, self string, opts *
 				ev.PayloadErr = err
 				return ev, true, err
 			}
+			if err := resp.Content.Validate(); err != nil {
+				ev.PayloadErr = fmt.Errorf("%w: %v", ErrMalformed, err)
+				return ev, true, ev.PayloadErr
+			}
 			ev.Instance = &resp.Content
 		case memo.EventExtendSuccess:
 			if first.Format != memo.FormatHex {
@@ -191,13 +200,9 @@ func ExtractEvent(ctx context.Context, tx evernode.TxResult, self string, opts *
 				return Event{}, false, fmt.Errorf("%w: expiry moment: %v", ErrMalformed, err)
 			}
 			ev.ExpiryMoment = m
-		default: // errors
-			var e memo.ErrorPayload
-			if err := first.DecodeJSON(&e); err != nil {
-				ev.PayloadErr = fmt.Errorf("%w: error payload: %v", ErrMalformed, err)
-				return ev, true, ev.PayloadErr
-			}
-			ev.Reason = e.Reason
+		default: // errors: whatever the reason's shape, it reaches the caller
+			r := memo.ParseErrorReason(first)
+			ev.Reason, ev.RawReason = r.Text, r.Raw
 		}
 		return ev, true, nil
 	}

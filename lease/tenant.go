@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -156,6 +157,85 @@ func (t *Tenant) checkHost(ctx context.Context, cf *hook.Config, host string) er
 	return hc.CheckHost(ctx, host)
 }
 
+// PrepareAccount makes the tenant's account ready to lease, as the JS
+// TenantClient's prepareAccount and more: it sets the account's MessageKey
+// to the key that opens the hosts' answers (TenantConfig.Keys, by default
+// the signer's own key) when there is none, and opens an EVR trust line
+// (limit hook.TrustLineLimit) when there is none. Without a MessageKey a
+// host has nothing to encrypt its answer to, and the EVR paid is lost to
+// the tenant. It returns the transactions it submitted, none when the
+// account was ready; an account whose MessageKey is a key this tenant does
+// not hold is an ErrNoMessageKey error (change it with an AccountSet).
+func (t *Tenant) PrepareAccount(ctx context.Context) ([]evernode.TxResult, error) {
+	cf, err := t.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, err := t.c.AccountInfo(ctx, t.addr, evernode.Validated)
+	if err != nil {
+		return nil, fmt.Errorf("lease: reading %s: %w", t.addr, err)
+	}
+	var txs []evernode.Transaction
+	switch mk := info.AccountData.MessageKey; {
+	case mk == "" && t.keys == nil:
+		return nil, fmt.Errorf("%w: no key to set as %s's MessageKey: set TenantConfig.Keys", ErrNoMessageKey, t.addr)
+	case mk == "":
+		pub := t.keys.PublicKey()
+		txs = append(txs, evernode.AccountSet{Common: evernode.Common{Account: t.addr}, MessageKey: pub[:]})
+	case t.keys == nil || !strings.EqualFold(mk, hexUpper(keyBytes(t.keys))):
+		return nil, fmt.Errorf("%w: %s's MessageKey %s is not a key this tenant holds", ErrNoMessageKey, t.addr, mk)
+	}
+	lines, err := t.c.AccountLines(ctx, t.addr, cf.EVRIssuerAddress)
+	if err != nil {
+		return nil, fmt.Errorf("lease: trust lines of %s: %w", t.addr, err)
+	}
+	hasEVR := false
+	for _, l := range lines {
+		hasEVR = hasEVR || l.Currency == evernode.EVRCurrency
+	}
+	if !hasEVR {
+		txs = append(txs, evernode.TrustSet{Common: evernode.Common{Account: t.addr, Flags: evernode.TfSetNoRipple},
+			LimitAmount: cf.EVR(hook.TrustLineLimit)})
+	}
+	var out []evernode.TxResult
+	for _, tx := range txs {
+		res, err := t.c.SubmitAndWait(ctx, t.s, tx)
+		if err != nil {
+			return out, fmt.Errorf("lease: preparing %s: %w", t.addr, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func keyBytes(k memo.KeyHolder) []byte {
+	pub := k.PublicKey()
+	return pub[:]
+}
+
+// checkReplyKey makes sure, before paying, that the host will have a key
+// to answer to and that the tenant can open the answer: the requirement
+// names one (or "none"), or the account's MessageKey is the key held.
+func (t *Tenant) checkReplyKey(ctx context.Context, req memo.Requirement, keys memo.KeyHolder) error {
+	if req.MessageKey != "" {
+		return nil // the caller's explicit choice, checked by req.Validate
+	}
+	info, err := t.c.AccountInfo(ctx, t.addr, evernode.Validated)
+	if err != nil {
+		return fmt.Errorf("lease: reading %s's MessageKey: %w", t.addr, err)
+	}
+	mk := info.AccountData.MessageKey
+	switch {
+	case mk == "":
+		return fmt.Errorf("%w: %s has none, so the host could not answer and the EVR would be lost: call PrepareAccount, or name a key in Requirement.MessageKey", ErrNoMessageKey, t.addr)
+	case keys == nil:
+		return fmt.Errorf("%w: no key to open the host's answer: set TenantConfig.Keys or AcquireOptions.Keys", ErrNoMessageKey)
+	case !strings.EqualFold(mk, hexUpper(keyBytes(keys))):
+		return fmt.Errorf("%w: %s's MessageKey %s is not the key that would open the answer", ErrNoMessageKey, t.addr, mk)
+	}
+	return nil
+}
+
 // Offers returns host's lease offers open to this tenant and priced in EVR,
 // after checking the host is registered and active.
 func (t *Tenant) Offers(ctx context.Context, host string) ([]Token, error) {
@@ -186,6 +266,10 @@ type AcquireOptions struct {
 	// offer, or the cheapest with Cheapest.
 	OfferID  string
 	Cheapest bool
+	// MaxPrice is the most EVR the tenant pays for the offer (a lease's
+	// first moment), decimal text: offers above it are passed over, and
+	// with none left Acquire fails with ErrNoOffer. Default: any price.
+	MaxPrice string
 	// MessageKey is the key the requirement is encrypted to: empty for the
 	// host's MessageKey, 66 hex digits for another key, or "none" to send
 	// it in the clear (URITokens only).
@@ -215,19 +299,42 @@ type AcquireResult struct {
 
 // Acquire buys a lease from host and waits for the answer through a
 // subscription opened before submitting (no polling). It returns the
-// instance, or an error: ErrHostInvalid, ErrHostInactive, ErrNoOffer,
-// ErrNoMessageKey, a *evernode.TxError for a failed purchase, an
-// *AcquireError when the host refused (and refunded), or ErrTimeout.
+// instance, or an error: ErrInvalid, ErrHostInvalid, ErrHostInactive,
+// ErrNoOffer, ErrNoMessageKey (the host has none, or the tenant's account
+// has none or one the tenant cannot open: checked before paying, see
+// PrepareAccount), a *evernode.TxError for a failed purchase, an
+// *AcquireError when the host refused (and refunded), an *AnswerError when
+// the host's answer cannot be read (the lease is held), or ErrTimeout.
 func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement, opts *AcquireOptions) (*AcquireResult, error) {
 	var o AcquireOptions
 	if opts != nil {
 		o = *opts
 	}
+	// Everything the caller gave is checked before anything is signed.
+	if err := req.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: requirement: %w", ErrInvalid, err)
+	}
+	if o.OfferID != "" {
+		if _, err := parseID("offer id", o.OfferID); err != nil {
+			return nil, err
+		}
+	}
+	maxPrice, err := parseMaxPrice(o.MaxPrice)
+	if err != nil {
+		return nil, err
+	}
+	keys := o.Keys
+	if keys == nil {
+		keys = t.keys
+	}
+	if err := t.checkReplyKey(ctx, req, keys); err != nil {
+		return nil, err
+	}
 	offers, err := t.Offers(ctx, host)
 	if err != nil {
 		return nil, err
 	}
-	offer, err := pickOffer(offers, &o)
+	offer, err := pickOffer(offers, &o, maxPrice)
 	if err != nil {
 		return nil, err
 	}
@@ -244,10 +351,6 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	if err != nil {
 		return nil, err
 	}
-	keys := o.Keys
-	if keys == nil {
-		keys = t.keys
-	}
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = t.wait
@@ -257,15 +360,43 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 		return nil, fmt.Errorf("lease: acquire from %s: %w", host, err)
 	}
 	if ev.Type == memo.EventAcquireError {
-		return nil, &AcquireError{Reason: ev.Reason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
+		return nil, &AcquireError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
 	}
 	if ev.Instance == nil {
-		return nil, fmt.Errorf("lease: acquire from %s: answer %s: %w", host, ev.Hash, ev.PayloadErr)
+		perr := ev.PayloadErr
+		if perr == nil {
+			perr = fmt.Errorf("%w: answer without an instance", ErrMalformed)
+		}
+		return nil, &AnswerError{TokenID: offer.ID, Ref: res.Hash, Hash: ev.Hash, Payload: ev.Payload, Err: perr}
 	}
 	return &AcquireResult{Instance: *ev.Instance, Token: offer, Ref: res.Hash, Tx: res, Answer: ev}, nil
 }
 
-func pickOffer(offers []Token, o *AcquireOptions) (Token, error) {
+// parseMaxPrice reads AcquireOptions.MaxPrice; nil means no limit.
+func parseMaxPrice(s string) (*big.Rat, error) {
+	if s == "" {
+		return nil, nil
+	}
+	r, err := evernode.EVR("-", s).Rat()
+	if err != nil || r.Sign() <= 0 {
+		return nil, fmt.Errorf("%w: MaxPrice %q is not a positive decimal", ErrInvalid, s)
+	}
+	return r, nil
+}
+
+func pickOffer(all []Token, o *AcquireOptions, maxPrice *big.Rat) (Token, error) {
+	offers := all
+	if maxPrice != nil {
+		offers = nil
+		for _, t := range all {
+			if p, err := t.Amount.Rat(); err == nil && p.Cmp(maxPrice) <= 0 {
+				offers = append(offers, t)
+			}
+		}
+		if len(offers) == 0 && len(all) > 0 {
+			return Token{}, fmt.Errorf("%w: none at %s EVR or less", ErrNoOffer, o.MaxPrice)
+		}
+	}
 	if len(offers) == 0 {
 		return Token{}, ErrNoOffer
 	}
@@ -404,13 +535,20 @@ type ExtendResult struct {
 }
 
 // Extend pays for moments more of the lease tokenID that this tenant holds:
-// moments × the per-moment price in the token's URI, exact, to the token's
+// ExtendAmount (moments × the per-moment price in the token's URI, raised
+// just enough that a sashimono host credits all of them) to the token's
 // issuer. It waits for the host's answer like Acquire and returns the new
 // expiry moment, or an *ExtendError (the host refunded), ErrTimeout, …
 func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opts *ExtendOptions) (*ExtendResult, error) {
 	var o ExtendOptions
 	if opts != nil {
 		o = *opts
+	}
+	if _, err := parseID("lease token id", tokenID); err != nil {
+		return nil, err
+	}
+	if moments == 0 {
+		return nil, fmt.Errorf("%w: zero moments", ErrInvalid)
 	}
 	cf, err := t.config(ctx)
 	if err != nil {
@@ -440,7 +578,7 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 		return nil, fmt.Errorf("lease: extend %s: %w", tokenID, err)
 	}
 	if ev.Type == memo.EventExtendError {
-		return nil, &ExtendError{Reason: ev.Reason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
+		return nil, &ExtendError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
 	}
 	return &ExtendResult{ExpiryMoment: ev.ExpiryMoment, Ref: res.Hash, Amount: amt, Tx: res, Answer: ev}, nil
 }
@@ -449,6 +587,9 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 // 1 drop to the token's issuer). The host answers nothing; it burns the
 // token.
 func (t *Tenant) Terminate(ctx context.Context, tokenID string) (evernode.TxResult, error) {
+	if _, err := parseID("lease token id", tokenID); err != nil {
+		return evernode.TxResult{}, err
+	}
 	tok, err := ownedToken(ctx, t.c, t.std, tokenID, t.addr)
 	if err != nil {
 		return evernode.TxResult{}, err

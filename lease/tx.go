@@ -22,9 +22,25 @@ func parseID(what, s string) ([]byte, error) {
 	return b, nil
 }
 
+// checkPay refuses an amount no payment can carry: malformed (fractional
+// drops, a look-alike without issuer, text that is not a number) or not
+// more than zero. Builders check it, so a bad amount is never signed.
+func checkPay(what string, a evernode.Amount) error {
+	if err := a.Validate(); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrInvalid, what, err)
+	}
+	if r, err := a.Rat(); err != nil || r.Sign() <= 0 {
+		return fmt.Errorf("%w: %s %s is not more than zero", ErrInvalid, what, a)
+	}
+	return nil
+}
+
 func signal(from, to string, amt evernode.Amount, ev memo.EventType, data []byte, m *memo.Memo) (evernode.Payment, error) {
 	if from == "" || to == "" {
 		return evernode.Payment{}, fmt.Errorf("%w: missing account", ErrInvalid)
+	}
+	if err := checkPay("amount", amt); err != nil {
+		return evernode.Payment{}, err
 	}
 	tx := evernode.Payment{Common: evernode.Common{Account: from}, Destination: to, Amount: amt}
 	if err := tx.SetParams(memo.Params{Event: ev, Data: data}); err != nil {
@@ -95,8 +111,11 @@ func RefundTx(host, tenant, ref string, amount evernode.Amount) (evernode.Paymen
 // AcquireTx builds the tenant's URITokenBuy of a lease offer with the
 // evnAcquireLease parameter and the payload memo (from SealPayload).
 func AcquireTx(tenant string, offer Token, payload []byte) (evernode.URITokenBuy, error) {
-	if tenant == "" || offer.Amount.Value == "" {
-		return evernode.URITokenBuy{}, fmt.Errorf("%w: missing tenant or offer amount", ErrInvalid)
+	if tenant == "" {
+		return evernode.URITokenBuy{}, fmt.Errorf("%w: missing tenant", ErrInvalid)
+	}
+	if err := checkPay("offer amount", offer.Amount); err != nil {
+		return evernode.URITokenBuy{}, err
 	}
 	if _, err := parseID("token id", offer.ID); err != nil {
 		return evernode.URITokenBuy{}, err
@@ -126,23 +145,14 @@ func AcquireNFTTx(tenant string, offer Token, payload []byte) (evernode.NFTokenA
 	return tx, nil
 }
 
-// ExtendTx builds the tenant's evnExtendLease: amount (moments × the
-// per-moment price, see ExtendAmount) to the host, data = the token id.
+// ExtendTx builds the tenant's evnExtendLease: amount (from ExtendAmount)
+// to the host, data = the token id.
 func ExtendTx(tenant, host, tokenID string, amount evernode.Amount) (evernode.Payment, error) {
 	id, err := parseID("token id", tokenID)
 	if err != nil {
 		return evernode.Payment{}, err
 	}
 	return signal(tenant, host, amount, memo.EventExtendLease, id, nil)
-}
-
-// ExtendAmount is moments × the per-moment price of a lease URI, exact, in
-// EVR from issuer.
-func ExtendAmount(u URI, issuer string, moments uint64) (evernode.Amount, error) {
-	if moments == 0 {
-		return evernode.Amount{}, fmt.Errorf("%w: zero moments", ErrInvalid)
-	}
-	return evernode.EVR(issuer, u.Price).Times(moments)
 }
 
 // TerminateTx builds the tenant's evnTerminateLease: 1 drop to the host

@@ -99,20 +99,39 @@ func (k PublicKey) String() string {
 	return strings.ToUpper(hex.EncodeToString(k[:]))
 }
 
-// KeyHolder holds a message private key. Open needs only Diffie-Hellman with
-// it, so a hardware wallet or a remote signer can implement it without
-// exporting the key. Implementations must be safe for concurrent use if Open
-// is called concurrently with them.
+// KeyHolder holds a message private key: the account key whose public half
+// is the account's MessageKey. Open needs only one Diffie-Hellman step with
+// it, so a hardware wallet or a remote signer can implement KeyHolder
+// without exporting the key; Open does the hashing, key derivation and
+// decryption itself. Implementations must be safe for concurrent use if
+// Open is called concurrently with them.
+//
+// What SharedSecret must compute, exactly:
+//
+//   - ed25519 (PublicKey starts with 0xED): peer is the sender's ephemeral
+//     X25519 public key, the sealed box's first 32 bytes. Return
+//     X25519(a, peer), the raw 32-byte little-endian u-coordinate, not
+//     hashed, where a is the account's ed25519 secret converted as
+//     libsodium's crypto_sign_ed25519_sk_to_curve25519 does: the first 32
+//     bytes of SHA-512 of the 32-byte ed25519 secret (seed), clamped as
+//     RFC 7748 says (the scalar ed25519 signing uses). Refuse a peer of small
+//     order (an all-zero result) with an error wrapping ErrDecrypt.
+//   - secp256k1 (02 or 03): peer is the sender's ephemeral key as a 65-byte
+//     uncompressed point 0x04 ‖ X ‖ Y, already checked to be on the curve.
+//     Return the X coordinate of d·peer (d the account's private scalar) as
+//     32 big-endian bytes, leading zero bytes included: Open strips them
+//     before hashing, as eccrypto does.
+//
+// The key is the one whose public half is PublicKey (the MessageKey), not a
+// regular key that only signs. ExampleKeyHolder shows a holder computing
+// both from raw key material.
 type KeyHolder interface {
 	// PublicKey returns the account public key the holder decrypts for; its
 	// type picks the scheme Open uses.
 	PublicKey() PublicKey
 
-	// SharedSecret performs Diffie-Hellman with the holder's key. For an
-	// ed25519 holder, peer is a 32-byte X25519 public key and the result is
-	// X25519(the holder's converted private key, peer). For a secp256k1
-	// holder, peer is a 65-byte uncompressed point and the result is the
-	// 32-byte big-endian X coordinate of priv·peer.
+	// SharedSecret performs the Diffie-Hellman step above with the holder's
+	// key.
 	//
 	// An error that means the peer key is unusable should wrap ErrDecrypt,
 	// and Open then reports plain ErrDecrypt. Other errors (a device that is

@@ -200,6 +200,73 @@ type ErrorPayload struct {
 	Reason string `json:"reason"`
 }
 
+// ErrorReason is a host's reason for refusing a request, as it reached the
+// ledger. Sashimono hosts send a string ("invalid_acquire_lease"), or an
+// object {"instance_name":…,"error":…} when an instance failed to start;
+// other hosts may send text that is not JSON at all.
+type ErrorReason struct {
+	// Text is the reason as text: a JSON string's value, any other JSON
+	// value compacted ({"instance_name":"…","error":"…"}), or the memo's
+	// data itself when it is not a JSON payload with a reason.
+	Text string
+	// Raw is the reason as sent: the reason's JSON, or the memo's data.
+	Raw []byte
+	// Type is the payload's type ("ACQUIRE_ERR"), when it has one.
+	Type string
+}
+
+// ParseErrorReason reads the reason of an evnAcquireError or
+// evnExtendError memo as evernode-js-client does, JSON.parse(data).reason
+// for a text/json memo and the data itself otherwise, and also keeps the
+// data where the JS client would throw (JSON that does not parse or has no
+// reason). It never fails: every answer's reason reaches the caller.
+func ParseErrorReason(m Memo) ErrorReason {
+	whole := ErrorReason{Text: string(m.Data), Raw: m.Data}
+	if m.Format != FormatJSON {
+		return whole
+	}
+	var p struct {
+		Type   any             `json:"type"`
+		Reason json.RawMessage `json:"reason"`
+	}
+	if json.Unmarshal(m.Data, &p) != nil {
+		return whole
+	}
+	typ, _ := p.Type.(string)
+	whole.Type = typ
+	if len(p.Reason) == 0 {
+		return whole
+	}
+	r := ErrorReason{Raw: p.Reason, Type: typ}
+	var text string
+	if json.Unmarshal(p.Reason, &text) == nil {
+		r.Text = text
+		return r
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, p.Reason) == nil {
+		r.Text = b.String()
+	} else {
+		r.Text = string(p.Reason)
+	}
+	return r
+}
+
+// Validate reports whether a success answer describes an instance a tenant
+// can use: sashimono always sends its name, its node key and its user
+// port. An answer without them is malformed, never an empty success.
+func (in Instance) Validate() error {
+	switch {
+	case in.Name == "":
+		return fmt.Errorf("%w: answer without an instance name", ErrMalformed)
+	case in.Pubkey == "":
+		return fmt.Errorf("%w: answer without the instance's key", ErrMalformed)
+	case in.UserPort == "":
+		return fmt.Errorf("%w: answer without the instance's user port", ErrMalformed)
+	}
+	return nil
+}
+
 // EncodeExpiryMoment is the data of an evnExtendSuccess memo: the new expiry
 // moment as a 4-byte big-endian integer.
 func EncodeExpiryMoment(m uint32) []byte {

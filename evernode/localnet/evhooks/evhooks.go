@@ -129,7 +129,7 @@ func Setup(ctx context.Context, net *localnet.Net, cfg *Config) (*Deployment, er
 		}
 		d.EVRIssuer = iss
 	}
-	for _, w := range []*evernode.Wallet{d.Registry, d.Heartbeat, d.Foundation} {
+	for _, w := range []*evernode.Wallet{d.Governor, d.Registry, d.Heartbeat, d.Foundation} {
 		if _, err := net.Submit(ctx, w, w.Address(), evernode.TrustSet{
 			LimitAmount: evernode.EVR(d.EVRIssuer.Address(), hook.TrustLineLimit)}); err != nil {
 			return fail("trust lines", err)

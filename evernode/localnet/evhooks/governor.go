@@ -49,6 +49,11 @@ func (g *governorHook) Execute(h *localnet.HookContext) error {
 	if txFlags(h.Tx())&partialPayment != 0 && h.TxType() == "Payment" {
 		return h.Reject(msgPartialPayment)
 	}
+	if hasEv && h.TxType() == "Payment" {
+		if handled, err := g.governance(h, memo.EventType(ev)); handled {
+			return err
+		}
+	}
 	if !hasEv || memo.EventType(ev) != memo.EventInitialize {
 		return h.Accept("Transaction is not handled.")
 	}
