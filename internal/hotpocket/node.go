@@ -846,7 +846,7 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	raised := false
 	for {
-		if !n.waitInputRoom(ctx, s) {
+		if raised && !n.waitInputRoom(ctx, s) { // only verified users submit inputs
 			return
 		}
 		data, err := n.readMessage(ctx, c, raised)
