@@ -40,8 +40,7 @@ type Options struct {
 	// however slow the machine, and (2) is skipped when it has no work (submitted inputs,
 	// outputs to deliver, a changed patch.cfg) and no user subscribes to ledger events, so
 	// the last closed ledger stays where a client read it before signing; the first ledger
-	// always closes. Default false:
-	// a ledger closes every roundtime, as hpcore's do.
+	// always closes. Default false: a ledger closes every roundtime, as hpcore's do.
 	PaceRounds bool
 	// Owner is the "ed"-prefixed hex key of the instance owner, who may always connect: it
 	// is admitted beyond the 64-user cap and user.max_connections, so other users cannot
