@@ -66,9 +66,9 @@ type ClientOptions struct {
 	// LedgerOffset sets LastLedgerSequence to the current ledger plus this.
 	// Zero means 10, as evernode-js-client.
 	LedgerOffset uint32
-	// SubmitAttempts bounds how often SubmitAndWait re-signs a transaction
-	// that can no longer apply (expired, fee too low, sequence taken).
-	// Zero means 3.
+	// SubmitAttempts bounds how many blobs one SubmitAndWait signs: it
+	// re-signs only once every earlier blob is proven unable to apply
+	// (expired, fee too low, sequence taken). Zero means 3.
 	SubmitAttempts int
 	// ReconnectMin and ReconnectMax bound the backoff between reconnection
 	// attempts. Zero means 100 ms and 5 s.
@@ -136,7 +136,6 @@ type Client struct {
 	ledgers   map[*LedgerSubscription]struct{}
 	validated uint32        // last validated ledger index seen
 	ledgerCh  chan struct{} // closed and replaced at every new validated ledger
-	lastErr   error
 
 	seqMu   sync.Mutex
 	nextSeq map[string]uint32 // next sequence per account, for concurrent submits
@@ -290,16 +289,25 @@ func (c *Client) loop(conn *websocket.Conn) {
 // serve runs one connection: it starts the reader, restores the
 // subscriptions, marks the client up and waits for the connection to fail.
 func (c *Client) serve(conn *websocket.Conn) {
+	// connCtx ends when the reader does, so that a restore on a connection
+	// that died is noticed at once, not after a timeout.
+	connCtx, connDead := context.WithCancel(c.ctx)
+	defer connDead()
 	readerDone := make(chan error, 1)
-	go func() { readerDone <- c.read(conn) }()
+	go func() {
+		err := c.read(conn)
+		connDead()
+		readerDone <- err
+	}()
 
 	c.mu.Lock()
 	c.conn = conn
 	c.gen++
 	gen := c.gen
 	c.mu.Unlock()
+	c.holdLive(gen)
 
-	err := c.restore(conn)
+	err := c.restore(connCtx, conn)
 	if err == nil {
 		c.mu.Lock()
 		close(c.up)
@@ -313,6 +321,7 @@ func (c *Client) serve(conn *websocket.Conn) {
 		}
 	}
 	conn.Close(websocket.StatusNormalClosure, "")
+	connDead()
 	if err != nil && c.ctx.Err() == nil {
 		c.opts.Logger.Debug("evernode: connection lost", "url", c.net.URL, "err", err)
 	}
@@ -340,8 +349,8 @@ func (c *Client) serve(conn *websocket.Conn) {
 
 // restore subscribes the ledger stream and every subscribed account on a
 // fresh connection.
-func (c *Client) restore(conn *websocket.Conn) error {
-	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+func (c *Client) restore(connCtx context.Context, conn *websocket.Conn) error {
+	ctx, cancel := context.WithTimeout(connCtx, 30*time.Second)
 	defer cancel()
 	c.mu.Lock()
 	accounts := make([]string, 0, len(c.accounts))

@@ -46,7 +46,6 @@ type env struct {
 	host     *Host
 	tenant   *Tenant
 	std      Standard
-	ledgers  []uint32 // acquire→answer ledger distances seen by the scripted host's peers
 	expiries map[string]uint32
 }
 
@@ -134,6 +133,16 @@ func (e *env) evr(addr string) string {
 type hostScript struct {
 	failProvision bool
 	ignore        bool // never answer (tenant timeout)
+	hang          bool // provisioning blocks until its ctx ends
+	timeout       time.Duration
+	log           *instanceLog // nil: not recorded
+}
+
+// instanceLog records the scripted host's instances.
+type instanceLog struct {
+	mu        sync.Mutex
+	created   map[string]int
+	destroyed map[string]int
 }
 
 // runHost answers lease events with e.host until ctx ends.
@@ -161,9 +170,27 @@ func (e *env) runHost(ctx context.Context, s hostScript) (stop func()) {
 					if s.failProvision {
 						return memo.Instance{}, errors.New("no_capacity")
 					}
+					if s.hang {
+						<-ctx.Done()
+						return memo.Instance{}, ctx.Err()
+					}
+					if s.log != nil {
+						s.log.mu.Lock()
+						s.log.created[tok.ID]++
+						s.log.mu.Unlock()
+					}
 					e.expiries[tok.ID] = 100
 					return memo.Instance{Name: tok.ID, Pubkey: "ed" + tok.ID, ContractID: ev.Requirement.ContractID, PeerPort: "22861", UserPort: "26201", Domain: "host.local"}, nil
-				})
+				}, &HandleOptions{Timeout: s.timeout, Destroy: func(ctx context.Context, ev Event, tok Token) error {
+					if s.log != nil {
+						s.log.mu.Lock()
+						if s.log.created[tok.ID] > s.log.destroyed[tok.ID] {
+							s.log.destroyed[tok.ID]++
+						}
+						s.log.mu.Unlock()
+					}
+					return nil
+				}})
 			case memo.EventExtendLease:
 				_, err = e.host.HandleExtend(ctx, ev, func(ctx context.Context, ev Event, tok Token, n uint64) (uint32, error) {
 					e.expiries[tok.ID] += uint32(n)

@@ -2,6 +2,7 @@ package lease
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/hook"
@@ -45,6 +47,10 @@ type HostConfig struct {
 	TOSHash string
 	// Rand supplies encryption randomness. Default crypto/rand.
 	Rand io.Reader
+	// LeasePrice is the host's current per-moment price in EVR: Recycle and
+	// a refused acquire re-offer a slot at it. Default: the recycled
+	// token's own URI price. SetLeasePrice changes it later.
+	LeasePrice string
 	// Logger receives debug logs. Default: silent.
 	Logger *slog.Logger
 }
@@ -63,6 +69,7 @@ type Host struct {
 	log    *slog.Logger
 	mu     sync.Mutex
 	hookCf *hook.Config
+	price  string
 }
 
 // NewHost returns a Host acting through c and signing with s.
@@ -75,7 +82,7 @@ func NewHost(c *evernode.Client, s evernode.Signer, cfg *HostConfig) (*Host, err
 		return nil, fmt.Errorf("%w: nil client or signer", ErrInvalid)
 	}
 	h := &Host{c: c, s: s, addr: o.Account, keys: o.Keys, std: standardFor(o.Standard, c.Network()),
-		rand: o.Rand, log: o.Logger, hookCf: o.Hook}
+		rand: o.Rand, log: o.Logger, hookCf: o.Hook, price: o.LeasePrice}
 	if h.addr == "" {
 		a, ok := s.(addresser)
 		if !ok {
@@ -108,6 +115,26 @@ func (h *Host) Address() string { return h.addr }
 // Standard returns the token standard the host uses.
 func (h *Host) Standard() Standard { return h.std }
 
+// SetLeasePrice sets the host's current per-moment price (EVR), at which
+// recycled slots are offered from now on. An empty price restores the
+// default (a recycled token's own price).
+func (h *Host) SetLeasePrice(price string) {
+	h.mu.Lock()
+	h.price = price
+	h.mu.Unlock()
+}
+
+// leasePrice is the price to re-offer a slot at: the host's current price,
+// or old when none is set.
+func (h *Host) leasePrice(old string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.price != "" {
+		return h.price
+	}
+	return old
+}
+
 func (h *Host) config(ctx context.Context) (*hook.Config, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -128,11 +155,24 @@ type MintOptions struct {
 	OutboundIP netip.Addr
 }
 
-// Mint mints lease index at price EVR per moment and offers it for sale.
-// For URITokens the URI's identifier is the host's account Sequence; if an
-// identical URI still exists (tecDUPLICATE: a sold token never burned), that
-// token is burned and the mint retried, as the JS client does.
+// Mint puts lease index on sale at price EVR per moment. It is idempotent
+// by index, as the JS client's offerLease: when the host already holds a
+// lease token with that index at that price, it only adds the sell offer if
+// the token has none; a held token of that index at another price is burned
+// first. Otherwise it mints a new token and offers it. For URITokens the
+// URI's identifier is the host's account Sequence; if an identical URI
+// still exists (tecDUPLICATE: a sold token never burned), that token is
+// burned and the mint retried, as the JS client does.
 func (h *Host) Mint(ctx context.Context, index uint16, price string, opts *MintOptions) (Token, error) {
+	held, err := h.Leases(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	return h.mint(ctx, index, price, opts, held)
+}
+
+// mint is Mint with the host's lease tokens already listed.
+func (h *Host) mint(ctx context.Context, index uint16, price string, opts *MintOptions, held []Token) (Token, error) {
 	var o MintOptions
 	if opts != nil {
 		o = *opts
@@ -144,6 +184,25 @@ func (h *Host) Mint(ctx context.Context, index uint16, price string, opts *MintO
 	amt := cf.EVR(price)
 	if r, err := amt.Rat(); err != nil || r.Sign() <= 0 {
 		return Token{}, fmt.Errorf("%w: price %q", ErrInvalid, price)
+	}
+	for _, t := range held {
+		if t.URI.Index != index || t.Owner != h.addr {
+			continue
+		}
+		if c, err := amt.Cmp(cf.EVR(t.URI.Price)); err == nil && c == 0 && t.URI.OutboundIP == o.OutboundIP {
+			if t.Offered() && t.Destination == "" {
+				if c, err := t.Amount.Cmp(amt); err == nil && c == 0 {
+					return t, nil
+				}
+			}
+			h.log.Debug("lease: offering the held token of this index", "index", index, "id", t.ID)
+			return h.Offer(ctx, t)
+		}
+		// Same slot at another price or address: replace it.
+		h.log.Debug("lease: burning a held token of this index at another price", "index", index, "id", t.ID, "price", t.URI.Price)
+		if err := h.Burn(ctx, t); err != nil {
+			return Token{}, err
+		}
 	}
 	u := URI{Index: index, HalfTOS: h.tos, Price: price, OutboundIP: o.OutboundIP}
 	if h.std == NFToken {
@@ -203,11 +262,16 @@ func (h *Host) mintNFT(ctx context.Context, u URI, amt evernode.Amount) (Token, 
 	return h.Offer(ctx, tok)
 }
 
-// MintN mints and offers leases 0…n−1 at price, as host setup does.
+// MintN mints and offers leases 0…n−1 at price, as host setup does; like
+// Mint it reuses the tokens of those indexes the host already holds.
 func (h *Host) MintN(ctx context.Context, n int, price string, opts *MintOptions) ([]Token, error) {
+	held, err := h.Leases(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Token, 0, n)
 	for i := range n {
-		t, err := h.Mint(ctx, uint16(i), price, opts)
+		t, err := h.mint(ctx, uint16(i), price, opts, held)
 		if err != nil {
 			return out, err
 		}
@@ -338,28 +402,42 @@ func (h *Host) SealAnswer(ctx context.Context, tenant string, inst memo.Instance
 	if opts != nil {
 		o = *opts
 	}
-	resp := memo.AcquireResponse{Type: memo.CreateResponseType, Content: inst}
-	var to *memo.PublicKey
+	to, err := h.replyKey(ctx, tenant, o.MessageKey)
+	if err != nil {
+		return nil, err
+	}
+	return h.seal(to, inst, o.Seal)
+}
+
+// replyKey resolves the key an answer to tenant is encrypted to: nil for
+// the clear (URITokens only), the given 66-hex key, or the tenant's
+// MessageKey. It fails with ErrInvalid or ErrNoMessageKey when there is no
+// usable key: then no answer can be read and the host must refuse.
+func (h *Host) replyKey(ctx context.Context, tenant, messageKey string) (*memo.PublicKey, error) {
 	switch {
-	case o.MessageKey == memo.MessageKeyNone && h.std != NFToken:
-	case o.MessageKey != "" && o.MessageKey != memo.MessageKeyNone:
-		k, err := memo.ParsePublicKey(o.MessageKey)
+	case messageKey == memo.MessageKeyNone && h.std != NFToken:
+		return nil, nil
+	case messageKey != "" && messageKey != memo.MessageKeyNone:
+		k, err := memo.ParsePublicKey(messageKey)
 		if err != nil {
 			return nil, fmt.Errorf("%w: MessageKey: %v", ErrInvalid, err)
 		}
-		to = &k
-	default:
-		k, err := messageKeyOf(ctx, h.c, tenant)
-		if err != nil {
-			return nil, err
-		}
-		to = &k
+		return &k, nil
 	}
+	k, err := messageKeyOf(ctx, h.c, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+func (h *Host) seal(to *memo.PublicKey, inst memo.Instance, so *memo.SealOptions) ([]byte, error) {
+	resp := memo.AcquireResponse{Type: memo.CreateResponseType, Content: inst}
 	if h.std == NFToken {
-		s, err := memo.EncryptJSON(h.rand, *to, resp, o.Seal)
+		s, err := memo.EncryptJSON(h.rand, *to, resp, so)
 		return []byte(s), err
 	}
-	return memo.SealPayload(h.rand, to, resp, o.Seal)
+	return memo.SealPayload(h.rand, to, resp, so)
 }
 
 // AcquireSuccess answers the acquire ref from tenant with the instance.
@@ -436,14 +514,15 @@ func (h *Host) Burn(ctx context.Context, tok Token) error {
 	return err
 }
 
-// Recycle ends a lease and puts its slot back on offer: it burns tok and
-// mints the same index at the same price and IP, with a new identifier (so a
-// new token id), then offers it.
+// Recycle ends a lease and puts its slot back on offer: it burns tok
+// (wherever it is: the issuer may burn a burnable token) and mints the same
+// index and IP at the host's current price (HostConfig.LeasePrice, else the
+// token's own), with a new identifier (so a new token id), then offers it.
 func (h *Host) Recycle(ctx context.Context, tok Token) (Token, error) {
 	if err := h.Burn(ctx, tok); err != nil {
 		return Token{}, err
 	}
-	return h.Mint(ctx, tok.URI.Index, tok.URI.Price, &MintOptions{OutboundIP: tok.URI.OutboundIP})
+	return h.Mint(ctx, tok.URI.Index, h.leasePrice(tok.URI.Price), &MintOptions{OutboundIP: tok.URI.OutboundIP})
 }
 
 // Events subscribes to the host's lease events from fromLedger (zero: from
@@ -487,16 +566,189 @@ func (e *Events) Next(ctx context.Context) (Event, error) {
 func (e *Events) Close() error { return e.sub.Close() }
 
 // Provision creates an instance for an acquire; an error makes the host
-// refuse and refund.
+// refuse and refund. It must give up when ctx ends.
 type Provision func(ctx context.Context, ev Event, tok Token) (memo.Instance, error)
 
-// HandleAcquire answers an evnAcquireLease: it checks the tenant paid exactly
-// the URI's per-moment price in real EVR and that the requirement could be
-// read, then calls provision and answers AcquireSuccess (to the
-// requirement's messageKey when given). On any failure it answers
-// AcquireError refunding what was paid and re-offers the lease (Recycle).
-// It returns the answer's transaction.
-func (h *Host) HandleAcquire(ctx context.Context, ev Event, provision Provision) (evernode.TxResult, error) {
+// HandleOptions tunes HandleAcquire. A nil *HandleOptions means the
+// defaults.
+type HandleOptions struct {
+	// Destroy removes the instance Provision made for ev, when the acquire
+	// is refused after all: provisioning failed or timed out (a backend may
+	// have left something behind), or the success answer could not be
+	// delivered. Default: nothing to destroy.
+	Destroy func(ctx context.Context, ev Event, tok Token) error
+	// Timeout bounds Provision. Default: 80 % of the governor's lease
+	// acquire window (mb-xrpl's limit), or of 160 s when the configuration
+	// has none.
+	Timeout time.Duration
+}
+
+// DefaultAcquireWindow is the governor's default lease acquire window.
+const DefaultAcquireWindow = 160 * time.Second
+
+// ReasonAnswerFailed is the reason of the refund sent when the success
+// answer could not be delivered.
+const ReasonAnswerFailed = "answer_failed"
+
+// ReasonTimeout is the reason of the refund sent when provisioning took
+// longer than the acquire window allows.
+const ReasonTimeout = "acquire_timeout"
+
+// answerTypes are the host's answers, each quoting its request's hash.
+var answerTypes = map[memo.EventType]bool{memo.EventAcquireSuccess: true, memo.EventAcquireError: true,
+	memo.EventExtendSuccess: true, memo.EventExtendError: true, memo.EventRefund: true}
+
+// Answered looks for the host's validated answer to the request ref (an
+// evnAcquireSuccess/Error, evnExtendSuccess/Error or evnRefund quoting it)
+// in the host's transactions from ledger since (the request's ledger; zero
+// for all history). It is how a restarted host decides from the ledger, not
+// from memory, whether a request still needs an answer. A submission not
+// yet validated is not seen: a daemon records its own (hostd does).
+func (h *Host) Answered(ctx context.Context, ref string, since uint32) (evernode.TxResult, bool, error) {
+	txs, err := h.c.AccountTx(ctx, h.addr, &evernode.AccountTxOptions{MinLedger: since})
+	if err != nil {
+		return evernode.TxResult{}, false, fmt.Errorf("lease: reading the host's transactions: %w", err)
+	}
+	for _, t := range txs {
+		if r, ok := AnswerRef(t, h.addr); ok && strings.EqualFold(r, ref) {
+			return t, true, nil
+		}
+	}
+	return evernode.TxResult{}, false, nil
+}
+
+// AnswerRef reports the request hash a validated, successful answer sent by
+// host quotes, and whether tx is such an answer.
+func AnswerRef(tx evernode.TxResult, host string) (string, bool) {
+	if !tx.Succeeded() || tx.String("Account") != host || tx.Type() != "Payment" {
+		return "", false
+	}
+	p, ok, err := tx.EvernodeParams()
+	if err != nil || !ok || !answerTypes[p.Event] || len(p.Data) != 32 {
+		return "", false
+	}
+	return hexUpper(p.Data), true
+}
+
+// tokenByID reads a lease token the host issued, wherever it is now. For
+// NFTokens, which cannot be found by id alone, it looks in owner's account.
+func (h *Host) tokenByID(ctx context.Context, id, owner string) (Token, error) {
+	if h.std == NFToken {
+		return ownedToken(ctx, h.c, h.std, id, owner)
+	}
+	e, err := h.c.LedgerEntry(ctx, id, evernode.Validated)
+	if errors.Is(err, evernode.ErrNotFound) {
+		return Token{}, fmt.Errorf("%w: %s", ErrNoToken, id)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("lease: reading token %s: %w", id, err)
+	}
+	if str(e["LedgerEntryType"]) != "URIToken" {
+		return Token{}, ErrNotLease
+	}
+	if e["index"] == nil && e["LedgerIndex"] == nil {
+		e["index"] = id
+	}
+	t, ok := uriTokenFrom(e)
+	if !ok || t.Issuer != h.addr {
+		return Token{}, ErrNotLease
+	}
+	return t, nil
+}
+
+// AcquireCheck is the verdict on an acquire before anything is
+// provisioned.
+type AcquireCheck struct {
+	// Token is the lease token bought, wherever it is now; TokenErr is set
+	// when it could not be read (then there is no slot to take back).
+	Token    Token
+	TokenErr error
+	// Reason is empty when the acquire may be served, else the reason to
+	// refuse it with (the payment is refunded).
+	Reason string
+	// ReplyKey is what to encrypt the answer to, as
+	// AnswerOptions.MessageKey takes it: 66 hex digits, or "none" for the
+	// clear. Set only when Reason is empty.
+	ReplyKey string
+}
+
+// CheckAcquire decides, before anything is provisioned, whether an acquire
+// paid in EVR can be served: the tenant still holds the token (not passed
+// on), paid exactly the URI's per-moment price, sent a requirement that was
+// readable and passes Requirement.Validate, and there is a key to answer
+// to (the requirement's messageKey, else the tenant's MessageKey). An
+// error means the ledger could not be read; nothing was decided.
+func (h *Host) CheckAcquire(ctx context.Context, ev Event) (AcquireCheck, error) {
+	cf, err := h.config(ctx)
+	if err != nil {
+		return AcquireCheck{}, err
+	}
+	var chk AcquireCheck
+	chk.Token, chk.TokenErr = h.tokenByID(ctx, ev.TokenID, ev.From)
+	if chk.TokenErr != nil && !errors.Is(chk.TokenErr, ErrNoToken) && !errors.Is(chk.TokenErr, ErrNotLease) {
+		return AcquireCheck{}, chk.TokenErr
+	}
+	switch {
+	case chk.TokenErr != nil:
+		chk.Reason = ReasonInvalidAcquire
+	case chk.Token.Owner != ev.From:
+		// Passed on before the answer: refund, and take the slot back.
+		chk.Reason = ReasonInvalidAcquire
+	case !ev.Amount.IsEVR(cf.EVRIssuerAddress):
+		chk.Reason = ReasonInvalidAcquire
+	case ev.PayloadErr != nil || ev.Requirement == nil || ev.Requirement.Validate() != nil:
+		chk.Reason = ReasonInvalidAcquire
+	default:
+		if c, err := ev.Amount.Cmp(cf.EVR(chk.Token.URI.Price)); err != nil || c != 0 {
+			chk.Reason = ReasonInvalidAcquire
+			break
+		}
+		mk := ev.Requirement.MessageKey
+		if h.std == NFToken && mk == memo.MessageKeyNone {
+			mk = ""
+		}
+		to, err := h.replyKey(ctx, ev.From, mk)
+		switch {
+		case err != nil && (errors.Is(err, ErrInvalid) || errors.Is(err, ErrNoMessageKey)):
+			h.log.Debug("lease: no key to answer to", "ref", ev.Hash, "err", err)
+			chk.Reason = ReasonInvalidAcquire
+		case err != nil:
+			return AcquireCheck{}, err
+		case to == nil:
+			chk.ReplyKey = memo.MessageKeyNone
+		default:
+			chk.ReplyKey = strings.ToUpper(hex.EncodeToString(to[:]))
+		}
+	}
+	return chk, nil
+}
+
+// HandleAcquire answers an evnAcquireLease exactly once, and never keeps EVR
+// without service:
+//
+//   - when the ledger already holds the host's answer to it (a restart), it
+//     returns that answer and does nothing else;
+//   - it checks, before provisioning anything, that the tenant paid exactly
+//     the URI's per-moment price in real EVR, still holds the token, sent a
+//     requirement that could be read and passes Requirement.Validate, and
+//     that there is a key to encrypt the answer to (the requirement's
+//     messageKey, else the tenant's MessageKey);
+//   - it calls provision (bounded by HandleOptions.Timeout) and answers
+//     AcquireSuccess;
+//   - on any failure (a check, provisioning, its timeout, or the success
+//     answer not applying) it destroys what was provisioned and answers one
+//     AcquireError refunding what was paid, then re-offers the slot
+//     (Recycle), burning the token wherever it went.
+//
+// If the success answer's fate cannot be known (ctx ended while it was in
+// flight) it returns the error without refunding; calling HandleAcquire
+// again later finds the answer on the ledger or sends the refund. It returns
+// the answer's transaction.
+func (h *Host) HandleAcquire(ctx context.Context, ev Event, provision Provision, opts *HandleOptions) (evernode.TxResult, error) {
+	var o HandleOptions
+	if opts != nil {
+		o = *opts
+	}
 	if ev.Type != memo.EventAcquireLease || ev.To != h.addr {
 		return evernode.TxResult{}, fmt.Errorf("%w: not an acquire addressed to this host", ErrInvalid)
 	}
@@ -504,35 +756,70 @@ func (h *Host) HandleAcquire(ctx context.Context, ev Event, provision Provision)
 	if err != nil {
 		return evernode.TxResult{}, err
 	}
-	tok, terr := h.Token(ctx, ev.TokenID, ev.From)
-	reason := ""
-	switch {
-	case !ev.Amount.IsEVR(cf.EVRIssuerAddress):
+	if !ev.Amount.IsEVR(cf.EVRIssuerAddress) {
 		// Never refund EVR for what was not paid in EVR.
 		return evernode.TxResult{}, fmt.Errorf("%w: acquire %s not paid in EVR", ErrInvalid, ev.Hash)
-	case terr != nil:
-		reason = ReasonInvalidAcquire
-	case ev.PayloadErr != nil || ev.Requirement == nil:
-		reason = ReasonInvalidAcquire
-	default:
-		if c, err := ev.Amount.Cmp(cf.EVR(tok.URI.Price)); err != nil || c != 0 {
-			reason = ReasonInvalidAcquire
+	}
+	if prev, ok, err := h.Answered(ctx, ev.Hash, ev.LedgerIndex); err != nil {
+		return evernode.TxResult{}, err
+	} else if ok {
+		h.log.Debug("lease: acquire already answered", "ref", ev.Hash, "answer", prev.Hash)
+		return prev, nil
+	}
+	if o.Timeout <= 0 {
+		w := DefaultAcquireWindow
+		if cf.LeaseAcquireWindow > 0 {
+			w = time.Duration(cf.LeaseAcquireWindow) * time.Second
+		}
+		o.Timeout = w * 8 / 10
+	}
+	chk, err := h.CheckAcquire(ctx, ev)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	tok, terr, reason := chk.Token, chk.TokenErr, chk.Reason
+	var to *memo.PublicKey
+	if reason == "" {
+		if to, err = h.replyKey(ctx, ev.From, chk.ReplyKey); err != nil {
+			return evernode.TxResult{}, err
 		}
 	}
-	var inst memo.Instance
-	if reason == "" {
-		inst, err = provision(ctx, ev, tok)
-		if err != nil {
-			h.log.Debug("lease: provisioning failed", "ref", ev.Hash, "err", err)
-			reason = err.Error()
+	var destroyErr error
+	destroy := func() {
+		if o.Destroy == nil {
+			return
+		}
+		if err := o.Destroy(ctx, ev, tok); err != nil {
+			h.log.Debug("lease: destroying a refused acquire's instance", "ref", ev.Hash, "err", err)
+			destroyErr = err
 		}
 	}
 	if reason == "" {
-		opts := &AnswerOptions{MessageKey: ev.Requirement.MessageKey}
-		if h.std == NFToken && opts.MessageKey == memo.MessageKeyNone {
-			opts.MessageKey = ""
+		pctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		inst, err := provision(pctx, ev, tok)
+		timedOut := pctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return evernode.TxResult{}, err
+		case err != nil || timedOut:
+			h.log.Debug("lease: provisioning failed", "ref", ev.Hash, "err", err, "timeout", timedOut)
+			reason = ReasonTimeout
+			if !timedOut {
+				reason = err.Error()
+			}
+			destroy()
+		default:
+			res, err := h.answerSuccess(ctx, ev, inst, to)
+			var te *evernode.TxError
+			if err == nil || !(errors.As(err, &te) || errors.Is(err, evernode.ErrExpired) || errors.Is(err, ErrInvalid)) {
+				// Delivered, or unknown (in flight): never answer twice.
+				return res, err
+			}
+			h.log.Debug("lease: the success answer did not apply", "ref", ev.Hash, "err", err)
+			reason = ReasonAnswerFailed
+			destroy()
 		}
-		return h.AcquireSuccess(ctx, ev.Hash, ev.From, inst, opts)
 	}
 	res, err := h.AcquireError(ctx, ev.Hash, ev.From, ev.Amount, reason)
 	if err != nil {
@@ -543,14 +830,29 @@ func (h *Host) HandleAcquire(ctx context.Context, ev Event, provision Provision)
 			return res, err
 		}
 	}
+	if destroyErr != nil {
+		return res, fmt.Errorf("lease: refunded %s but its instance may remain: %w", ev.Hash, destroyErr)
+	}
 	return res, nil
+}
+
+func (h *Host) answerSuccess(ctx context.Context, ev Event, inst memo.Instance, to *memo.PublicKey) (evernode.TxResult, error) {
+	payload, err := h.seal(to, inst, nil)
+	if err != nil {
+		return evernode.TxResult{}, fmt.Errorf("%w: sealing the answer: %v", ErrInvalid, err)
+	}
+	tx, err := AcquireSuccessTx(h.addr, ev.From, ev.Hash, payload)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return h.submit(ctx, "acquire success", tx)
 }
 
 // ExtendFunc extends the lease tokenID by moments and returns its new expiry
 // moment; an error makes the host refuse and refund.
 type ExtendFunc func(ctx context.Context, ev Event, tok Token, moments uint64) (expiryMoment uint32, err error)
 
-// HandleExtend answers an evnExtendLease: it counts floor(delivered ÷
+// HandleExtend answers an evnExtendLease: it counts CreditMoments(delivered,
 // per-moment price) moments (the delivered EVR only, so a partial payment
 // counts what it delivered), calls extend, and answers ExtendSuccess, or
 // ExtendError refunding the delivered amount when the token is not leased
@@ -569,7 +871,7 @@ func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (e
 	reason := ReasonInvalidExtend
 	tok, err := h.Token(ctx, ev.TokenID, ev.From)
 	if err == nil && tok.Issuer == h.addr {
-		if n := momentsPaid(ev.Amount, tok.URI.Price); n >= 1 {
+		if n := CreditMoments(ev.Amount, tok.URI.Price); n >= 1 {
 			exp, err := extend(ctx, ev, tok, n)
 			if err == nil {
 				return h.ExtendSuccess(ctx, ev.Hash, ev.From, exp)
@@ -580,20 +882,24 @@ func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (e
 	return h.ExtendError(ctx, ev.Hash, ev.From, reason, ev.Amount)
 }
 
-// momentsPaid is floor(paid ÷ price), exact; 0 for anything unreadable.
-func momentsPaid(paid evernode.Amount, price string) uint64 {
+// CreditMoments is what a host of this SDK credits for an extension that
+// delivered paid at a per-moment price: the larger of the exact floor of
+// paid ÷ price and sashimono's float64 floor (MomentsPaid), so a tenant who
+// paid for n moments by either rule gets n. 0 for anything unreadable.
+func CreditMoments(paid evernode.Amount, price string) uint64 {
+	f := MomentsPaid(paid, price)
 	p, err := paid.Rat()
 	if err != nil || p.Sign() <= 0 {
-		return 0
+		return f
 	}
 	q, ok := new(big.Rat).SetString(price)
 	if !ok || q.Sign() <= 0 {
-		return 0
+		return f
 	}
 	r := new(big.Rat).Quo(p, q)
 	n := new(big.Int).Quo(r.Num(), r.Denom())
 	if !n.IsUint64() {
-		return 0
+		return f
 	}
-	return n.Uint64()
+	return max(n.Uint64(), f)
 }

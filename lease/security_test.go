@@ -197,14 +197,14 @@ func TestExtendSecurity(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev, ok, err := ExtractEvent(e.ctx, r, host, opts)
-	if !ok || err != nil || ev.Amount.Value != "3" || ev.TokenID != id || momentsPaid(ev.Amount, "1.5") != 2 {
+	if !ok || err != nil || ev.Amount.Value != "3" || ev.TokenID != id || CreditMoments(ev.Amount, "1.5") != 2 {
 		t.Fatalf("extend %+v %v %v", ev, ok, err)
 	}
 	p := clone(t, r)
 	p.Tx["Flags"] = json.Number("131072")
 	p.Meta["delivered_amount"] = map[string]any{"currency": "EVR", "issuer": e.issuer.Address(), "value": "1"}
 	ev, ok, _ = ExtractEvent(e.ctx, p, host, opts)
-	if !ok || ev.Amount.Value != "1" || momentsPaid(ev.Amount, "1.5") != 0 {
+	if !ok || ev.Amount.Value != "1" || CreditMoments(ev.Amount, "1.5") != 0 {
 		t.Fatalf("partial %+v", ev)
 	}
 	delete(p.Meta, "delivered_amount")
@@ -264,8 +264,7 @@ func TestExtendSecurity(t *testing.T) {
 
 func clone(t *testing.T, r evernode.TxResult) evernode.TxResult {
 	t.Helper()
-	var out evernode.TxResult
-	out = r
+	out := r
 	b, _ := json.Marshal(r.Tx)
 	out.Tx = nil
 	dec := json.NewDecoder(bytesReader(b))
@@ -278,12 +277,13 @@ func clone(t *testing.T, r evernode.TxResult) evernode.TxResult {
 	return out
 }
 
-func TestMomentsPaid(t *testing.T) {
+// CreditMoments gives the larger of the exact and the float floor.
+func TestCreditMoments(t *testing.T) {
 	for _, c := range []struct {
 		paid, price string
 		want        uint64
-	}{{"3", "1", 3}, {"0.3", "0.1", 3}, {"0.29999", "0.1", 2}, {"4.5", "1.5", 3}, {"1", "0", 0}, {"-1", "1", 0}, {"x", "1", 0}} {
-		if got := momentsPaid(evernode.Amount{Currency: "EVR", Issuer: "r", Value: c.paid}, c.price); got != c.want {
+	}{{"3", "1", 3}, {"0.3", "0.1", 3}, {"0.29999", "0.1", 2}, {"4.5", "1.5", 3}, {"1", "0", 0}, {"-1", "1", 0}, {"x", "1", 0}, {"0.3000000000000001", "0.1", 3}, {"0.7", "0.1", 7}} {
+		if got := CreditMoments(evernode.Amount{Currency: "EVR", Issuer: "r", Value: c.paid}, c.price); got != c.want {
 			t.Errorf("%s/%s = %d", c.paid, c.price, got)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"filippo.io/edwards25519/field"
 	"golang.org/x/crypto/blake2b"
 	"golang.org/x/crypto/nacl/box"
+	//lint:ignore SA1019 HSalsa20 turns a KeyHolder's X25519 output into the box key (crypto_box_beforenm); x/crypto exports it nowhere else.
 	"golang.org/x/crypto/salsa20/salsa"
 )
 

@@ -36,6 +36,7 @@ var (
 	errMalformedStream   = &rpcError{"malformedStream", 71, "Stream malformed."}
 	errInvalidAPIVersion = &rpcError{"invalid_API_version", 6000, "Invalid API version."}
 	errLgrIdxMalformed   = &rpcError{"lgrIdxMalformed", 58, "Ledger index malformed."}
+	errInternal          = &rpcError{"internal", 73, "Internal error."}
 	errInvalidLgrRange   = &rpcError{"lgrIdxsInvalid", 57, "Ledger indexes invalid."}
 )
 

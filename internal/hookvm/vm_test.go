@@ -88,7 +88,7 @@ func payment() map[string]any {
 func TestRealEvernodeHooksRun(t *testing.T) {
 	dir := hooksDir(t)
 	ctx := context.Background()
-	rt, err := NewRuntime(ctx, nil)
+	rt, err := NewRuntime(ctx, nil, nil)
 	require.NoError(t, err)
 	defer rt.Close(ctx)
 	for _, name := range []string{"governor", "registry", "heartbeat", "reputation"} {
@@ -115,7 +115,7 @@ func TestRealEvernodeHooksRun(t *testing.T) {
 
 func TestCompileRejectsForeignImports(t *testing.T) {
 	ctx := context.Background()
-	rt, err := NewRuntime(ctx, nil)
+	rt, err := NewRuntime(ctx, nil, nil)
 	require.NoError(t, err)
 	defer rt.Close(ctx)
 	_, err = rt.Compile(ctx, []byte("not wasm"))
@@ -129,4 +129,30 @@ func TestCompileRejectsForeignImports(t *testing.T) {
 		10, 6, 1, 4, 0, 0x42, 0, 0x0b}
 	_, err = rt.Compile(ctx, bad)
 	assert.True(t, errors.Is(err, ErrInvalidModule), "%v", err)
+}
+
+// BenchmarkRunGovernor is one execution of the real governor hook on a
+// plain payment (instantiation included):
+//
+//	go test -run '^$' -bench RunGovernor -benchtime=2000x ./internal/hookvm/
+func BenchmarkRunGovernor(b *testing.B) {
+	dir := hooksDir(b)
+	ctx := context.Background()
+	rt, err := NewRuntime(ctx, nil, nil)
+	require.NoError(b, err)
+	defer rt.Close(ctx)
+	wasm, err := os.ReadFile(filepath.Join(dir, "governor.wasm"))
+	require.NoError(b, err)
+	m, err := rt.Compile(ctx, wasm)
+	require.NoError(b, err)
+	l := &fakeLedger{entries: map[[32]byte][]byte{}, fee: 10}
+	c := newCall(b, l, payment())
+	c.HookHash = m.Hash()
+	b.ResetTimer()
+	for b.Loop() {
+		c.State = NewStateMap()
+		if res := rt.Run(ctx, m, c); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
 }

@@ -5,8 +5,8 @@
 // hook.IsRegistered and the host transaction builders work against it
 // unchanged (evernode-js-client reads the same entries).
 //
-//	net, _ := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
-//	d, _ := evhooks.Setup(ctx, net, &evhooks.Config{MomentSize: 60})
+//	net, _ := localnet.Start(ctx, localnet.Fast())
+//	d, _ := evhooks.Setup(ctx, net, evhooks.Fast()) // 60-second moments
 //	client, _ := evernode.Dial(ctx, d.Network(), nil)
 //	_ = d.FundEVR(ctx, hostWallet, "1000")
 //
@@ -110,15 +110,35 @@
 //
 // Rewards (no accrual into TOKEN_ID, no evnHostReward payments, no pending
 // reward requests), hook updates after a new-hook election (the triggers
-// are emitted; no hook applies them), dud-host removal, reputation
-// rounds (no hook on the reputation account; evnHostSendReputation is not
-// processed), dead-host pruning and dud-host removal (the real registry does
-// not dispatch evnDeadHostPrune either), fee-base tracking and emission fee
-// limits, ACTIVATION_UNIXTIME, and the dud-host candidate cascades on
-// transfer and deregistration. Hooks here are Go code: no HookGrant is
-// needed for foreign state and emitted transactions cost the base fee.
+// are emitted; no hook applies them), reputation rounds (no hook on the
+// reputation account; evnHostSendReputation is not processed), dead-host
+// pruning (the real registry does not dispatch evnDeadHostPrune either),
+// fee-base tracking and emission fee limits, ACTIVATION_UNIXTIME, and the
+// dud-host candidate cascade on transfer. (An elected dud host is removed
+// through evnDudHostRemove, and a deregistered or removed host's
+// candidates are settled through evnRemoveLinkedCandidate and
+// evnRemoveOrphanCandidate, as the real hooks do.) Hooks here are Go code:
+// no HookGrant is needed for foreign state and emitted transactions cost
+// the base fee.
 //
 // Deployment.SetState writes governor state directly (a 1-drop payment from
 // a private admin account carries the writes), for tests that change a fee
 // or fill the registry with many hosts.
+//
+// # The real hooks
+//
+// SetupWasm deploys the WebAssembly of the four upstream hooks instead
+// (LoadWasm reads governor.wasm, registry.wasm, heartbeat.wasm and
+// reputation.wasm from a directory; FetchWasm reads the code from a live
+// network's HookDefinition objects), installed with SetHook transactions
+// and granted as upstream's sethook.js and setgrant.js do, then initialised
+// by the initializer's evnInitialize; localnet runs them on internal/hookvm
+// with xahaud's hook API. Everything above that the emulation leaves out
+// then happens as on Xahau: rewards, vote tallies, the dud-host cascade,
+// fee-base tracking and the emission fee guards. The governor's compiled-in
+// initializer address is swapped for a localnet account's, so its hook hash
+// differs from the file's. The hooks exit with their C file name and line
+// (rollback("src/registry.c", 308)); WasmMessage turns that into upstream's
+// message. Config's MomentSize, LeaseAcquireWindow and HostRegFee are
+// written into the state after initialisation, as a governance change would.
 package evhooks

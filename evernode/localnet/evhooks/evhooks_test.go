@@ -33,7 +33,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +50,12 @@ func newEnv(t testing.TB) *env {
 	return &env{t: t, ctx: ctx, n: n, d: d, c: c}
 }
 
-// commit closes a ledger and waits until the client has seen it.
+// commit closes ledgers until what the hooks emitted has applied (emitted
+// transactions land in later ledgers, as on Xahau) and waits until the
+// client has seen the last.
 func (e *env) commit() {
 	e.t.Helper()
-	seq := e.n.Commit()
+	seq := e.n.Settle()
 	if err := e.c.WaitLedger(e.ctx, seq); err != nil {
 		e.t.Fatal(err)
 	}
@@ -184,7 +186,7 @@ func (e *env) register(w *evernode.Wallet, transferee bool) [32]byte {
 		e.t.Fatal(err)
 	}
 	hash := e.submit(w, tx)
-	tid, found, err := hook.RegistrationToken(e.ctx, e.c, cfg, w.Address())
+	_, found, err := hook.RegistrationToken(e.ctx, e.c, cfg, w.Address())
 	if err != nil || found {
 		e.t.Fatalf("token already owned before buying: %v %v", found, err)
 	}
@@ -201,7 +203,7 @@ func (e *env) register(w *evernode.Wallet, transferee bool) [32]byte {
 		id = hook.RegistrationTokenID(reg, [32]byte(h))
 	}
 	e.submit(w, evernode.URITokenBuy{URITokenID: strings.ToUpper(hex.EncodeToString(id[:])), Amount: evernode.Drops(1)})
-	if tid, found, err = hook.RegistrationToken(e.ctx, e.c, cfg, w.Address()); err != nil || !found || tid != id {
+	if tid, found, err := hook.RegistrationToken(e.ctx, e.c, cfg, w.Address()); err != nil || !found || tid != id {
 		e.t.Fatalf("registration token %X found=%v err=%v, want %X", tid, found, err, id)
 	}
 	if ok, err := hook.IsRegistered(e.ctx, e.c, cfg, w.Address()); !ok || err != nil {

@@ -5,11 +5,14 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +48,10 @@ func wasmCode(t testing.TB) *evhooks.Wasm {
 	t.Skip("the Evernode hook wasm files are absent: set EVERNODE_HOOKS_WASM to their directory")
 	return nil
 }
+
+// hookCache is the compiled hooks the package's tests share (compiling the
+// four hooks takes seconds under -race).
+var hookCache = sync.OnceValue(localnet.NewHookCache)
 
 // withWasm makes newEnv deploy the real hooks (set by TestWasmScenarios;
 // the package's tests do not run in parallel).
@@ -82,10 +89,10 @@ func TestWasmScenarios(t *testing.T) {
 		{"Transfer", TestTransfer},
 		{"OutgoingAndNoEventIgnored", TestOutgoingAndNoEventIgnored},
 		{"HeartbeatWithVote", TestHeartbeatWithVote},
-		// TestGovernanceDudHostLifecycle expects the emulation's stop after
-		// the vote; the real hooks run the whole cascade: see
-		// TestWasmDudHostElected.
+		{"GovernanceDudHostLifecycle", TestGovernanceDudHostLifecycle},
 		{"GovernanceModeAndProposals", TestGovernanceModeAndProposals},
+		{"HostVotesInHeartbeats", TestHostVotesInHeartbeats},
+		{"DeregisteredProposerPurgesItsCandidate", TestDeregisteredProposerPurgesItsCandidate},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			withWasm = true
@@ -100,7 +107,7 @@ func newWasmEnv(t testing.TB) *env {
 	code := wasmCode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +215,7 @@ func TestWasmDifferential(t *testing.T) {
 		defer cancel()
 		start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose,
-			Now: func() time.Time { return start }})
+			Now: func() time.Time { return start }, HookCache: hookCache()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,54 +321,79 @@ func TestWasmDifferential(t *testing.T) {
 
 func keyBytes(k hook.Key) []byte { return k[:] }
 
-// TestWasmDudHostElected: under the real hooks the foundation's vote on a
-// dud host report in piloted mode runs the whole cascade of emitted
-// transactions (heartbeat → governor status change → registry removal →
-// governor clean-up): the dud host is deregistered, the candidate deleted
-// and the report fee paid back. (The Go emulation stops after marking the
-// candidate elected.)
-func TestWasmDudHostElected(t *testing.T) {
-	e := newWasmEnv(t)
-	d := e.d
-	if err := d.FundEVR(e.ctx, d.Foundation, "10000"); err != nil {
-		t.Fatal(err)
+// TestWasmJSHostClient has evernode-js-client's HostClient register,
+// heartbeat and deregister against the real hooks
+// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming
+// the installed package (…/node_modules/evernode-js-client, as CI sets it)
+// or a directory holding node_modules/evernode-js-client; it is skipped
+// otherwise.
+func TestWasmJSHostClient(t *testing.T) {
+	dir := os.Getenv("EVERNODE_JS_CLIENT")
+	if dir == "" {
+		t.Skip("EVERNODE_JS_CLIENT not set")
 	}
-	e.commit()
-	dud := e.wallet("1000")
-	e.register(dud, false)
-	cfg := e.config()
-	f := d.Foundation
-	dudID, _ := hook.ParseAccountID(dud.Address())
-	report, err := hook.ReportDudHost(cfg, f.Address(), dud.Address())
+	modules := filepath.Join(dir, "node_modules")
+	if filepath.Base(filepath.Clean(dir)) == "evernode-js-client" {
+		modules = filepath.Dir(filepath.Clean(dir))
+	}
+	if _, err := os.Stat(filepath.Join(modules, "evernode-js-client", "package.json")); err != nil {
+		t.Skipf("evernode-js-client not installed in %s", modules)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH")
+	}
+	code := wasmCode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 500 * time.Millisecond, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.submit(f, report)
-	if _, ok := e.candidate(hook.DudHostCandidateID(dudID)); !ok {
-		t.Fatal("no candidate after the report")
-	}
-	if got := e.evrBalance(f.Address()); got != "8720" {
-		t.Fatalf("foundation balance %s after paying the report fee", got)
-	}
-	v, err := hook.VoteDudHost(cfg, f.Address(), dud.Address(), hook.VoteSupport)
+	defer n.Close()
+	d, err := evhooks.SetupWasm(ctx, n, nil, code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash := e.submit(f, v)
-	e.commit()
-	if msg := e.hookMessage(hash); msg != "Successfully accepted foundation candidate vote." {
-		t.Errorf("vote message %q", msg)
+	host, err := n.NewFundedWallet(ctx, 100_000_000)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := e.candidate(hook.DudHostCandidateID(dudID)); ok {
-		t.Error("candidate left after election")
+	if err := d.FundEVR(ctx, host, "1000"); err != nil {
+		t.Fatal(err)
 	}
-	if reg, err := hook.IsRegistered(e.ctx, e.c, e.config(), dud.Address()); reg || err != nil {
-		t.Errorf("dud host still registered: %v %v", reg, err)
+	script, _ := filepath.Abs(filepath.Join("testdata", "jshost", "host.js"))
+	cmd := exec.CommandContext(ctx, node, script, n.URL(), d.GovernorAddress(),
+		fmt.Sprint(n.Network().NetworkID), host.Seed())
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("host.js: %v", err)
 	}
-	if got := e.evrBalance(f.Address()); got != "10000" {
-		t.Errorf("foundation balance %s, want the fee back (10000)", got)
+}
+
+func TestWasmInputsChecked(t *testing.T) {
+	if _, err := evhooks.LoadWasm(t.TempDir()); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("LoadWasm of an empty directory: %v", err)
 	}
-	if n := e.config().HostCount; n != 0 {
-		t.Errorf("host count %d", n)
+	ctx := context.Background()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if _, err := evhooks.SetupWasm(ctx, n, nil, &evhooks.Wasm{Governor: []byte{1}}); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("SetupWasm without all four hooks: %v", err)
+	}
+	bad := &evhooks.Wasm{Governor: []byte("not wasm"), Registry: []byte("x"), Heartbeat: []byte("x"), Reputation: []byte("x")}
+	if _, err := evhooks.SetupWasm(ctx, n, nil, bad); !errors.Is(err, evhooks.ErrSetup) {
+		t.Fatalf("SetupWasm of invalid code: %v", err)
+	}
+	if got := evhooks.WasmMessage("src/registry.c\x00", 308); got != "Currency should be EVR for host registration." {
+		t.Errorf("WasmMessage: %q", got)
+	}
+	if got := evhooks.WasmMessage("Evernode: Too large fee base.\x00", 1); got != "Evernode: Too large fee base." {
+		t.Errorf("WasmMessage of an explicit message: %q", got)
 	}
 }

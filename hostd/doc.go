@@ -1,0 +1,27 @@
+// Package hostd is the Evernode host daemon as a library: everything
+// sashimono's message board (mb-xrpl) does for a host operator, crash-safe.
+//
+// A Daemon follows the host's account on the ledger and answers every lease
+// request exactly once: an acquire gets an instance from the
+// instance.Provisioner and an encrypted evnAcquireSuccess, or an
+// evnAcquireError refunding what it paid; an extension is credited and
+// confirmed, or refunded; a termination or the end of a lease destroys the
+// instance, burns the token and offers the slot again. It keeps the lease
+// inventory at Config.Instances tokens, prunes orphan instances and sends
+// heartbeats.
+//
+// Every decision is committed to a bbolt database in Config.DataDir before
+// the transaction that carries it out is signed, and every signed
+// transaction's hash is committed before it is submitted. A daemon stopped
+// anywhere (crash, kill -9, power loss) resumes with Run: it looks up what
+// it had submitted, catches up on the ledgers it missed from account_tx
+// (answers found on the ledger are never sent again) and carries on. EVR is
+// never kept without service: every failure after payment ends in a refund.
+//
+//	d, err := hostd.New(client, wallet, provisioner, &hostd.Config{DataDir: dir})
+//	if err != nil { … }
+//	defer d.Close()
+//	err = d.Run(ctx) // until ctx ends
+//
+// Only URIToken leases (Xahau) are served.
+package hostd
