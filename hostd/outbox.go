@@ -139,7 +139,7 @@ func openIntents(tx *bolt.Tx) ([]*intent, error) {
 
 // maxBatch bounds how many intents are signed and submitted together (one
 // account sequence run).
-const maxBatch = 64
+const maxBatch = 200
 
 // runOutbox drives the queue until ctx ends.
 func (d *Daemon) runOutbox(ctx context.Context) error {
@@ -292,9 +292,17 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []*intent) error {
 	}
 	var signed []*intent
 	var blobs [][]byte
+	var held []lease.Token // the host's lease tokens, read once per batch
+	heldRead := false
 	for _, it := range batch {
 		if it.Kind == kMint {
-			skip, err := d.mintPresign(ctx, it, seq)
+			if !heldRead {
+				if held, err = d.host.Leases(ctx); err != nil {
+					return d.transient(ctx, "listing lease tokens", err)
+				}
+				heldRead = true
+			}
+			skip, err := d.mintPresign(it, seq, held)
 			if err != nil {
 				return d.transient(ctx, "checking the lease slot", err)
 			}
@@ -319,6 +327,9 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []*intent) error {
 			continue
 		}
 		raw := evernode.Raw(m)
+		// The margin counts from the ledger when this one is signed: a
+		// long batch on a fast network must not sign expired blobs.
+		v = max(v, d.c.ValidatedLedger())
 		raw["Sequence"] = seq
 		raw["LastLedgerSequence"] = v + d.cfg.LedgerOffset
 		raw, err = d.c.Prepare(ctx, raw)
@@ -430,11 +441,7 @@ func (d *Daemon) transient(ctx context.Context, what string, err error) error {
 // a lease token of that index at that price, the mint becomes an offer of
 // it (or nothing, if offered). Otherwise it fixes the URI with the
 // sequence the mint will use, as the JS host client does.
-func (d *Daemon) mintPresign(ctx context.Context, it *intent, seq uint32) (skip bool, err error) {
-	held, err := d.host.Leases(ctx)
-	if err != nil {
-		return false, err
-	}
+func (d *Daemon) mintPresign(it *intent, seq uint32, held []lease.Token) (skip bool, err error) {
 	for _, t := range held {
 		if t.URI.Index != it.Index || !samePrice(t.URI.Price, it.Price) {
 			continue

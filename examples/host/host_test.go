@@ -52,6 +52,8 @@ type world struct {
 	logs   bytes.Buffer
 }
 
+// newWorld starts the network; instances get user ports from ports and
+// peer ports from ports+100 (below the kernel's ephemeral range).
 func newWorld(t *testing.T, ports int, closeEvery time.Duration) *world {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -163,7 +165,7 @@ var testReq = memo.Requirement{OwnerPubkey: "ed5cb83404120ac759609819591ef839b7d
 // while it is killed with SIGKILL around the acquire and the extension:
 // each request gets exactly one answer. SIGTERM stops it cleanly.
 func TestKilledHostAnswersOnce(t *testing.T) {
-	w := newWorld(t, 33201, 50*time.Millisecond)
+	w := newWorld(t, 30201, 50*time.Millisecond)
 	cmd := w.start()
 	defer func() {
 		if cmd.ProcessState == nil {
