@@ -40,6 +40,8 @@ const (
 	kMint           kind = "mint"
 	kOffer          kind = "offer"
 	kHeartbeat      kind = "heartbeat"
+	kRegInfo        kind = "reginfo"
+	kRebate         kind = "rebate"
 )
 
 type istate string
@@ -66,6 +68,7 @@ type intent struct {
 	Moment  uint32     `json:"moment,omitempty"`
 	Seconds int64      `json:"seconds,omitempty"` // an extension's credit
 	Final   bool       `json:"final,omitempty"`   // a burn not followed by a mint
+	Active  uint32     `json:"active,omitempty"`  // a registry update's active instances
 	Token   string     `json:"token,omitempty"`
 	Index   uint16     `json:"index"`
 	Price   string     `json:"price,omitempty"`
@@ -270,6 +273,10 @@ func (d *Daemon) build(it *intent) (evernode.Transaction, error) {
 			Amount: d.hookCf.EVR(it.Price)}, nil
 	case kHeartbeat:
 		return hook.Heartbeat(d.hookCf, host, nil)
+	case kRegInfo:
+		return hook.UpdateRegInfo(d.hookCf, host, hook.RegUpdate{ActiveInstances: it.Active})
+	case kRebate:
+		return hook.RequestRebate(d.hookCf, host)
 	}
 	return nil, fmt.Errorf("hostd: unknown intent kind %q", it.Kind)
 }

@@ -128,6 +128,14 @@ func tail(s string, n int) string {
 	return s
 }
 
+func (w *world) activeInstances() int {
+	info, err := hook.Host(w.ctx, w.c, w.cfg, w.hostW.Address())
+	if err != nil {
+		return -1
+	}
+	return int(info.ActiveInstances)
+}
+
 func (w *world) offers() int {
 	o, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
 	if err != nil {
@@ -206,6 +214,7 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	var ans []lease.Event
 	w.waitFor("acquire answered", func() bool { ans = w.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	require.Equal(t, memo.EventAcquireSuccess, ans[0].Type, ans[0].Reason)
+	w.waitFor("registry counts the instance", func() bool { return w.activeInstances() == 1 })
 
 	// Extend, and kill again.
 	amt, err := lease.ExtendAmount(offers[0].URI, w.cfg.EVRIssuerAddress, 2)
@@ -230,6 +239,7 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 		}
 		return o[0].ID != offers[0].ID && o[1].ID != offers[0].ID
 	})
+	w.waitFor("registry counts no instance", func() bool { return w.activeInstances() == 0 })
 	for range 5 {
 		require.NoError(t, w.c.WaitLedger(w.ctx, w.c.ValidatedLedger()+1))
 	}
