@@ -1,5 +1,8 @@
 // Package contract deploys and talks to HotPocket smart contracts on Evernode instances.
 //
+// Start with Deploy to upload a Bundle to the instances a tenant acquired (package lease),
+// or Dial to talk to one node with the owner key; DialCluster talks to all of them.
+//
 //   - Bundles: a Bundle (files, or LoadDir) with its hp.cfg.override Config and install.sh
 //     zips into the bundle.zip the Evernode bootstrap contract unpacks, checked against
 //     the instance's message limit before anything is sent (*BundleTooLargeError).

@@ -2,6 +2,11 @@
 // signers and wallets, the XRPL/Xahau transactions that every other package
 // builds and signs, and the client that talks to a node.
 //
+// Start with a Network (Mainnet, Testnet, Devnet, or Local for a node of
+// your own), Dial it for a Client, and sign with a Signer: a Wallet from
+// WalletFromSeed, or your own (a hardware wallet). For tests, package
+// github.com/evernode-go/sdk/evernode/localnet runs a network in-process.
+//
 // # Networks and encodings
 //
 // Xahau and the XRP Ledger share the binary format but not its definitions:

@@ -10,14 +10,6 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 )
 
-// ErrVoteValidation is matched (errors.Is) when the heartbeat hook
-// accepted a vote's transaction but skipped the vote ("VOTE_VALIDATION_ERR
-// - …"): the candidate is unknown or its vote is closed. The JS client
-// throws {code: "VOTE_VALIDATION_ERR"} then.
-var ErrVoteValidation = errors.New("hook: " + voteValidationPrefix)
-
-const voteValidationPrefix = "VOTE_VALIDATION_ERR"
-
 // HookAnswer is one hook's verdict on a transaction, from the metadata's
 // HookExecutions.
 type HookAnswer struct {
@@ -89,8 +81,9 @@ func (e *RejectedError) Unwrap() error { return e.Err }
 // Submit signs tx with s, submits it through c and waits until it is
 // validated, then returns the hooks' answers. A hook rejection is a
 // *RejectedError with the hook's message; other failures are the client's
-// errors. A vote the heartbeat hook skipped returns the answers and an
-// error matching ErrVoteValidation.
+// errors. A vote the heartbeat hook skipped ("VOTE_VALIDATION_ERR - …":
+// the candidate is unknown or its vote closed; the JS client throws
+// {code: "VOTE_VALIDATION_ERR"}) returns the answers and a *VoteError.
 func Submit(ctx context.Context, c *evernode.Client, s evernode.Signer, tx evernode.Transaction) (evernode.TxResult, []HookAnswer, error) {
 	res, err := c.SubmitAndWait(ctx, s, tx)
 	if err != nil {
@@ -105,10 +98,8 @@ func Submit(ctx context.Context, c *evernode.Client, s evernode.Signer, tx evern
 		return res, nil, err
 	}
 	answers := HookAnswers(res)
-	for _, a := range answers {
-		if a.Accepted && strings.HasPrefix(a.Message, voteValidationPrefix) {
-			return res, answers, fmt.Errorf("%w: %s", ErrVoteValidation, a.Message)
-		}
+	if msg, ok := voteMessage(res); ok {
+		return res, answers, &VoteError{Message: msg, Hash: res.Hash}
 	}
 	return res, answers, nil
 }

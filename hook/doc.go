@@ -3,6 +3,11 @@
 // activeness, and the host-side transactions (register, update, heartbeat,
 // deregister, transfer, rebate, reputation).
 //
+// Start with LoadConfig: the governor's configuration names the registry,
+// heartbeat and EVR issuer accounts, the fees and the moment size that every
+// other call here reads from. Then Hosts lists the registry for a tenant, and
+// Register and Heartbeat build a host's transactions.
+//
 // # State
 //
 // All Evernode registry state lives on the governor account in the namespace

@@ -236,3 +236,23 @@ func FuzzExtractEvent(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExtractEvent decodes a heartbeat with a vote, the most common
+// governance event on a busy registry.
+func BenchmarkExtractEvent(b *testing.B) {
+	ps, _ := memo.Params{Event: memo.EventHeartbeat, Data: make([]byte, VoteParamSize)}.Encode()
+	var wire []any
+	for _, p := range ps {
+		w := p.Wire()
+		wire = append(wire, map[string]any{"HookParameter": map[string]any{"HookParameterName": w.HookParameterName, "HookParameterValue": w.HookParameterValue}})
+	}
+	tx := evernode.TxResult{Validated: true, Hash: strings.Repeat("AB", 32),
+		Tx:   map[string]any{"TransactionType": "Payment", "Account": "rPV7gv7mxunHkt5wHniAmZZsiTH9CDdVZK", "HookParameters": wire},
+		Meta: map[string]any{"TransactionResult": "tesSUCCESS"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok, err := ExtractEvent(tx); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}

@@ -50,6 +50,7 @@ func TestGovernanceVectors(t *testing.T) {
 		},
 		"hostWithdraw":      func() (evernode.Payment, error) { return Withdraw(&cfg, host, cand) },
 		"hostReportDudHost": func() (evernode.Payment, error) { return ReportDudHost(&cfg, host, dud) },
+		"pruneDeadHost":     func() (evernode.Payment, error) { return PruneDeadHost(&cfg, host, dud) },
 	}
 	require.Len(t, v.Transactions, len(build))
 	for name, c := range v.Transactions {
@@ -130,16 +131,10 @@ func TestShortNameBytes(t *testing.T) {
 // evernode-js-client and checks it reproduces governance.json, when
 // EVERNODE_JS_CLIENT names the directory holding node_modules.
 func TestGovernanceVectorsRegenerate(t *testing.T) {
-	dir := os.Getenv("EVERNODE_JS_CLIENT")
-	if dir == "" {
-		t.Skip("EVERNODE_JS_CLIENT not set")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not on PATH")
-	}
+	_, nodeModules := JSClient(t)
 	root := filepath.Join("..", "testdata", "evernode")
 	cmd := exec.Command("node", filepath.Join(root, "gen", "governance.js"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+nodeModules)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	require.NoError(t, err)

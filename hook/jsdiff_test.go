@@ -24,16 +24,10 @@ console.log(JSON.stringify(cases.map(([k, v]) => {
 
 // TestDecodeStateAgainstJS compares DecodeState with evernode-js-client on
 // random values of every layout and length, when EVERNODE_JS_CLIENT names
-// the installed package directory (node_modules/evernode-js-client) and
-// node is on PATH; it is skipped otherwise.
+// the installed package (see JSClient) and node is on PATH; it is skipped
+// otherwise.
 func TestDecodeStateAgainstJS(t *testing.T) {
-	pkg := os.Getenv("EVERNODE_JS_CLIENT")
-	if pkg == "" {
-		t.Skip("EVERNODE_JS_CLIENT not set")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not on PATH")
-	}
+	pkg, _ := JSClient(t)
 	script := filepath.Join(t.TempDir(), "check.js")
 	if err := os.WriteFile(script, []byte(jsCheckScript), 0o600); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
-	"strings"
 
 	"github.com/evernode-go/sdk/internal/codec"
 )
@@ -299,8 +298,3 @@ func DudHostCandidateID(host AccountID) [32]byte {
 
 // CandidateTypeOf returns the type byte of a candidate id.
 func CandidateTypeOf(id [32]byte) CandidateType { return CandidateType(id[4]) }
-
-// parseHex decodes hex of either case.
-func parseHex(s string) ([]byte, error) {
-	return hex.DecodeString(strings.TrimSpace(s))
-}

@@ -205,6 +205,9 @@ func Hosts(ctx context.Context, c *evernode.Client, cfg *Config, opts *HostsOpti
 	if opts != nil {
 		o = *opts
 	}
+	if err := o.Filter.Validate(); err != nil {
+		return nil, err
+	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}

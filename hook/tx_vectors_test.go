@@ -171,6 +171,9 @@ func TestHostTransactionVectors(t *testing.T) {
 					t.Fatal(err)
 				}
 				tx, err = UpdateRegInfo(cfg, host, u)
+				if err != nil {
+					t.Fatal(err)
+				}
 			case ev == memo.EventHeartbeat:
 				var vote *Vote
 				if data != nil {

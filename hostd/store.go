@@ -3,7 +3,6 @@ package hostd
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -223,5 +222,3 @@ func markHandled(tx *bolt.Tx, hash string, r request) error {
 func answeredBy(tx *bolt.Tx, ref string) string {
 	return string(tx.Bucket(bAnswered).Get([]byte(ref)))
 }
-
-var errStop = errors.New("hostd: stop")

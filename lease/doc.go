@@ -3,6 +3,10 @@
 // answers awaited on a subscription, the host's mint-and-offer, answers,
 // refunds and expiry, and lease events read from validated transactions.
 //
+// Start with NewTenant (acquire, extend, terminate) or NewHost (mint, offer,
+// answer) over an evernode.Client; ExampleTenant_Acquire shows both sides on
+// a localnet.
+//
 // # Tokens
 //
 // Leases are URITokens on Xahau (protocol v0.6, wire-compatible with

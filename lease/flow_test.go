@@ -46,7 +46,6 @@ type env struct {
 	host     *Host
 	tenant   *Tenant
 	std      Standard
-	ledgers  []uint32 // acquire→answer ledger distances seen by the scripted host's peers
 	expiries map[string]uint32
 }
 
@@ -144,31 +143,6 @@ type instanceLog struct {
 	mu        sync.Mutex
 	created   map[string]int
 	destroyed map[string]int
-}
-
-func newInstanceLog() *instanceLog {
-	return &instanceLog{created: map[string]int{}, destroyed: map[string]int{}}
-}
-
-// live counts instances created and not destroyed.
-func (l *instanceLog) live() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for id, c := range l.created {
-		n += c - l.destroyed[id]
-	}
-	return n
-}
-
-func (l *instanceLog) total() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, c := range l.created {
-		n += c
-	}
-	return n
 }
 
 // runHost answers lease events with e.host until ctx ends.

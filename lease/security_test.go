@@ -264,8 +264,7 @@ func TestExtendSecurity(t *testing.T) {
 
 func clone(t *testing.T, r evernode.TxResult) evernode.TxResult {
 	t.Helper()
-	var out evernode.TxResult
-	out = r
+	out := r
 	b, _ := json.Marshal(r.Tx)
 	out.Tx = nil
 	dec := json.NewDecoder(bytesReader(b))

@@ -143,7 +143,7 @@ func TestURIVectors(t *testing.T) {
 			t.Errorf("legacy half TOS")
 		}
 		b, _ := p.Field()
-		if strings.ToUpper(hex.EncodeToString(b)) != strings.ToUpper(l.URIHex) {
+		if !strings.EqualFold(hex.EncodeToString(b), l.URIHex) {
 			t.Errorf("legacy rebuild %X", b)
 		}
 	}

@@ -3,6 +3,10 @@
 // acquire payload framing, the typed payloads that tenants and hosts exchange,
 // and encryption of those payloads to an account key.
 //
+// Most programs use it through package lease. Call it directly to read
+// Evernode memos and hook parameters (ParseWire, Params), or to seal and open
+// payloads (Seal, Open) with a KeyHolder of your own.
+//
 // The package is pure: it does no I/O and imports nothing networked, so a
 // wallet can embed it. Every decoder returns an error on bad input and never
 // panics.

@@ -1,326 +1,433 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"os"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/evernode-go/sdk/contract"
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/examples/internal/devnet"
 	"github.com/evernode-go/sdk/hook"
-	"github.com/evernode-go/sdk/instance"
-	"github.com/evernode-go/sdk/instance/memory"
 	"github.com/evernode-go/sdk/lease"
 	"github.com/evernode-go/sdk/memo"
 )
 
 // options tune the demo; the zero value is what `go run` does.
 type options struct {
-	// CloseInterval is the ledger close interval; 0 means 100 ms.
-	CloseInterval time.Duration
-	// UserPortBase and PeerPortBase are the instances' first ports; 0
-	// means the Evernode defaults (26201 and 22861).
-	UserPortBase, PeerPortBase int
+	// Hosts is the number of hosts; 0 means 3.
+	Hosts int
+	// Net overrides the localnet preset (tests); nil means localnet.Fast().
+	Net *localnet.Config
+	// RealHooks is a directory holding the real Evernode hooks'
+	// WebAssembly (governor.wasm, registry.wasm, heartbeat.wasm, …); ""
+	// means evhooks' Go emulation.
+	RealHooks string
+	// Docker runs the instances as containers through the Docker engine on
+	// this socket path; "" means in-process instances (instance/memory).
+	Docker string
+	// Progress prints a progress line while waiting (a terminal).
+	Progress bool
+	// Serve keeps the network and hosts up after the demo, until ctx
+	// ends, and writes the tenant's seed to SeedFile.
+	Serve bool
+	// SeedFile is where Serve writes the funded tenant's seed; "" means a
+	// new file in the temporary directory.
+	SeedFile string
+	// served, when set, is called once the network serves (tests).
+	served func(info serveInfo)
 }
-
-// momentSize is the demo network's moment: a minute, so that extending a
-// lease means something without waiting an hour.
-const momentSize = 60
-
-// leasePrice is the per-moment price the host asks, in EVR.
-const leasePrice = "1.5"
-
-// totalInstances is how many leases the host offers.
-const totalInstances = 3
 
 // demo holds what the steps share.
 type demo struct {
-	out  io.Writer
-	net  *localnet.Net
-	dep  *evhooks.Deployment
-	c    *evernode.Client
-	cfg  *hook.Config
-	prov *memory.Provisioner
-
-	hostW, tenantW *evernode.Wallet
-	host           *lease.Host
-	tenant         *lease.Tenant
-
-	mu      sync.Mutex
-	expiry  map[string]time.Time // lease id → expiry
-	hostErr error
+	out      io.Writer
+	progress bool
+	net      *devnet.Devnet
+	tenantW  *evernode.Wallet
+	tenant   *lease.Tenant
+	owner    ed25519.PrivateKey
+	leases   []*lease.AcquireResult
 }
 
 func (d *demo) say(step, format string, args ...any) {
 	fmt.Fprintf(d.out, "  %-10s %s\n", step, fmt.Sprintf(format, args...))
 }
 
-// run is the whole demo; main only wires signals and the exit code.
-func run(ctx context.Context, out io.Writer, o options) error {
+// timed runs fn as one step of the demo: a progress line while it waits
+// (on a terminal), its duration after.
+func (d *demo) timed(ctx context.Context, step string, fn func(ctx context.Context) error) error {
 	start := time.Now()
-	if o.CloseInterval == 0 {
-		o.CloseInterval = 100 * time.Millisecond
-	}
-	d := &demo{out: out, expiry: map[string]time.Time{}}
-	fmt.Fprintln(out, "Evernode on localnet")
-
-	var err error
-	if d.net, err = localnet.Start(ctx, &localnet.Config{CloseInterval: o.CloseInterval}); err != nil {
-		return err
-	}
-	defer d.net.Close()
-	if d.dep, err = evhooks.Setup(ctx, d.net, &evhooks.Config{MomentSize: momentSize}); err != nil {
-		return err
-	}
-	if d.c, err = evernode.Dial(ctx, d.dep.Network(), nil); err != nil {
-		return err
-	}
-	defer d.c.Close()
-	if d.cfg, err = hook.LoadConfig(ctx, d.c, d.dep.GovernorAddress()); err != nil {
-		return err
-	}
-	d.say("network", "%s (Xahau, network id %d), governor %s, EVR issued by %s",
-		d.net.URL(), d.dep.Network().NetworkID, d.dep.GovernorAddress(), d.cfg.EVRIssuerAddress)
-
-	if d.prov, err = memory.New(ctx, memory.Config{UserPortBase: o.UserPortBase, PeerPortBase: o.PeerPortBase}); err != nil {
-		return err
-	}
-	defer d.prov.Close()
-
-	if err := d.setUpHost(ctx); err != nil {
-		return fmt.Errorf("host: %w", err)
-	}
-	hostCtx, stopHost := context.WithCancel(ctx)
-	hostDone := make(chan struct{})
-	go func() { defer close(hostDone); d.serveLeases(hostCtx) }()
-	defer func() { stopHost(); <-hostDone }()
-
-	if err := d.tenantFlow(ctx); err != nil {
-		return fmt.Errorf("tenant: %w", err)
-	}
-	d.mu.Lock()
-	herr := d.hostErr
-	d.mu.Unlock()
-	if herr != nil {
-		return fmt.Errorf("host: %w", herr)
-	}
-	fmt.Fprintf(out, "done in %s\n", time.Since(start).Round(100*time.Millisecond))
-	return nil
-}
-
-// newAccount funds a wallet with XAH and EVR and sets its MessageKey, as
-// hook.PrepareAccount does for hosts and tenants.
-func (d *demo) newAccount(ctx context.Context, evr string) (*evernode.Wallet, error) {
-	w, err := d.net.NewFundedWallet(ctx, 1_000_000_000)
-	if err != nil {
-		return nil, err
-	}
-	if err := d.dep.FundEVR(ctx, w, evr); err != nil {
-		return nil, err
-	}
-	_, err = d.c.SubmitAndWait(ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
-	return w, err
-}
-
-// setUpHost registers a host with the registry hook, buys its registration
-// token, sends a heartbeat and offers leases.
-func (d *demo) setUpHost(ctx context.Context) error {
-	var err error
-	if d.hostW, err = d.newAccount(ctx, "1000"); err != nil {
-		return err
-	}
-	domain := "127.0.0.1"
-	if _, err := d.c.SubmitAndWait(ctx, d.hostW, evernode.AccountSet{Common: evernode.Common{Account: d.hostW.Address()}, Domain: &domain}); err != nil {
-		return err
-	}
-	reg := hook.Registration{CountryCode: "SG", CPUMicrosec: 800000, RAMMB: 4096, DiskMB: 40000, TotalInstances: totalInstances,
-		CPUModel: "demo CPU", CPUCount: 2, CPUMHz: 2400, Description: "localnet demo host", Email: "host@example.org", LeaseAmount: leasePrice}
-	tx, err := hook.Register(d.cfg, d.hostW.Address(), reg, nil)
-	if err != nil {
-		return err
-	}
-	res, err := d.c.SubmitAndWait(ctx, d.hostW, tx)
-	if err != nil {
-		return err
-	}
-	registry, err := hook.ParseAccountID(d.cfg.RegistryAddress)
-	if err != nil {
-		return err
-	}
-	regHash, err := hex.DecodeString(res.Hash)
-	if err != nil || len(regHash) != 32 {
-		return fmt.Errorf("registration hash %q", res.Hash)
-	}
-	tokenID := hook.RegistrationTokenID(registry, [32]byte(regHash))
-	buy := evernode.URITokenBuy{Common: evernode.Common{Account: d.hostW.Address()},
-		URITokenID: strings.ToUpper(hex.EncodeToString(tokenID[:])), Amount: evernode.Drops(1)}
-	if _, err := d.c.SubmitAndWait(ctx, d.hostW, buy); err != nil {
-		return fmt.Errorf("buying the registration token: %w", err)
-	}
-	hb, err := hook.Heartbeat(d.cfg, d.hostW.Address(), nil)
-	if err != nil {
-		return err
-	}
-	if _, err := d.c.SubmitAndWait(ctx, d.hostW, hb); err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
-	}
-	info, err := hook.Host(ctx, d.c, d.cfg, d.hostW.Address())
-	if err != nil {
-		return err
-	}
-	d.say("host", "%s registered (token %s…), heartbeat sent, active=%v", d.hostW.Address(), buy.URITokenID[:12], info.Active)
-
-	if d.host, err = lease.NewHost(d.c, d.hostW, &lease.HostConfig{Hook: d.cfg}); err != nil {
-		return err
-	}
-	toks, err := d.host.MintN(ctx, int(reg.TotalInstances), leasePrice, nil)
-	if err != nil {
-		return err
-	}
-	d.say("leases", "%d lease tokens offered at %s EVR per %d-second moment", len(toks), leasePrice, momentSize)
-	return nil
-}
-
-// serveLeases is the host's side: it answers acquires by creating an
-// instance, extends by moving the expiry, and terminations by destroying the
-// instance and re-offering the lease.
-func (d *demo) serveLeases(ctx context.Context) {
-	evs, err := d.host.Events(ctx, 0)
-	if err != nil {
-		d.hostFailed(ctx, err)
-		return
-	}
-	defer evs.Close()
-	moments := d.cfg.Moments()
-	for {
-		ev, err := evs.Next(ctx)
-		if err != nil {
-			d.hostFailed(ctx, err)
-			return
-		}
-		switch ev.Type {
-		case memo.EventAcquireLease:
-			_, err = d.host.HandleAcquire(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token) (memo.Instance, error) {
-				expiry := d.net.LedgerTime().Add(momentSize * time.Second)
-				info, err := d.prov.Create(ctx, instance.CreateRequest{Name: tok.ID, Tenant: ev.From,
-					Requirements: instance.RequirementsFromMemo(*ev.Requirement), Expiry: expiry})
-				if err != nil {
-					return memo.Instance{}, err
-				}
-				d.mu.Lock()
-				d.expiry[tok.ID] = expiry
-				d.mu.Unlock()
-				return info.Details.Memo(), nil
-			}, &lease.HandleOptions{Destroy: func(ctx context.Context, ev lease.Event, tok lease.Token) error {
-				d.mu.Lock()
-				delete(d.expiry, tok.ID)
-				d.mu.Unlock()
-				if err := d.prov.Destroy(ctx, tok.ID); err != nil && !errors.Is(err, instance.ErrNotFound) {
-					return err
-				}
-				return nil
-			}})
-		case memo.EventExtendLease:
-			_, err = d.host.HandleExtend(ctx, ev, func(ctx context.Context, ev lease.Event, tok lease.Token, n uint64) (uint32, error) {
-				d.mu.Lock()
-				defer d.mu.Unlock()
-				exp, ok := d.expiry[tok.ID]
-				if !ok {
-					return 0, errors.New("no such instance")
-				}
-				exp = exp.Add(time.Duration(n) * momentSize * time.Second)
-				d.expiry[tok.ID] = exp
-				return uint32(moments.Moment(uint64(exp.Unix()))), nil
-			})
-		case memo.EventTerminateLease:
-			var tok lease.Token
-			if tok, err = d.host.Token(ctx, ev.TokenID, ev.From); err == nil {
-				if err = d.prov.Destroy(ctx, tok.ID); err == nil || errors.Is(err, instance.ErrNotFound) {
-					_, err = d.host.Recycle(ctx, tok)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	if d.progress {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					fmt.Fprintf(d.out, "\r\033[K")
+					return
+				case <-t.C:
+					fmt.Fprintf(d.out, "\r\033[K  %-10s waiting… %.1f s", step, time.Since(start).Seconds())
 				}
 			}
+		}()
+	}
+	err := fn(ctx)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("%s: %w", step, err)
+	}
+	d.say("", "(%s: %s)", step, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// run is the whole demo; main only wires flags, signals and the exit code.
+func run(ctx context.Context, out io.Writer, o options) error {
+	start := time.Now()
+	d := &demo{out: out, progress: o.Progress}
+	hosts := o.Hosts
+	if hosts <= 0 {
+		hosts = devnet.DefaultHosts
+	}
+	fmt.Fprintf(out, "Evernode on localnet: %d hosts, one tenant, one contract cluster\n", hosts)
+
+	err := d.timed(ctx, "network", func(ctx context.Context) error {
+		cfg := &devnet.Config{Hosts: hosts, Net: o.Net}
+		if o.RealHooks != "" {
+			code, err := evhooks.LoadWasm(o.RealHooks)
+			if err != nil {
+				return err
+			}
+			cfg.RealHooks = code
 		}
+		if o.Docker != "" {
+			prov, err := dockerProvisioners(ctx, o.Docker)
+			if err != nil {
+				return err
+			}
+			cfg.Provisioner = prov
+		}
+		var err error
+		d.net, err = devnet.Start(ctx, cfg)
 		if err != nil {
-			d.hostFailed(ctx, fmt.Errorf("%s: %w", ev.Type, err))
-			return
+			return err
 		}
+		n := d.net
+		hooks := "evhooks' Go emulation of the Evernode hooks"
+		if o.RealHooks != "" {
+			hooks = "the real Evernode hooks (WebAssembly from " + o.RealHooks + ")"
+		}
+		d.say("network", "%s (Xahau, network id %d) with %s, governor %s, EVR issued by %s",
+			n.Net.URL(), n.Hooks.Network().NetworkID, hooks, n.Hooks.GovernorAddress(), n.Config.EVRIssuerAddress)
+		if o.Docker != "" {
+			d.say("instances", "Docker containers of %s through %s", demoImage, o.Docker)
+		}
+		for _, h := range n.Hosts {
+			d.say("host", "%s registered; its hostd sent a heartbeat and offers %d leases", h.Wallet.Address(), devnet.DefaultInstances)
+		}
+		return nil
+	})
+	if d.net != nil {
+		defer d.net.Close()
 	}
-}
-
-func (d *demo) hostFailed(ctx context.Context, err error) {
-	if ctx.Err() != nil {
-		return // stopped
-	}
-	d.mu.Lock()
-	d.hostErr = err
-	d.mu.Unlock()
-}
-
-// tenantFlow acquires a lease, uses the instance, extends and terminates.
-func (d *demo) tenantFlow(ctx context.Context) error {
-	var err error
-	if d.tenantW, err = d.newAccount(ctx, "100"); err != nil {
+	if err != nil {
 		return err
 	}
-	if d.tenant, err = lease.NewTenant(d.c, d.tenantW, &lease.TenantConfig{Hook: d.cfg, Timeout: 30 * time.Second}); err != nil {
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"tenant", d.newTenant},
+		{"hosts", d.listHosts},
+		{"acquire", d.acquire},
+		{"deploy", d.deploy},
+		{"inputs", d.inputs},
+		{"extend", d.extend},
+		{"terminate", d.terminate},
+	}
+	for _, s := range steps {
+		if err := d.timed(ctx, s.name, s.fn); err != nil {
+			return err
+		}
+		if err := d.net.Err(); err != nil {
+			return fmt.Errorf("host: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "done in %s: every step succeeded\n", time.Since(start).Round(100*time.Millisecond))
+	if o.Serve {
+		return d.serve(ctx, o)
+	}
+	return nil
+}
+
+// serveInfo is what a client needs to use a served network.
+type serveInfo struct {
+	URL       string   `json:"url"`
+	NetworkID uint32   `json:"network_id"`
+	Governor  string   `json:"governor"`
+	EVRIssuer string   `json:"evr_issuer"`
+	Tenant    string   `json:"tenant"`
+	SeedFile  string   `json:"tenant_seed_file"`
+	Hosts     []string `json:"hosts"`
+}
+
+// serve writes the tenant's seed to a file, prints how to connect and
+// keeps everything up until ctx ends (Ctrl-C).
+func (d *demo) serve(ctx context.Context, o options) error {
+	path := o.SeedFile
+	var err error
+	if path == "" {
+		f, err := os.CreateTemp("", "evernode-localnet-tenant-*.seed")
+		if err != nil {
+			return err
+		}
+		path = f.Name()
+		f.Close()
+	}
+	if err = os.WriteFile(path, []byte(d.tenantW.Seed()+"\n"), 0o600); err != nil {
+		return err
+	}
+	info := serveInfo{URL: d.net.Net.URL(), NetworkID: d.net.Hooks.Network().NetworkID, Governor: d.net.Hooks.GovernorAddress(),
+		EVRIssuer: d.net.Config.EVRIssuerAddress, Tenant: d.tenantW.Address(), SeedFile: path}
+	for _, h := range d.net.Hosts {
+		info.Hosts = append(info.Hosts, h.Wallet.Address())
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "serving until interrupted (Ctrl-C); the tenant (%s, 100 EVR less what the demo spent) has its seed in %s\n%s\n",
+		info.Tenant, path, b)
+	fmt.Fprintf(d.out, "try: go run ./examples/tenant -url %s -governor %s -key %s hosts\n", info.URL, info.Governor, path)
+	if o.served != nil {
+		o.served(info)
+	}
+	<-ctx.Done()
+	if err := d.net.Err(); err != nil {
+		return fmt.Errorf("host: %w", err)
+	}
+	return nil
+}
+
+// newTenant funds the tenant and makes its HotPocket owner key.
+func (d *demo) newTenant(ctx context.Context) error {
+	var err error
+	if d.tenantW, err = d.net.NewAccount(ctx, "100"); err != nil {
+		return err
+	}
+	if d.tenant, err = lease.NewTenant(d.net.Client, d.tenantW, &lease.TenantConfig{Hook: d.net.Config, Timeout: 30 * time.Second}); err != nil {
 		return err
 	}
 	// The owner key is the tenant's HotPocket user key: only it may upload.
-	ownerPub, ownerKey, err := ed25519.GenerateKey(rand.Reader)
+	if _, d.owner, err = ed25519.GenerateKey(rand.Reader); err != nil {
+		return err
+	}
+	d.say("tenant", "%s funded with 1000 XAH and 100 EVR", d.tenantW.Address())
+	return nil
+}
+
+// listHosts reads the registry as any tenant would: the active hosts with
+// a free lease.
+func (d *demo) listHosts(ctx context.Context) error {
+	hosts, err := hook.Hosts(ctx, d.net.Client, d.net.Config, &hook.HostsOptions{
+		Filter: &hook.HostFilter{ActiveOnly: true, MinFreeInstances: 1}})
 	if err != nil {
 		return err
 	}
+	if len(hosts) != len(d.net.Hosts) {
+		return fmt.Errorf("%d active hosts with free instances, want %d", len(hosts), len(d.net.Hosts))
+	}
+	for _, h := range hosts {
+		d.say("hosts", "%s %s %s EVR/moment, %d of %d instances free", h.Address, h.CountryCode,
+			h.LeaseAmount, h.FreeInstances(), h.MaxInstances)
+	}
+	return nil
+}
+
+// acquire buys a lease on every host at once; each host answers with its
+// instance.
+func (d *demo) acquire(ctx context.Context) error {
 	// Acquire-time config overrides reach hp.cfg, as with sashimono: quick
 	// rounds keep the demo short.
-	req := memo.Requirement{OwnerPubkey: "ed" + hex.EncodeToString(ownerPub),
-		ContractID: newUUID(), Image: "evernode/sashimono:hp.latest-ubt.20.04",
-		Config: []byte(`{"contract":{"consensus":{"roundtime":200}}}`)}
-	res, err := d.tenant.Acquire(ctx, d.hostW.Address(), req, &lease.AcquireOptions{Cheapest: true})
-	if err != nil {
-		return fmt.Errorf("acquire: %w", err)
+	req := memo.Requirement{OwnerPubkey: "ed" + hex.EncodeToString(d.owner.Public().(ed25519.PublicKey)),
+		ContractID: newUUID(), Image: "evernode/sashimono:hp.latest-ubt.20.04", Config: []byte(localnet.FastHotPocketConfig)}
+	d.leases = make([]*lease.AcquireResult, len(d.net.Hosts))
+	errs := make([]error, len(d.net.Hosts))
+	var wg sync.WaitGroup
+	for i, h := range d.net.Hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.leases[i], errs[i] = d.tenant.Acquire(ctx, h.Wallet.Address(), req, &lease.AcquireOptions{Cheapest: true})
+		}()
 	}
-	in := res.Instance
-	d.say("acquire", "%s bought lease %s… for %s EVR; instance %s:%s, node %s… (answer %d ledger(s) after the acquire)",
-		d.tenantW.Address(), in.Name[:12], res.Token.URI.Price, in.Host(), in.UserPort, in.Pubkey[:12],
-		res.Answer.LedgerIndex-res.Tx.LedgerIndex)
-
-	if err := d.useContract(ctx, in, ownerKey); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	for _, res := range d.leases {
+		in := res.Instance
+		d.say("acquire", "lease %s… for %s EVR: tx %s…, answer %s… %d ledger(s) later; instance %s:%s node %s…",
+			in.Name[:12], res.Token.URI.Price, res.Tx.Hash[:12], res.Answer.Hash[:12],
+			res.Answer.LedgerIndex-res.Tx.LedgerIndex, in.Host(), in.UserPort, in.Pubkey[:12])
+	}
+	return nil
+}
 
-	ext, err := d.tenant.Extend(ctx, in.Name, 2, nil)
+func (d *demo) instances() []memo.Instance {
+	ins := make([]memo.Instance, len(d.leases))
+	for i, l := range d.leases {
+		ins[i] = l.Instance
+	}
+	return ins
+}
+
+// deploy uploads the echo contract to every instance as one cluster: one
+// UNL made of every node's key.
+func (d *demo) deploy(ctx context.Context) error {
+	bin, err := buildEchoContract(ctx)
 	if err != nil {
-		return fmt.Errorf("extend: %w", err)
+		return err
 	}
-	d.say("extend", "+2 moments for %s EVR: the lease now expires at moment %d", ext.Amount.Value, ext.ExpiryMoment)
+	b := &contract.Bundle{
+		Files:  []contract.File{{Name: "echocontract", Data: bin}},
+		Config: contract.Config{BinPath: "echocontract"},
+	}
+	res, err := contract.Deploy(ctx, d.instances(), d.owner, b, nil)
+	if err != nil {
+		return err
+	}
+	unl, _ := contract.ClusterConfig(d.instances())
+	for _, r := range res {
+		d.say("deploy", "%d-byte bundle accepted by node %s… in its ledger %d, confirmed=%v, UNL of %d",
+			r.Result.ZipBytes, r.Instance.Pubkey[:12], r.Result.LedgerSeqNo, r.Result.Confirmed, len(unl))
+	}
+	return nil
+}
 
-	if _, err := d.tenant.Terminate(ctx, in.Name); err != nil {
-		return fmt.Errorf("terminate: %w", err)
+// inputs sends signed inputs to the cluster and waits for every node's
+// verified echo, then reads the contract's state from each node.
+func (d *demo) inputs(ctx context.Context) error {
+	eps := make([]contract.Endpoint, len(d.leases))
+	for i, in := range d.instances() {
+		eps[i] = contract.EndpointOf(in)
 	}
-	// The host destroys the instance, burns the token and offers a fresh
-	// one for the same slot.
-	for {
-		_, err := d.prov.Inspect(ctx, in.Name)
-		offers, oerr := d.host.Offers(ctx)
-		if oerr != nil {
-			return oerr
-		}
-		if errors.Is(err, instance.ErrNotFound) && len(offers) == totalInstances {
-			d.say("terminate", "instance destroyed; all %d leases on offer again", len(offers))
-			return nil
-		}
-		if err := d.c.WaitLedger(ctx, d.c.ValidatedLedger()+1); err != nil {
+	// Each node on localnet runs alone (no consensus between nodes), so an
+	// output carries its own node's signature only: one signature of the
+	// UNL is the threshold here, where a real cluster would ask for 80%.
+	threshold := 1 / float64(len(eps))
+	cl, err := contract.DialCluster(ctx, eps, d.owner, &contract.ClusterOptions{Dial: contract.DialOptions{Threshold: threshold}})
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	msgs := [][]byte{[]byte("hello from the tenant"), []byte("and once more")}
+	for _, msg := range msgs {
+		rc, err := cl.SubmitInput(ctx, msg, nil)
+		if err != nil {
 			return err
 		}
+		if len(rc.Failed) > 0 {
+			return fmt.Errorf("input %q refused by %d node(s): %v", msg, len(rc.Failed), rc.Failed)
+		}
+		d.say("inputs", "input %q (hash %x…) accepted by %d node(s)", msg, rc.Hash[:6], len(rc.Accepted))
 	}
+	// The cluster delivers each (ledger, output) once, whichever node sent
+	// it first; the read requests below show that every node ran every
+	// input.
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	seen := map[string]bool{}
+	for len(seen) < len(msgs) {
+		out, err := cl.NextOutput(wctx)
+		if err != nil {
+			return fmt.Errorf("waiting for the echoes: %w", err)
+		}
+		if !out.Verified {
+			return fmt.Errorf("unverified output from node %s", out.Node)
+		}
+		for _, o := range out.Outputs {
+			if !slices.ContainsFunc(msgs, func(m []byte) bool { return bytes.Equal(m, o) }) {
+				return fmt.Errorf("node %s sent %q, not an echo", out.Node, o)
+			}
+			seen[string(o)] = true
+			d.say("output", "%q from node %s… in its ledger %d, verified (hash tree and %.0f%% of the UNL's signatures)",
+				o, out.Node[:12], out.LedgerSeqNo, threshold*100)
+		}
+	}
+	for _, c := range cl.Clients() {
+		count, err := c.Read(ctx, []byte("count"))
+		if err != nil {
+			return fmt.Errorf("read request: %w", err)
+		}
+		if string(count) != fmt.Sprint(len(msgs)) {
+			return fmt.Errorf("node %s counted %s inputs, want %d", c.NodeKey(), count, len(msgs))
+		}
+		d.say("read", "node %s…: the contract has seen %s input(s)", c.NodeKey()[:12], count)
+	}
+	return nil
+}
+
+// extend buys one more moment of every lease.
+func (d *demo) extend(ctx context.Context) error {
+	for _, l := range d.leases {
+		ext, err := d.tenant.Extend(ctx, l.Instance.Name, 1, nil)
+		if err != nil {
+			return err
+		}
+		d.say("extend", "lease %s… +1 moment for %s EVR: tx %s…, answer %s…, now expires at moment %d",
+			l.Instance.Name[:12], ext.Amount.Value, ext.Tx.Hash[:12], ext.Answer.Hash[:12], ext.ExpiryMoment)
+	}
+	return nil
+}
+
+// terminate ends every lease; each host's daemon destroys the instance,
+// burns the token and offers a fresh one for the same slot.
+func (d *demo) terminate(ctx context.Context) error {
+	for _, l := range d.leases {
+		res, err := d.tenant.Terminate(ctx, l.Instance.Name)
+		if err != nil {
+			return err
+		}
+		d.say("terminate", "lease %s…: tx %s…", l.Instance.Name[:12], res.Hash[:12])
+	}
+	for _, h := range d.net.Hosts {
+		for {
+			infos, err := h.Provisioner.List(ctx)
+			if err != nil {
+				return err
+			}
+			offers, err := lease.Offers(ctx, d.net.Client, h.Wallet.Address(), lease.URIToken)
+			if err != nil {
+				return err
+			}
+			if len(infos) == 0 && len(offers) == devnet.DefaultInstances {
+				d.say("terminate", "host %s: instance destroyed, all %d leases on offer again", h.Wallet.Address(), len(offers))
+				break
+			}
+			if err := d.net.Client.WaitLedger(ctx, d.net.Client.ValidatedLedger()+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // newUUID returns a random RFC 4122 version 4 UUID, the form HotPocket

@@ -101,7 +101,10 @@ type Config struct {
 	MaxInstances int
 	// UserPortBase and PeerPortBase are the first ports handed out; 0 means
 	// instance.DefaultUserPortBase (26201) and instance.DefaultPeerPortBase
-	// (22861).
+	// (22861). A pair is skipped while either port is taken on this host
+	// (another process, or another group's container on the same engine), so
+	// the provisioner must run on the engine's host for the check to help;
+	// the engine's "port is already allocated" is retried in any case.
 	UserPortBase, PeerPortBase int
 	// HostIP is the host address ports are published on; "" means all.
 	HostIP string
@@ -131,6 +134,7 @@ type Provisioner struct {
 
 	mu           sync.Mutex
 	pending      map[string]instance.Ports // creates in flight
+	blocked      map[int]time.Time         // ports the engine found taken, until
 	noStorageOpt bool
 }
 
@@ -172,7 +176,7 @@ func New(ctx context.Context, cfg Config) (*Provisioner, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	p := &Provisioner{cfg: cfg, eng: newEngine(cfg.Socket), log: cfg.Logger, pending: map[string]instance.Ports{}}
+	p := &Provisioner{cfg: cfg, eng: newEngine(cfg.Socket), log: cfg.Logger, pending: map[string]instance.Ports{}, blocked: map[int]time.Time{}}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -308,23 +312,46 @@ func (p *Provisioner) reserve(ctx context.Context, name string) (instance.Ports,
 	if n := count + len(p.pending); n >= p.cfg.MaxInstances {
 		return instance.Ports{}, fmt.Errorf("%w: %d of %d instances", instance.ErrCapacity, n, p.cfg.MaxInstances)
 	}
-	ports, err := alloc.Allocate(name)
-	if err != nil {
-		return ports, err
+	// The lowest free pair, skipping pairs another process holds on the host (another engine
+	// user's containers, say): they are parked under placeholder names.
+	for skipped := 0; ; skipped++ {
+		ports, err := alloc.Allocate(name)
+		if err != nil {
+			return ports, err
+		}
+		if p.usableLocked(ports) {
+			p.pending[name] = ports
+			return ports, nil
+		}
+		alloc.Release(name)
+		alloc.Reserve("\x00taken "+strconv.Itoa(skipped), ports)
 	}
-	p.pending[name] = ports
-	return ports, nil
 }
 
 // Create implements instance.Provisioner. It returns once the node answers
-// a TLS handshake on its user port.
-func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (info instance.Info, err error) {
+// a TLS handshake on its user port. Ports taken on the host are skipped; when
+// the engine still finds one taken ("port is already allocated"), the create
+// is undone and retried on other ports, up to 5 times.
+func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (instance.Info, error) {
 	if err := req.Validate(); err != nil {
 		return instance.Info{}, err
 	}
-	ports, err := p.reserve(ctx, req.Name)
+	for attempt := 1; ; attempt++ {
+		info, ports, err := p.createOnce(ctx, req)
+		taken, conflict := portConflict(err, ports)
+		if !conflict || attempt == maxPortAttempts || ctx.Err() != nil {
+			return info, err
+		}
+		p.block(taken)
+		p.log.Info("docker: port taken on the host; retrying on other ports", "name", req.Name, "ports", taken)
+	}
+}
+
+// createOnce is one create on freshly allocated ports, undone on failure.
+func (p *Provisioner) createOnce(ctx context.Context, req instance.CreateRequest) (info instance.Info, ports instance.Ports, err error) {
+	ports, err = p.reserve(ctx, req.Name)
 	if err != nil {
-		return instance.Info{}, err
+		return instance.Info{}, ports, err
 	}
 	defer func() {
 		p.mu.Lock()
@@ -348,10 +375,10 @@ func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (i
 	}()
 	// A directory without a container is left over from a crash.
 	if err := os.RemoveAll(dir); err != nil {
-		return instance.Info{}, &instance.BackendError{Backend: "docker", Op: "clear contract directory", Message: err.Error(), Err: err}
+		return instance.Info{}, ports, &instance.BackendError{Backend: "docker", Op: "clear contract directory", Message: err.Error(), Err: err}
 	}
 	if err := os.MkdirAll(p.cfg.Dir, 0o755); err != nil {
-		return instance.Info{}, &instance.BackendError{Backend: "docker", Op: "create contract directory", Message: err.Error(), Err: err}
+		return instance.Info{}, ports, &instance.BackendError{Backend: "docker", Op: "create contract directory", Message: err.Error(), Err: err}
 	}
 	pub, err := hp.Provision(dir, hp.ProvisionOptions{
 		OwnerPubkey: req.Requirements.OwnerPubkey,
@@ -362,10 +389,10 @@ func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (i
 		Rand:        p.cfg.Rand,
 	})
 	if errors.Is(err, instance.ErrBadRequirements) {
-		return instance.Info{}, err
+		return instance.Info{}, ports, err
 	}
 	if err != nil {
-		return instance.Info{}, &instance.BackendError{Backend: "docker", Op: "provision contract directory", Message: err.Error(), Err: err}
+		return instance.Info{}, ports, &instance.BackendError{Backend: "docker", Op: "provision contract directory", Message: err.Error(), Err: err}
 	}
 
 	image := p.cfg.Image
@@ -394,17 +421,18 @@ func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (i
 	}
 	body := p.containerConfig(image, labels, dir, ports, req.Resources)
 	if err := p.createContainer(ctx, req.Name, body); err != nil {
-		return instance.Info{}, err
+		return instance.Info{}, ports, err
 	}
 	created = true
 	if _, err := p.eng.call(ctx, "start container", http.MethodPost, "/containers/"+req.Name+"/start", nil, nil, nil); err != nil {
-		return instance.Info{}, err
+		return instance.Info{}, ports, err
 	}
 	if err := p.waitReady(ctx, req.Name, ports.User); err != nil {
-		return instance.Info{}, err
+		return instance.Info{}, ports, err
 	}
 	p.log.Info("docker: instance created", "name", req.Name, "user_port", ports.User, "peer_port", ports.Peer)
-	return p.Inspect(ctx, req.Name)
+	info, err = p.Inspect(ctx, req.Name)
+	return info, ports, err
 }
 
 func (p *Provisioner) containerConfig(image string, labels map[string]string, dir string, ports instance.Ports, r instance.Resources) containerCreate {

@@ -47,21 +47,17 @@ func shortTempDir(t testing.TB) (string, error) {
 	return dir, nil
 }
 
-// Port bases for the fake-engine tests (the memory and real-engine tests
-// use others).
-const (
-	fakeUserBase = 29201
-	fakePeerBase = 29861
-)
-
+// fakeConfig picks free port bases (see freePortBases) so that runs sharing a
+// host do not collide.
 func fakeConfig(t *testing.T, f *fakeEngine) Config {
+	user, peer := freePortBases(t, "127.0.0.1", 8)
 	return Config{
 		Socket:       f.socket,
 		Image:        "hp-test",
 		Dir:          t.TempDir(),
 		MaxInstances: 3,
-		UserPortBase: fakeUserBase,
-		PeerPortBase: fakePeerBase,
+		UserPortBase: user,
+		PeerPortBase: peer,
 		HostIP:       "127.0.0.1",
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,11 +32,9 @@ import (
 // EVERNODE_REQUIRE_DOCKER=1 (CI), when they fail.
 
 const (
-	testImage    = "evernode-go/hpnode-test:latest"
-	nodePackage  = "github.com/evernode-go/sdk/internal/hotpocket/cmd/hpnode"
-	realUserBase = 30201
-	realPeerBase = 30861
-	binLabel     = "io.evernode-go.hpnode-sha256"
+	testImage   = "evernode-go/hpnode-test:latest"
+	nodePackage = "github.com/evernode-go/sdk/internal/hotpocket/cmd/hpnode"
+	binLabel    = "io.evernode-go.hpnode-sha256"
 )
 
 var testCmd = []string{"hpnode", "/contract"}
@@ -79,8 +76,8 @@ func buildImage(t testing.TB) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "hpnode"), nodePackage)
+	// go test puts its own toolchain first on the PATH.
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "hpnode"), nodePackage)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return errors.New("go build: " + err.Error() + "\n" + string(out))
@@ -181,13 +178,14 @@ func realConfig(t testing.TB) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	user, peer := freePortBases(t, "", 8) // two runs can share one engine
 	cfg := Config{
 		Image:        testImage,
 		Cmd:          testCmd,
 		Dir:          dir,
 		MaxInstances: 2,
-		UserPortBase: realUserBase,
-		PeerPortBase: realPeerBase,
+		UserPortBase: user,
+		PeerPortBase: peer,
 		Group:        "test-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		StopTimeout:  2 * time.Second,
 	}
@@ -311,5 +309,34 @@ func BenchmarkCreateAnsweringDocker(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+	}
+}
+
+// TestRealEngineSharedPortBase: two provisioners (two groups, as two test runs or two
+// tenants' hosts on one engine) with the same port bases get different ports.
+func TestRealEngineSharedPortBase(t *testing.T) {
+	requireEngine(t)
+	buildTestImage(t)
+	cfgA, cfgB := realConfig(t), realConfig(t)
+	cfgB.UserPortBase, cfgB.PeerPortBase = cfgA.UserPortBase, cfgA.PeerPortBase
+	var infos []instance.Info
+	for _, cfg := range []Config{cfgA, cfgB} {
+		p, err := New(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		info, err := p.Create(t.Context(), instancetest.Request(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos = append(infos, info)
+	}
+	a, b := infos[0].Details, infos[1].Details
+	if a.UserPort == b.UserPort || a.PeerPort == b.PeerPort {
+		t.Fatalf("both got ports %d/%d and %d/%d", a.UserPort, a.PeerPort, b.UserPort, b.PeerPort)
+	}
+	if err := instancetest.Answers(t.Context(), net.JoinHostPort("127.0.0.1", strconv.Itoa(b.UserPort))); err != nil {
+		t.Fatal(err)
 	}
 }

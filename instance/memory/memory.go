@@ -22,8 +22,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -44,7 +46,8 @@ type Config struct {
 	MaxInstances int
 	// UserPortBase and PeerPortBase are the first ports handed out; 0
 	// means instance.DefaultUserPortBase (26201) and
-	// instance.DefaultPeerPortBase (22861).
+	// instance.DefaultPeerPortBase (22861). A pair whose user port another
+	// process holds on Host is passed over.
 	UserPortBase, PeerPortBase int
 	// Host is the address nodes listen on; "" means 127.0.0.1.
 	Host string
@@ -301,7 +304,7 @@ func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (i
 		p.mu.Unlock()
 		return instance.Info{}, fmt.Errorf("%w: %d of %d instances", instance.ErrCapacity, len(p.insts), p.cfg.MaxInstances)
 	}
-	ports, err := p.ports.Allocate(req.Name)
+	ports, err := p.allocate(req.Name)
 	if err != nil {
 		p.mu.Unlock()
 		return instance.Info{}, err
@@ -340,6 +343,31 @@ func (p *Provisioner) Create(ctx context.Context, req instance.CreateRequest) (i
 	}
 	p.log.Info("memory: instance created", "name", req.Name, "user_port", ports.User, "peer_port", ports.Peer)
 	return info, nil
+}
+
+// allocate gives name the lowest free pair whose user port no other process holds on Host
+// (another test run, say); the pairs it passes over stay free for later.
+func (p *Provisioner) allocate(name string) (instance.Ports, error) {
+	var parked []string
+	defer func() {
+		for _, n := range parked {
+			p.ports.Release(n)
+		}
+	}()
+	for {
+		ports, err := p.ports.Allocate(name)
+		if err != nil {
+			return ports, err
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(p.cfg.Host, strconv.Itoa(ports.User)))
+		if err == nil {
+			l.Close()
+			return ports, nil
+		}
+		p.ports.Release(name)
+		parked = append(parked, "\x00taken "+strconv.Itoa(len(parked)))
+		p.ports.Reserve(parked[len(parked)-1], ports)
+	}
 }
 
 func (p *Provisioner) provision(ctx context.Context, in *inst) (instance.Info, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"runtime"
@@ -36,12 +37,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Port bases away from the defaults and from the Docker tests', so both
-// packages' tests can run at once on one machine.
-const (
-	userBase = 27201
-	peerBase = 27861
-)
+// Port bases picked at random per test binary, so that runs (and the Docker
+// tests) share a machine; the provisioner passes over ports in use anyway.
+var userBase, peerBase = func() (int, int) {
+	u := 20000 + rand.IntN(2000)*10
+	return u, u + 20000
+}()
 
 func newHarness(t *testing.T) instancetest.Harness {
 	root := t.TempDir()
@@ -231,5 +232,35 @@ func BenchmarkCreateAnswering(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+	}
+}
+
+func TestCreatePassesOverPortsInUse(t *testing.T) {
+	base := userBase + 600
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p, err := memory.New(t.Context(), memory.Config{UserPortBase: base, PeerPortBase: peerBase + 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	info, err := p.Create(t.Context(), instancetest.Request(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Details.UserPort != base+1 || info.Details.PeerPort != peerBase+601 {
+		t.Fatalf("ports %d/%d, want %d/%d", info.Details.UserPort, info.Details.PeerPort, base+1, peerBase+601)
+	}
+	// The pair passed over is free again once its port is.
+	l.Close()
+	info2, err := p.Create(t.Context(), instancetest.Request(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info2.Details.UserPort != base {
+		t.Fatalf("second instance on %d, want the freed %d", info2.Details.UserPort, base)
 	}
 }

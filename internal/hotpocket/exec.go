@@ -31,9 +31,8 @@ type execUser struct {
 }
 
 type execResult struct {
-	outputs    map[string][][]byte // 33-byte key → outputs in order
-	exitedOK   bool                // WIFEXITED: post_exec.sh runs only then
-	execFailed bool                // the contract could not be started or post-exec failed
+	outputs  map[string][][]byte // 33-byte key → outputs in order
+	exitedOK bool                // WIFEXITED: post_exec.sh runs only then
 }
 
 const (

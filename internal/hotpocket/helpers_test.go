@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -167,15 +168,36 @@ type tclient struct {
 
 func rawDial(t testing.TB, n *Node) *websocket.Conn {
 	t.Helper()
+	return rawDialAddr(t, n.Addr().String())
+}
+
+func rawDialAddr(t testing.TB, addr string) *websocket.Conn {
+	t.Helper()
+	return rawDialFrom(t, addr, "")
+}
+
+// rawDialFrom dials from the local IP from ("" any): on Linux every 127.x.y.z is loopback, so
+// a test can stand for a client on another host than an attacker.
+func rawDialFrom(t testing.TB, addr, from string) *websocket.Conn {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	c, _, err := websocket.Dial(ctx, "wss://"+n.Addr().String(), &websocket.DialOptions{HTTPClient: hc})
+	d := &net.Dialer{}
+	if from != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	hc := rawHTTPClient()
+	hc.Transport.(*http.Transport).DialContext = d.DialContext
+	c, _, err := websocket.Dial(ctx, "wss://"+addr, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.SetReadLimit(64 << 20)
 	return c
+}
+
+func rawHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 }
 
 func readOne(t testing.TB, c *websocket.Conn) []byte {
@@ -192,7 +214,17 @@ func readOne(t testing.TB, c *websocket.Conn) []byte {
 // dial connects and completes the handshake, verifying the server's signature.
 func dial(t testing.TB, n *Node, priv ed25519.PrivateKey, proto protocol) *tclient {
 	t.Helper()
-	c := rawDial(t, n)
+	return dialAddr(t, n.Addr().String(), priv, proto)
+}
+
+func dialAddr(t testing.TB, addr string, priv ed25519.PrivateKey, proto protocol) *tclient {
+	t.Helper()
+	return dialFrom(t, addr, "", priv, proto)
+}
+
+func dialFrom(t testing.TB, addr, from string, priv ed25519.PrivateKey, proto protocol) *tclient {
+	t.Helper()
+	c := rawDialFrom(t, addr, from)
 	var ch map[string]string
 	if err := json.Unmarshal(readOne(t, c), &ch); err != nil {
 		t.Fatal(err)

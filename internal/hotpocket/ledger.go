@@ -1,13 +1,17 @@
 package hotpocket
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/gob"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"lukechampine.com/blake3"
@@ -28,6 +32,7 @@ type ledgerRecord struct {
 	UserHash   []byte `json:"user_hash"`
 	InputHash  []byte `json:"input_hash"`
 	OutputHash []byte `json:"output_hash"`
+	GroupNonce []byte `json:"nonce,omitempty"` // hpcore ledger nonce: the round's group nonce
 
 	Inputs  []ledgerInput  `json:"-"`
 	Outputs []ledgerOutput `json:"-"`
@@ -52,17 +57,26 @@ func genesisLedger() ledgerRecord {
 }
 
 // nextLedger computes ledger prev+1 as hpcore's insert_ledger_record does: data hash over
-// prev seq, time, state, patch, group nonce (zero: one node), users, inputs and output root;
-// ledger hash = BLAKE3(prev hash ‖ data hash).
-func nextLedger(prev ledgerRecord, ts uint64, state, patch, users, inputs, outputs []byte) ledgerRecord {
+// prev seq, time, state, patch, group nonce, users, inputs and output root; ledger hash =
+// BLAKE3(prev hash ‖ data hash).
+func nextLedger(prev ledgerRecord, ts uint64, state, patch, nonce, users, inputs, outputs []byte) ledgerRecord {
 	var seqb, tsb [8]byte
 	binary.BigEndian.PutUint64(seqb[:], prev.SeqNo)
 	binary.BigEndian.PutUint64(tsb[:], ts)
-	data := hpwire.Hash(seqb[:], tsb[:], state, patch, zeroHash, users, inputs, outputs)
+	data := hpwire.ListHash(seqb[:], tsb[:], state, patch, nonce, users, inputs, outputs)
 	return ledgerRecord{
 		SeqNo: prev.SeqNo + 1, Timestamp: ts, Hash: hpwire.Hash(prev.Hash, data), PrevHash: prev.Hash, DataHash: data,
-		StateHash: state, ConfigHash: patch, UserHash: users, InputHash: inputs, OutputHash: outputs,
+		StateHash: state, ConfigHash: patch, UserHash: users, InputHash: inputs, OutputHash: outputs, GroupNonce: nonce,
 	}
+}
+
+// groupNonce is the round's group nonce for a one-node UNL: hpcore's stage-0 proposal carries
+// node nonce = BLAKE3(64 random bytes) (ROUND_NONCE_SIZE) and stage 3 sets group nonce =
+// get_list_hash of the proposals' node nonces, here just this node's.
+func groupNonce() []byte {
+	var r [64]byte
+	rand.Read(r[:]) // crypto/rand.Read does not return on failure
+	return hpwire.ListHash(hpwire.Hash(r[:]))
 }
 
 func lclPath(dir string) string {
@@ -172,4 +186,49 @@ func hashFile(p string) []byte {
 		return zeroHash
 	}
 	return h.Sum(nil)
+}
+
+func rawDir(dir string) string {
+	return filepath.Join(dir, "ledger_fs", "seed", "raw", "evernode-go")
+}
+
+func rawPath(dir string, seq uint64) string {
+	return filepath.Join(rawDir(dir), strconv.FormatUint(seq, 10)+".gob")
+}
+
+type rawLedger struct {
+	Inputs  []ledgerInput
+	Outputs []ledgerOutput
+}
+
+// saveRaw writes the ledger's raw inputs and outputs for ledger_query (hpcore keeps them in
+// ledger_fs raw shards) and removes the file of the ledger keep closes before it.
+func saveRaw(dir string, l *ledgerRecord, keep uint64) error {
+	if l.SeqNo > keep {
+		os.Remove(rawPath(dir, l.SeqNo-keep))
+	}
+	if len(l.Inputs) == 0 && len(l.Outputs) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(rawDir(dir), 0o755); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(rawLedger{l.Inputs, l.Outputs}); err != nil {
+		return err
+	}
+	return writeFileAtomic(rawPath(dir, l.SeqNo), b.Bytes(), 0o644)
+}
+
+// loadRaw fills l's raw inputs and outputs from disk; a ledger without a file had none (or
+// is older than the raw history).
+func loadRaw(dir string, l *ledgerRecord) {
+	data, err := os.ReadFile(rawPath(dir, l.SeqNo))
+	if err != nil {
+		return
+	}
+	var r rawLedger
+	if gob.NewDecoder(bytes.NewReader(data)).Decode(&r) == nil {
+		l.Inputs, l.Outputs = r.Inputs, r.Outputs
+	}
 }

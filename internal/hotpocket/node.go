@@ -18,7 +18,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -32,6 +34,11 @@ type Options struct {
 	Logger *slog.Logger
 	// ListenHost is the address the user port binds to; default "0.0.0.0". Tests use "127.0.0.1".
 	ListenHost string
+	// Owner is the "ed"-prefixed hex key of the instance owner, who may always connect: it
+	// is admitted beyond the 64-user cap and user.max_connections, so other users cannot
+	// lock it out. Default: the bootstrap contract's owner (contract.bin_args) when the node
+	// opens with bin_path "bootstrap_contract"; none otherwise.
+	Owner string
 }
 
 const (
@@ -72,6 +79,11 @@ type Node struct {
 	stateHash  []byte
 	patchHash  []byte
 	readQueued int
+	readBytes  int           // content bytes of queued read requests
+	pendingIn  uint64        // container bytes in submitted
+	roundDone  chan struct{} // closed when a round closes, then replaced
+	owner      string        // 33-byte key admitted beyond the user caps; "" none
+	gate       *gate
 	started    bool
 	closed     bool
 	ctx        context.Context
@@ -79,7 +91,6 @@ type Node struct {
 	srv        *http.Server
 	addr       net.Addr
 	readSem    chan struct{}
-	roundKick  chan struct{}
 
 	execMu sync.RWMutex // a round's execution (write) vs read requests (read)
 	hasher stateHasher  // used by the round goroutine and Open only
@@ -134,7 +145,17 @@ func Open(dir string, opts *Options) (*Node, error) {
 	n := &Node{
 		dir: dir, log: lg, host: host, priv: priv, pub33: prefixed(priv.Public().(ed25519.PublicKey)),
 		cfg: cfg, voteStatus: voteUnknown, sessions: map[*session]struct{}{}, users: map[string]*session{},
-		hostConns: map[string]uint64{}, nonces: map[string]nonceEntry{}, roundKick: make(chan struct{}, 1),
+		hostConns: map[string]uint64{}, nonces: map[string]nonceEntry{}, roundDone: make(chan struct{}),
+		gate: newGate(maxUnverified, handshakeTimeout),
+	}
+	owner := opts.Owner
+	if owner == "" && cfg.Contract.BinPath == bootstrapBin {
+		owner = cfg.Contract.BinArgs
+	}
+	if pk, err := hpwire.ParsePublicKey(strings.TrimSpace(owner)); err == nil {
+		n.owner = string(prefixed(pk))
+	} else if opts.Owner != "" {
+		return nil, cfgErr("owner", err.Error())
 	}
 	n.pubHex = lowerHex(n.pub33)
 	if err := os.MkdirAll(stateDir(dir), 0o775); err != nil {
@@ -212,11 +233,13 @@ func (n *Node) Start(ctx context.Context) error {
 	n.readSem = make(chan struct{}, max(crr, 1))
 	n.srv = &http.Server{
 		Handler:           http.HandlerFunc(n.serveHTTP),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: handshakeTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(io.Discard, "", 0),
 		BaseContext:       func(net.Listener) context.Context { return lctx },
+		ConnContext:       withGateConn,
 	}
-	tlsLn := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	tlsLn := tls.NewListener(gateListener{Listener: ln, g: n.gate}, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	n.wg.Add(2)
 	go func() {
 		defer n.wg.Done()
@@ -306,10 +329,12 @@ func (n *Node) rejectLocked(pub []byte, reason string, sig []byte) {
 func (n *Node) closeRound(ctx context.Context) {
 	n.mu.Lock()
 	sub := n.submitted
-	n.submitted = nil
+	n.submitted, n.pendingIn = nil, 0
 	for _, s := range n.users {
 		s.inputBytes = 0
 	}
+	close(n.roundDone) // sessions waiting for input room read again
+	n.roundDone = make(chan struct{})
 	cfg := n.cfg
 	lclSeq := n.lcl.SeqNo
 
@@ -383,7 +408,7 @@ func (n *Node) closeRound(ctx context.Context) {
 	if ts <= n.lcl.Timestamp {
 		ts = n.lcl.Timestamp + 1
 	}
-	led := nextLedger(n.lcl, ts, n.stateHash, n.patchHash, hpwire.Hash(uparts...), hpwire.Hash(iparts...), outRoot)
+	led := nextLedger(n.lcl, ts, n.stateHash, n.patchHash, groupNonce(), hpwire.ListHash(uparts...), hpwire.ListHash(iparts...), outRoot)
 	for _, c := range accepted {
 		led.Inputs = append(led.Inputs, ledgerInput{PubKey: c.pub, Hash: c.hash, Nonce: c.ic.Nonce, Blob: c.ic.Input})
 	}
@@ -394,12 +419,15 @@ func (n *Node) closeRound(ctx context.Context) {
 		sort.Slice(led.Outputs, func(i, j int) bool { return bytes.Compare(led.Outputs[i].Hash, led.Outputs[j].Hash) < 0 })
 	}
 	n.lcl = led
-	n.history = append(n.history, led)
+	// Raw inputs and outputs go to disk for ledger_query; memory keeps the headers only.
+	if err := saveRaw(n.dir, &led, rawKeep); err != nil {
+		n.log.Error("persist raw ledger data", "err", err)
+	}
+	hdr := led
+	hdr.Inputs, hdr.Outputs = nil, nil
+	n.history = append(n.history, hdr)
 	if len(n.history) > historyKeep {
 		n.history = append([]ledgerRecord{}, n.history[len(n.history)-historyKeep:]...)
-	}
-	if i := len(n.history) - rawKeep - 1; i >= 0 { // raw inputs/outputs: recent ledgers only
-		n.history[i].Inputs, n.history[i].Outputs = nil, nil
 	}
 	if err := saveLCL(n.dir, led); err != nil {
 		n.log.Error("persist lcl", "err", err)
@@ -592,10 +620,13 @@ const (
 type session struct {
 	n      *Node
 	conn   *websocket.Conn
+	gc     *gateConn // nil when not accepted through the gate
 	host   string
 	out    chan []byte
 	done   chan struct{}
-	closer sync.Once
+	queued atomic.Int64 // bytes in out
+	active atomic.Int64 // unix nanos of the last message in or out (hpcore last_activity)
+	idle   atomic.Pointer[time.Timer]
 
 	// guarded by n.mu
 	challenge  string
@@ -604,27 +635,55 @@ type session struct {
 	proto      protocol
 	subs       [2]bool
 	inputBytes uint64
-	badMsgs    []time.Time
-	bytesIn    []rateEntry
+	bytesMin   threshold // user.max_bytes_per_min
+	badMin     threshold // user.max_bad_msgs_per_min
 }
 
-type rateEntry struct {
-	t time.Time
-	n uint64
-}
+func (s *session) touch() { s.active.Store(time.Now().UnixNano()) }
 
-// send queues a message without blocking; a client that does not keep up is dropped.
+// send queues a message without blocking; a client that does not keep up (sessionQueue
+// messages, or sendQueueBytes with something already queued) is dropped.
 func (s *session) send(m []byte) {
 	if m == nil {
 		return
 	}
+	if q := s.queued.Add(int64(len(m))); q > sendQueueBytes && q > int64(len(m)) {
+		s.queued.Add(-int64(len(m)))
+		s.n.log.Warn("user send queue full, dropping connection", "remote", s.host)
+		s.conn.CloseNow()
+		return
+	}
 	select {
 	case <-s.done:
+		s.queued.Add(-int64(len(m)))
 	case s.out <- m:
+		s.touch()
 	default:
+		s.queued.Add(-int64(len(m)))
 		s.n.log.Warn("user send queue full, dropping connection", "remote", s.host)
 		s.conn.CloseNow()
 	}
+}
+
+// armIdle enforces user.idle_timeout: the connection closes once nothing went in or out for
+// that long (hpcore check_last_activity_rules).
+func (s *session) armIdle(d, first time.Duration) {
+	s.idle.Store(time.AfterFunc(first, func() { s.checkIdle(d) }))
+}
+
+func (s *session) checkIdle(d time.Duration) {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	since := time.Since(time.Unix(0, s.active.Load()))
+	if since >= d {
+		s.n.log.Debug("closing idle user connection", "remote", s.host, "idle_timeout", d)
+		s.conn.CloseNow()
+		return
+	}
+	s.armIdle(d, d-since)
 }
 
 func (s *session) writeLoop(ctx context.Context) {
@@ -636,6 +695,7 @@ func (s *session) writeLoop(ctx context.Context) {
 			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 			err := s.conn.Write(wctx, websocket.MessageBinary, m)
 			cancel()
+			s.queued.Add(-int64(len(m)))
 			if err != nil {
 				s.conn.CloseNow()
 				return
@@ -651,6 +711,15 @@ func (n *Node) maxMsgBytes() int64 {
 	return defaultMaxMsgBytes
 }
 
+// otherUsersLocked counts the verified users other than the owner.
+func (n *Node) otherUsersLocked() uint64 {
+	c := len(n.users)
+	if n.owner != "" && n.users[n.owner] != nil {
+		c--
+	}
+	return uint64(c)
+}
+
 func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
 	n.mu.Lock()
@@ -659,7 +728,9 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "closing", http.StatusServiceUnavailable)
 		return
 	}
-	if mc := n.cfg.User.MaxConnections; mc > 0 && uint64(len(n.users)) >= mc {
+	// hpcore refuses a connection when user.max_connections users are verified. While the
+	// owner is away the connection may still be the owner's: it is refused at verification.
+	if mc := n.cfg.User.MaxConnections; mc > 0 && n.otherUsersLocked() >= mc && (n.owner == "" || n.users[n.owner] != nil) {
 		n.mu.Unlock()
 		http.Error(w, "maximum user connections reached", http.StatusServiceUnavailable)
 		return
@@ -687,14 +758,16 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c.SetReadLimit(limit)
+	c.SetReadLimit(preHandshakeReadLimit) // raised to max_bytes_per_msg once verified
 	var ch [challengeBytes]byte
 	if _, err := rand.Read(ch[:]); err != nil {
 		c.CloseNow()
 		return
 	}
-	s := &session{n: n, conn: c, host: host, out: make(chan []byte, sessionQueue), done: make(chan struct{}), challenge: lowerHex(ch[:])}
+	s := &session{n: n, conn: c, gc: gateConnFrom(r.Context()), host: host, out: make(chan []byte, sessionQueue), done: make(chan struct{}), challenge: lowerHex(ch[:])}
+	s.touch()
 	n.mu.Lock()
+	s.bytesMin.limit, s.badMin.limit = n.cfg.User.MaxBytesPerMin, n.cfg.User.MaxBadMsgsPerMin
 	n.sessions[s] = struct{}{}
 	n.wg.Add(1)
 	cid, ver := n.cfg.Contract.ID, n.cfg.Contract.Version
@@ -711,30 +784,70 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		n.mu.Unlock()
 		close(s.done)
+		if t := s.idle.Load(); t != nil {
+			t.Stop()
+		}
 		c.CloseNow()
 	}()
 	s.send(buildUserChallenge(cid, ver, s.challenge))
-	hs := time.AfterFunc(handshakeTimeout, func() {
-		n.mu.Lock()
-		v := s.verified
-		n.mu.Unlock()
-		if !v {
-			c.CloseNow()
-		}
-	})
-	defer hs.Stop()
+	if s.gc == nil { // the gate closes unverified connections; without it, do it here
+		hs := time.AfterFunc(handshakeTimeout, func() {
+			n.mu.Lock()
+			v := s.verified
+			n.mu.Unlock()
+			if !v {
+				c.CloseNow()
+			}
+		})
+		defer hs.Stop()
+	}
 
+	raised := false
 	for {
+		if !n.waitInputRoom(ctx, s) {
+			return
+		}
 		_, data, err := c.Read(ctx)
 		if err != nil {
 			if errors.Is(err, websocket.ErrMessageTooBig) {
-				n.log.Info("user message exceeded max_bytes_per_msg; connection closed", "remote", host, "limit", limit)
+				n.log.Info("user message too large; connection closed", "remote", host, "verified", raised)
 			}
 			return
 		}
+		s.touch()
 		if !n.handleMessage(s, data) {
 			_ = c.Close(websocket.StatusPolicyViolation, "hotpocket: connection dropped")
 			return
+		}
+		if !raised {
+			n.mu.Lock()
+			raised = s.verified
+			n.mu.Unlock()
+			if raised {
+				c.SetReadLimit(limit)
+			}
+		}
+	}
+}
+
+// waitInputRoom holds a user's next read while the round's submitted inputs are at their
+// bound (pendingInputBytes node-wide; max_bytes_per_msg for this user when
+// round_limits.user_input_bytes is 0), until the round closes. False: the node stopped.
+func (n *Node) waitInputRoom(ctx context.Context, s *session) bool {
+	for {
+		n.mu.Lock()
+		full := n.pendingIn >= pendingInputBytes ||
+			n.cfg.Contract.RoundLimits.UserInputBytes == 0 && s.inputBytes >= uint64(n.maxMsgBytes())
+		done := n.roundDone
+		n.mu.Unlock()
+		if !full {
+			return true
+		}
+		select {
+		case <-done:
+			s.touch() // waiting on the node is not the user's idleness
+		case <-ctx.Done():
+			return false
 		}
 	}
 }
@@ -744,7 +857,7 @@ func (n *Node) handleMessage(s *session, data []byte) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := time.Now()
-	if lim := n.cfg.User.MaxBytesPerMin; lim > 0 && s.rate(now, uint64(len(data))) > lim {
+	if s.bytesMin.add(now, uint64(len(data))) {
 		n.log.Info("user exceeded max_bytes_per_min", "remote", s.host)
 		return false
 	}
@@ -758,9 +871,15 @@ func (n *Node) handleMessage(s *session, data []byte) bool {
 			msg := r.ServerChallenge + n.cfg.Contract.ID + n.cfg.Contract.Version
 			s.send(buildServerChallengeResponse(ed25519.Sign(n.priv, []byte(msg)), n.pubHex, n.unlHexLocked()))
 		}
+		owner := n.owner != "" && string(r.PubKey) == n.owner
+		if mc := n.cfg.User.MaxConnections; !owner && mc > 0 && n.otherUsersLocked() >= mc {
+			n.log.Debug("rejecting user: user.max_connections reached", "remote", s.host)
+			return false
+		}
 		// As hpcore: a duplicate key or a full node still gets the server response, but the
 		// session stays unverified and its next message is read as a challenge response.
-		if len(n.users) >= maxUserCount {
+		// The owner is not counted and always has room.
+		if !owner && n.otherUsersLocked() >= maxUserCount {
 			n.log.Debug("rejecting user: maximum user count reached", "remote", s.host)
 			return true
 		}
@@ -770,37 +889,20 @@ func (n *Node) handleMessage(s *session, data []byte) bool {
 		}
 		s.verified, s.pub, s.proto = true, string(r.PubKey), r.Protocol
 		n.users[s.pub] = s
+		if s.gc != nil {
+			n.gate.verified(s.gc)
+		}
+		if d := time.Duration(n.cfg.User.IdleTimeout) * time.Millisecond; d > 0 {
+			s.armIdle(d, d)
+		}
 		n.log.Debug("user authenticated", "pubkey", r.PubKeyHex, "protocol", r.Protocol)
 		return true
 	}
-	if !n.handleAuthedLocked(s, data) {
-		s.badMsgs = append(s.badMsgs, now)
-		if lim := n.cfg.User.MaxBadMsgsPerMin; lim > 0 {
-			cut := 0
-			for cut < len(s.badMsgs) && now.Sub(s.badMsgs[cut]) > time.Minute {
-				cut++
-			}
-			s.badMsgs = s.badMsgs[cut:]
-			if uint64(len(s.badMsgs)) > lim {
-				return false
-			}
-		}
+	if !n.handleAuthedLocked(s, data) && s.badMin.add(now, 1) {
+		n.log.Info("user exceeded max_bad_msgs_per_min", "remote", s.host)
+		return false
 	}
 	return true
-}
-
-func (s *session) rate(now time.Time, b uint64) uint64 {
-	s.bytesIn = append(s.bytesIn, rateEntry{now, b})
-	cut := 0
-	for cut < len(s.bytesIn) && now.Sub(s.bytesIn[cut].t) > time.Minute {
-		cut++
-	}
-	s.bytesIn = s.bytesIn[cut:]
-	var sum uint64
-	for _, e := range s.bytesIn {
-		sum += e.n
-	}
-	return sum
 }
 
 // handleAuthedLocked is hpcore's handle_authed_user_message; false counts a bad message.
@@ -848,6 +950,7 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 			return reject(r)
 		}
 		n.submitted = append(n.submitted, submittedInput{pub: []byte(s.pub), container: m.Container, sig: m.Sig, proto: s.proto})
+		n.pendingIn += uint64(len(m.Container))
 		s.inputBytes += uint64(len(ic.Input))
 		return true
 	case hpwire.MsgStat:
@@ -880,7 +983,11 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 		var res []*ledgerRecord
 		for i := range n.history {
 			if n.history[i].SeqNo == m.SeqNo {
-				res = append(res, &n.history[i])
+				l := n.history[i]
+				if m.IncludeInputs || m.IncludeOutputs {
+					loadRaw(n.dir, &l)
+				}
+				res = append(res, &l)
 			}
 		}
 		s.send(buildLedgerQueryResult(s.proto, m.ID, res, m.IncludeInputs, m.IncludeOutputs))
@@ -894,11 +1001,12 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 // enqueueReadLocked runs a read request as a read-only contract execution with one user and
 // one input; every output becomes one contract_read_response.
 func (n *Node) enqueueReadLocked(s *session, id string, content []byte) {
-	if n.readQueued >= maxReadQueue || n.ctx == nil {
+	if n.readQueued >= maxReadQueue || n.readBytes+len(content) > readQueueBytes || n.ctx == nil {
 		n.log.Warn("read request queue full; request dropped")
 		return
 	}
 	n.readQueued++
+	n.readBytes += len(content)
 	ctx, sem := n.ctx, n.readSem
 	pub := []byte(s.pub)
 	n.wg.Add(1)
@@ -907,6 +1015,7 @@ func (n *Node) enqueueReadLocked(s *session, id string, content []byte) {
 		defer func() {
 			n.mu.Lock()
 			n.readQueued--
+			n.readBytes -= len(content)
 			n.mu.Unlock()
 		}()
 		select {

@@ -121,13 +121,23 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 // PublicKeyHex returns the "ed"-prefixed lowercase hex form of a public key.
 func PublicKeyHex(pub ed25519.PublicKey) string { return "ed" + hex.EncodeToString(pub) }
 
-// Hash is HotPocket's crypto::get_list_hash: BLAKE3-256 over the concatenation of parts.
+// Hash is BLAKE3-256 over the concatenation of parts: HotPocket's crypto::get_hash and what
+// hotpocket-js-client computes for input and output hashes and hash trees.
 func Hash(parts ...[]byte) []byte {
 	h := blake3.New(32, nil)
 	for _, p := range parts {
 		h.Write(p)
 	}
 	return h.Sum(nil)
+}
+
+// ListHash is HotPocket's crypto::get_list_hash, used for ledger fields: Hash of the parts,
+// except that an empty list hashes to 32 zero bytes.
+func ListHash(parts ...[]byte) []byte {
+	if len(parts) == 0 {
+		return make([]byte, 32)
+	}
+	return Hash(parts...)
 }
 
 // IsJSONLiteral is the inverse of hpcore's is_json_string: such outputs are embedded raw in

@@ -69,3 +69,15 @@ func TestBSONFields(t *testing.T) {
 		}
 	}
 }
+
+func TestListHash(t *testing.T) {
+	if got := ListHash(); hex.EncodeToString(got) != strings.Repeat("00", 32) {
+		t.Fatalf("ListHash() = %x, want 32 zero bytes (crypto::get_list_hash of an empty list)", got)
+	}
+	if got, want := ListHash([]byte("a"), []byte("b")), Hash([]byte("ab")); hex.EncodeToString(got) != hex.EncodeToString(want) {
+		t.Fatalf("ListHash(a, b) = %x, want %x", got, want)
+	}
+	if hex.EncodeToString(Hash()) == strings.Repeat("00", 32) {
+		t.Fatal("Hash() of nothing is BLAKE3 of the empty string")
+	}
+}

@@ -40,6 +40,7 @@ var allowedFlags = map[string]uint32{
 	"NFTokenBurn":             0,
 	"NFTokenCancelOffer":      0,
 	"Invoke":                  0,
+	"SetHook":                 0,
 }
 
 // rname returns the network's name for a result: Xahau calls the XRP
@@ -58,7 +59,7 @@ func (e *Engine) rname(name string) string {
 
 // xahauOnly and xrplOnly name the types one network lacks.
 var xahauOnly = map[string]bool{"URITokenMint": true, "URITokenBurn": true, "URITokenBuy": true,
-	"URITokenCreateSellOffer": true, "URITokenCancelSellOffer": true, "Invoke": true}
+	"URITokenCreateSellOffer": true, "URITokenCancelSellOffer": true, "Invoke": true, "SetHook": true}
 var xrplOnly = map[string]bool{"NFTokenMint": true, "NFTokenCreateOffer": true, "NFTokenAcceptOffer": true,
 	"NFTokenBurn": true, "NFTokenCancelOffer": true}
 
@@ -114,6 +115,8 @@ func (e *Engine) preflight(tx map[string]any) string {
 		return e.preflightURIToken(tt, tx)
 	case "NFTokenMint", "NFTokenCreateOffer", "NFTokenAcceptOffer", "NFTokenBurn", "NFTokenCancelOffer":
 		return e.preflightNFToken(tt, tx)
+	case "SetHook":
+		return e.preflightSetHook(tx)
 	case "Invoke":
 		if d, ok := tx["Destination"]; ok {
 			if a, ok := ParseAccount(d.(string)); ok && a == mustAccount(tx) {
@@ -160,6 +163,8 @@ func (c *applyCtx) doApply() string {
 		return c.nftBurn()
 	case "NFTokenCancelOffer":
 		return c.nftCancelOffer()
+	case "SetHook":
+		return c.setHook()
 	case "Invoke":
 		if d, ok := ParseAccount(str(c.tx, "Destination")); ok && c.v.get(AccountKey(d)) == nil {
 			return "tecNO_TARGET"

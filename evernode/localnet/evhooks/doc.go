@@ -5,8 +5,8 @@
 // hook.IsRegistered and the host transaction builders work against it
 // unchanged (evernode-js-client reads the same entries).
 //
-//	net, _ := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
-//	d, _ := evhooks.Setup(ctx, net, &evhooks.Config{MomentSize: 60})
+//	net, _ := localnet.Start(ctx, localnet.Fast())
+//	d, _ := evhooks.Setup(ctx, net, evhooks.Fast()) // 60-second moments
 //	client, _ := evernode.Dial(ctx, d.Network(), nil)
 //	_ = d.FundEVR(ctx, hostWallet, "1000")
 //
@@ -78,11 +78,15 @@
 // reputation rounds, a zero or too high lease amount or too few
 // instances). A host's very first heartbeat emits evnFoundationFundReq, so
 // the registry forwards the 5 EVR fixed fee to the foundation. A due
-// MOMENT_TRANSIT_INFO is applied lazily. Vote data (33 bytes) is accepted;
-// for a reputed host past the eligibility period the vote is recorded on
-// HOST_ADDR only (last vote candidate index and time, support flag) or
-// answered with "VOTE_VALIDATION_ERR - Vote skipped, …" for an unknown
-// candidate; data of another length is rejected (an emulator check).
+// MOMENT_TRANSIT_INFO is applied lazily. A reputed host (as of before
+// this heartbeat) past the eligibility period is counted in the voter base
+// on its first heartbeat of a moment, and its vote (33 bytes) runs the
+// hook's vote rules (governance.go): one vote per candidate a moment in
+// candidate order ("Voting for already voted candidate is not allowed."),
+// one new-hook support a moment ("Only one support vote is allowed per
+// moment."), tallies and elections, "VOTE_VALIDATION_ERR - Vote skipped,
+// …" for an unknown or closed candidate; other hosts' vote data is
+// ignored; data of another length is rejected (an emulator check).
 //
 // Governor and foundation (governor.c, heartbeat.c OP_VOTE), in
 // governance.go: evnCandidatePropose and evnDudHostReport (EVR of at least
@@ -105,8 +109,7 @@
 // # What is not emulated
 //
 // Rewards (no accrual into TOKEN_ID, no evnHostReward payments, no pending
-// reward requests), host vote tallies (hosts' heartbeat votes are recorded
-// on HOST_ADDR only), hook updates after a new-hook election (the triggers
+// reward requests), hook updates after a new-hook election (the triggers
 // are emitted; no hook applies them), dud-host removal, reputation
 // rounds (no hook on the reputation account; evnHostSendReputation is not
 // processed), dead-host pruning and dud-host removal (the real registry does
@@ -118,4 +121,21 @@
 // Deployment.SetState writes governor state directly (a 1-drop payment from
 // a private admin account carries the writes), for tests that change a fee
 // or fill the registry with many hosts.
+//
+// # The real hooks
+//
+// SetupWasm deploys the WebAssembly of the four upstream hooks instead
+// (LoadWasm reads governor.wasm, registry.wasm, heartbeat.wasm and
+// reputation.wasm from a directory; FetchWasm reads the code from a live
+// network's HookDefinition objects), installed with SetHook transactions
+// and granted as upstream's sethook.js and setgrant.js do, then initialised
+// by the initializer's evnInitialize; localnet runs them on internal/hookvm
+// with xahaud's hook API. Everything above that the emulation leaves out
+// then happens as on Xahau: rewards, vote tallies, the dud-host cascade,
+// fee-base tracking and the emission fee guards. The governor's compiled-in
+// initializer address is swapped for a localnet account's, so its hook hash
+// differs from the file's. The hooks exit with their C file name and line
+// (rollback("src/registry.c", 308)); WasmMessage turns that into upstream's
+// message. Config's MomentSize, LeaseAcquireWindow and HostRegFee are
+// written into the state after initialisation, as a governance change would.
 package evhooks

@@ -67,7 +67,8 @@ func (g *governorHook) governance(h *localnet.HookContext, ev memo.EventType) (h
 		return false, nil
 	}
 	switch {
-	case amt.native && (ev == memo.EventCandidateWithdraw || ev == memo.EventGovernanceModeChange || ev == memo.EventCandidateStatusChange):
+	case amt.native && (ev == memo.EventCandidateWithdraw || ev == memo.EventGovernanceModeChange || ev == memo.EventCandidateStatusChange ||
+		ev == evRemoveLinkedCandidate || ev == evRemoveOrphanCandidate):
 	case !amt.native && (ev == memo.EventCandidatePropose || ev == memo.EventDudHostReport):
 	default:
 		return false, nil
@@ -91,8 +92,12 @@ func (g *governorHook) governance(h *localnet.HookContext, ev memo.EventType) (h
 		return true, op.withdraw()
 	case memo.EventGovernanceModeChange:
 		return true, op.changeMode()
+	case evRemoveLinkedCandidate:
+		return true, op.removeLinked()
+	case evRemoveOrphanCandidate:
+		return true, op.removeOrphan()
 	default:
-		return true, op.statusChange(false)
+		return true, op.statusChange(originHeartbeat)
 	}
 }
 
@@ -324,7 +329,7 @@ func (o *govOp) withdraw() error {
 		status = hook.CandidatePurged
 	}
 	o.data = append(id[:], byte(status))
-	return o.statusChange(true)
+	return o.statusChange(originWithdraw)
 }
 
 func (o *govOp) changeMode() error {
@@ -353,15 +358,32 @@ func (o *govOp) changeMode() error {
 	return o.h.Accept(msgModeChanged)
 }
 
+// statusOrigin is what led to a status change.
+type statusOrigin int
+
+const (
+	originHeartbeat statusOrigin = iota // evnCandidateStatusChange from the heartbeat hook
+	originWithdraw                      // the owner's evnCandidateWithdraw
+	originLinked                        // the registry's evnRemoveLinkedCandidate
+	originOrphan                        // the registry's evnRemoveOrphanCandidate
+)
+
 // statusChange applies a candidate's new status (data: id ‖ status), sent
-// by the heartbeat hook or, withdrawing, by the owner.
-func (o *govOp) statusChange(fromWithdraw bool) error {
+// by the heartbeat hook, the registry or, withdrawing, the owner.
+func (o *govOp) statusChange(origin statusOrigin) error {
 	c, id, ok := o.candidate()
 	if !ok {
 		return o.h.Reject(msgNoCandidate)
 	}
-	if !fromWithdraw && o.sender.String() != o.heartbeat {
-		return o.h.Reject(msgStatusSender)
+	switch origin {
+	case originHeartbeat:
+		if o.sender.String() != o.heartbeat {
+			return o.h.Reject(msgStatusSender)
+		}
+	case originLinked, originOrphan:
+		if o.sender.String() != o.registry {
+			return o.h.Reject(msgStatusSender)
+		}
 	}
 	typ := hook.CandidateTypeOf(id)
 	if typ == 0 {
@@ -379,12 +401,22 @@ func (o *govOp) statusChange(fromWithdraw bool) error {
 			return o.h.Reject("Could not set the candidate id state.")
 		}
 	}
-	if !fromWithdraw && c.Status != status {
-		return o.h.Reject(msgBadStatus)
+	switch origin {
+	case originOrphan:
+		if typ != hook.CandidateNewHook || status != hook.CandidatePurged {
+			return o.h.Reject(msgInvalidOrphan)
+		}
+		if votingCompleted(c.Status) {
+			status = c.Status
+		}
+	case originHeartbeat:
+		if c.Status != status {
+			return o.h.Reject(msgBadStatus)
+		}
 	}
 	switch {
 	case typ == hook.CandidateNewHook || typ == hook.CandidateDudHost:
-		return o.closeCandidate(c, id, typ, status, retry)
+		return o.closeCandidate(c, id, typ, status, retry, origin)
 	case typ == hook.CandidatePilotedMode && status == hook.CandidateElected:
 		o.gi.Mode = hook.GovernancePiloted
 		if err := o.setAll(StateEntry{hook.SingletonKey(hook.SingletonGovernanceInfo), o.gi.Encode()}); err != nil {
@@ -403,7 +435,7 @@ func (o *govOp) statusChange(fromWithdraw bool) error {
 // the reward pool and the rest back to the owner; an elected dud host is
 // sent to the registry for removal; an elected new hook triggers the hook
 // updates.
-func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.CandidateType, status hook.CandidateStatus, retry bool) error {
+func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.CandidateType, status hook.CandidateStatus, retry bool, origin statusOrigin) error {
 	fee := xflRat(c.ProposalFee)
 	reward := new(big.Rat)
 	switch status {
@@ -434,10 +466,13 @@ func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.Candidate
 			if err := o.setAll(StateEntry{hook.SingletonKey(hook.SingletonGovernanceInfo), o.gi.Encode()}); err != nil {
 				return err
 			}
-		} else {
-			if err := emitPay(o.h, o.registry, evernode.Drops(1), memo.EventDudHostRemove, id[12:32]); err != nil {
-				return o.h.Reject("Emitting registry dud host removal trigger failed.")
+		} else if origin == originLinked {
+			// The host is already gone: the candidate just goes.
+			if err := o.s.del(hook.CandidateIDKey(id)); err != nil {
+				return o.h.Reject("Could not delete the candidate id state.")
 			}
+		} else if err := emitPay(o.h, o.registry, evernode.Drops(1), memo.EventDudHostRemove, id[12:32]); err != nil {
+			return o.h.Reject("Emitting registry dud host removal trigger failed.")
 		}
 	}
 	if !retry {
@@ -479,10 +514,7 @@ func (o *govOp) closeCandidate(c hook.Candidate, id [32]byte, typ hook.Candidate
 func xflText(r *big.Rat) string { return ratXFL(r).String() }
 
 // foundationVote is the heartbeat hook's evnCandidateVote from the
-// foundation (heartbeat.c OP_VOTE): in piloted mode the foundation's vote
-// decides (support elects, reject purges); otherwise it is recorded and
-// the tally rules run. A decided candidate is sent to the governor as an
-// evnCandidateStatusChange.
+// foundation (heartbeat.c OP_VOTE).
 func (b *heartbeatHook) foundationVote(h *localnet.HookContext, s gstate, sender hook.AccountID, data []byte) error {
 	if len(data) == 0 {
 		return h.Reject(msgNoEventData)
@@ -493,16 +525,46 @@ func (b *heartbeatHook) foundationVote(h *localnet.HookContext, s gstate, sender
 	if len(data) != hook.VoteParamSize {
 		return h.Reject(msgBadVoteData)
 	}
+	return b.vote(h, s, sender, data, nil)
+}
+
+// Host vote messages (heartbeat.c).
+const (
+	msgVotedAlready   = "Voting for already voted candidate is not allowed."
+	msgOneSupportVote = "Only one support vote is allowed per moment."
+)
+
+// vote is heartbeat.c's OP_VOTE, for the foundation (host nil) or for a
+// reputed, eligible host voting in its heartbeat (host is its HOST_ADDR,
+// already updated by the heartbeat). In piloted mode the foundation's vote
+// decides (support elects, reject purges); otherwise votes are tallied
+// once a moment against the previous moment's voter base. A decided
+// candidate is sent to the governor as an evnCandidateStatusChange. A host
+// may vote once per candidate a moment, in candidate order, and support
+// one new-hook candidate a moment.
+func (b *heartbeatHook) vote(h *localnet.HookContext, s gstate, sender hook.AccountID, data []byte, host *hook.HostAddr) error {
 	o := govOp{h: h, s: s, sender: sender, data: data, now: unixNow(h)}
 	o.load()
 	m, now := o.m, o.now
 	curMoment := m.Moment(curIdx(h, m))
 	id := [32]byte(data[:32])
 	typ := hook.CandidateTypeOf(id)
+	saveHost := func() error {
+		if host == nil {
+			return nil
+		}
+		if err := s.set(hook.HostAddrKey(sender), host.Encode()); err != nil {
+			return h.Reject("Could not set state for heartbeat.")
+		}
+		return nil
+	}
 	v, ok := s.get(hook.CandidateIDKey(id))
 	c, err := hook.DecodeCandidate(v)
 	if !ok || err != nil || typ == 0 ||
 		(m.Moment(c.ElectPurgeLastTryTimestamp) == m.Moment(now) && votingCompleted(c.Status)) {
+		if err := saveHost(); err != nil {
+			return err
+		}
 		return h.Accept(msgVoteSkipped)
 	}
 	vote := hook.CandidateStatus(data[32])
@@ -545,7 +607,7 @@ func (b *heartbeatHook) foundationVote(h *localnet.HookContext, s gstate, sender
 		if status != hook.CandidatePurged && now-sct > uint64(gc.CandidateElectionPeriod) && curStatus == hook.CandidateSupported {
 			status = hook.CandidateElected
 		}
-		if gi.Mode == hook.GovernancePiloted {
+		if host == nil && gi.Mode == hook.GovernancePiloted {
 			status = hook.CandidatePurged
 			if vote == hook.CandidateSupported && c.CreatedTimestamp >= gi.ProposalElectedTimestamp {
 				status = hook.CandidateElected
@@ -559,12 +621,14 @@ func (b *heartbeatHook) foundationVote(h *localnet.HookContext, s gstate, sender
 		decided = status == hook.CandidateElected
 	}
 	if decided {
+		// As the hook: the candidate is settled and, for a host, its
+		// HOST_ADDR changes of this heartbeat are not written.
 		c.Status = status
 		c.ElectPurgeLastTryTimestamp = now
 		if err := emitPay(h, b.governor, evernode.Drops(1), memo.EventCandidateStatusChange, append(id[:], byte(status))); err != nil {
 			return h.Reject("Emitting status change failed.")
 		}
-	} else {
+	} else if host == nil {
 		gi.FoundationLastVotedCandidateIdx = c.Index
 		gi.FoundationLastVotedTimestamp = now
 		c.FoundationVoteStatus = vote
@@ -573,9 +637,61 @@ func (b *heartbeatHook) foundationVote(h *localnet.HookContext, s gstate, sender
 		if err := s.set(hook.SingletonKey(hook.SingletonGovernanceInfo), gi.Encode()); err != nil {
 			return h.Reject("Could not set state for governance info.")
 		}
+	} else {
+		votedMoment := m.Moment(host.LastVoteTimestamp)
+		if curMoment != votedMoment {
+			host.SupportVoteSent = 0
+		}
+		if curMoment == votedMoment && c.Index <= host.LastVoteCandidateIdx {
+			return h.Reject(msgVotedAlready)
+		}
+		if typ == hook.CandidateNewHook {
+			if curMoment == votedMoment && vote == hook.CandidateSupported && host.SupportVoteSent == 1 {
+				return h.Reject(msgOneSupportVote)
+			}
+			host.SupportVoteSent = 0
+			if vote == hook.CandidateSupported {
+				host.SupportVoteSent = 1
+			}
+		}
+		if vote == hook.CandidateSupported {
+			supported++
+		}
+		c.PositiveVoteCount = supported
+		c.LastVoteTimestamp = now
+		host.LastVoteTimestamp = now
+		host.LastVoteCandidateIdx = c.Index
+		if err := saveHost(); err != nil {
+			return err
+		}
 	}
 	if err := s.set(hook.CandidateIDKey(id), c.Encode()); err != nil {
 		return h.Reject("Could not set state for candidate.")
 	}
-	return h.Accept(msgFoundationVoted)
+	if host == nil {
+		return h.Accept(msgFoundationVoted)
+	}
+	return h.Accept(msgVoteAccepted)
+}
+
+// countVoter is the heartbeat hook's voter base bookkeeping: the first
+// heartbeat of a moment from a reputed, eligible host counts it, and a new
+// moment moves the count to PrevMomentVoteBaseCount.
+func countVoter(h *localnet.HookContext, s gstate, curMoment uint64) error {
+	v, _ := s.get(hook.SingletonKey(hook.SingletonGovernanceInfo))
+	gi, err := hook.DecodeGovernanceInfo(v)
+	if err != nil {
+		return nil
+	}
+	m := s.moments()
+	if curMoment > m.Moment(gi.VoteBaseCountChangedTimestamp) {
+		gi.PrevMomentVoteBaseCount = gi.VoteBaseCount
+		gi.VoteBaseCount = 0
+	}
+	gi.VoteBaseCount++
+	gi.VoteBaseCountChangedTimestamp = unixNow(h)
+	if err := s.set(hook.SingletonKey(hook.SingletonGovernanceInfo), gi.Encode()); err != nil {
+		return h.Reject("Could not set state governance_game info.")
+	}
+	return nil
 }

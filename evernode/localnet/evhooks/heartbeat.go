@@ -133,24 +133,17 @@ func (b *heartbeatHook) heartbeat(h *localnet.HookContext, s gstate, sender hook
 			return h.Reject("Emitting txn failed")
 		}
 	}
-	msg := msgHeartbeat
-	if len(data) == hook.VoteParamSize && flags&1 != 0 && b.eligible(s, ha, unixNow(h)) {
-		var cand [32]byte
-		copy(cand[:], data)
-		cv, ok := s.get(hook.CandidateIDKey(cand))
-		c, err := hook.DecodeCandidate(cv)
-		if !ok || err != nil || hook.CandidateTypeOf(cand) == 0 {
-			msg = msgVoteSkipped
-		} else {
-			// Votes are recorded on the host only; no tallies, no elections.
-			ha.LastVoteCandidateIdx = c.Index
-			ha.LastVoteTimestamp = unixNow(h)
-			if hook.VoteValue(data[32]) == hook.VoteSupport {
-				ha.SupportVoteSent = 1
-			}
-			msg = msgVoteAccepted
+	eligible := b.eligible(s, ha, unixNow(h))
+	if accept && flags&1 != 0 && eligible {
+		if err := countVoter(h, s, curMoment); err != nil {
+			return err
 		}
 	}
+	if len(data) == hook.VoteParamSize && flags&1 != 0 && eligible {
+		// The vote writes HOST_ADDR itself (or, settling a candidate, not).
+		return b.vote(h, s, sender, data, &ha)
+	}
+	msg := msgHeartbeat
 	if err := s.set(hook.HostAddrKey(sender), ha.Encode()); err != nil {
 		return h.Reject("Could not set state for heartbeat.")
 	}

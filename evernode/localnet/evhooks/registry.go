@@ -94,6 +94,8 @@ func (r *registryHook) Execute(h *localnet.HookContext) error {
 			op = r.foundationFund
 		case memo.EventHostUpdateReputation:
 			op = r.updateReputation
+		case memo.EventDudHostRemove:
+			op = r.dudHostRemove
 		}
 	case tt == "Payment":
 		if ev == memo.EventHostReg {
@@ -432,12 +434,14 @@ func (r *registryHook) dereg(h *localnet.HookContext, s gstate, sender hook.Acco
 	if !bytes.Equal(tokenID, ha.RegistrationTokenID[:]) {
 		return h.Reject(msgTokenMismatch)
 	}
-	return r.remove(h, s, host, ha)
+	return r.remove(h, s, host, ha, removeDereg)
 }
 
-// remove is OP_HOST_REMOVE for a host deregistering itself: refund, reward
-// pool top-up, token burn and state removal.
-func (r *registryHook) remove(h *localnet.HookContext, s gstate, host hook.AccountID, ha hook.HostAddr) error {
+// remove is OP_HOST_REMOVE for a host deregistering itself or removed as
+// an elected dud host: refund, reward pool top-up, token burn, the
+// governor told about candidates the host leaves behind, and state
+// removal.
+func (r *registryHook) remove(h *localnet.HookContext, s gstate, host hook.AccountID, ha hook.HostAddr, op removeOp) error {
 	fee := s.single(hook.SingletonHostRegFee)
 	fixed := s.conf(hook.ConfFixedRegFee)
 	rebate := uint64(0)
@@ -449,6 +453,7 @@ func (r *registryHook) remove(h *localnet.HookContext, s gstate, host hook.Accou
 		reward = fee - fixed - rebate
 	}
 	switch {
+	case op != removeDereg:
 	case ha.TransferTimestamp > 0:
 		if ha.LastHeartbeatIndex <= ha.TransferTimestamp {
 			return h.Reject(msgDeregAfterXfer)
@@ -478,14 +483,17 @@ func (r *registryHook) remove(h *localnet.HookContext, s gstate, host hook.Accou
 		if total > ha.RegistrationFee {
 			return h.Reject(msgRebateTooLarge)
 		}
-		if err := emitPay(h, host.String(), evernode.EVR(issuer, intText(total)), memo.EventHostDeregSelfRes, txid[:]); err != nil {
+		if err := emitPay(h, host.String(), evernode.EVR(issuer, intText(total)), op.answer(), txid[:]); err != nil {
 			return h.Reject("Rebating 1/2 reg fee and pending rebates to host account failed.")
 		}
-	} else if err := emitPay(h, host.String(), evernode.Drops(1), memo.EventHostDeregSelfRes, txid[:]); err != nil {
+	} else if err := emitPay(h, host.String(), evernode.Drops(1), op.answer(), txid[:]); err != nil {
 		return h.Reject("Minimum XRP to host account failed.")
 	}
 	if _, err := h.Emit(evernode.URITokenBurn{URITokenID: hexID(ha.RegistrationTokenID)}); err != nil {
 		return h.Reject("Emitting URI token burn txn failed")
+	}
+	if err := r.cascade(h, s, host, op); err != nil {
+		return err
 	}
 	count := uint32(s.single(hook.SingletonHostCount))
 	if count > 0 {
@@ -495,5 +503,5 @@ func (r *registryHook) remove(h *localnet.HookContext, s gstate, host hook.Accou
 		s.del(hook.TokenIDKey(ha.RegistrationTokenID)) != nil || s.del(hook.HostAddrKey(host)) != nil {
 		return h.Reject("Could not delete host registration entry.")
 	}
-	return h.Accept(msgDeregistered)
+	return h.Accept(op.message())
 }

@@ -3,13 +3,13 @@
 // JSON request from stdin:
 //
 //	{url, governor, networkID, moment, hosts: [...], foundation, dudHost,
-//	 candidateIds: [...], scoreHost, scores: {pubkey: score}}
+//	 proposer, candidateIds: [...], scoreHost, scores: {pubkey: score}}
 //
 // and prints one JSON object with every answer. Run through the Go test:
 //
 //	EVERNODE_JS_CLIENT=/tmp/evjs go test ./hook -run TestReadsAgainstJS -v
 const path = require('path');
-const ev = require(path.join(process.argv[2], 'node_modules', 'evernode-js-client'));
+const ev = require(path.resolve(process.argv[2]));
 
 async function main() {
   const req = JSON.parse(require('fs').readFileSync(0, 'utf8'));
@@ -25,6 +25,7 @@ async function main() {
   out.pilotedModeVoteInfo = await f.getPilotedModeVoteInfo();
   out.dudHostCandidatesByOwner = await f.getDudHostCandidatesByOwner(req.foundation);
   for (const id of req.candidateIds) out.candidates[id] = await f.getCandidateById(id);
+  out.candidateByOwner = await f.getCandidateByOwner(req.proposer);
   for (const h of req.hosts) {
     const c = new ev.HostClient(h);
     await c.connect();
