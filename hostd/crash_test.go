@@ -107,7 +107,17 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	var ans []lease.Event
 	s.until(t, "acquire answered", func() bool { ans = h.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	ok := ans[0].Type == memo.EventAcquireSuccess
-	require.Equal(t, sc == scExpire || sc == scTerminate, ok, "acquire answer %s %s", ans[0].Type, ans[0].Reason)
+	switch sc {
+	case scExpire, scTerminate:
+		require.True(t, ok, "acquire answer %s %s", ans[0].Type, ans[0].Reason)
+	case scBadKey:
+		require.False(t, ok, "acquire answered with success without a key")
+	case scFail:
+		// A crash after the failed create but before the refusal was
+		// recorded leaves the acquire to be provisioned again after the
+		// restart, which then succeeds: service, not a refund. Both are
+		// one answer.
+	}
 	want := "100"
 	if ok {
 		tok := ans[0]
