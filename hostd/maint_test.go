@@ -34,8 +34,7 @@ func TestStartupRepairsInventoryAndPrunesOrphans(t *testing.T) {
 	_, err = h.prov.Create(n.ctx, instanceReq("not-a-lease"))
 	require.NoError(t, err)
 
-	s := &supervisor{h: h, r: h.start(nil)}
-	defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+	s := h.supervise(t)
 	s.until(t, "inventory whole", func() bool {
 		ts, err := lease.Leases(n.ctx, h.c, h.w.Address(), lease.URIToken)
 		if err != nil || len(ts) != 3 {
@@ -58,9 +57,7 @@ func TestHaltPausesExpiry(t *testing.T) {
 	n := newTestNet(t, time.Minute)
 	h := n.host(t, 1, "2")
 	h.cfg.HaltAfter = 300 * time.Millisecond
-	s := &supervisor{h: h, r: h.start(nil)}
-	defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
-	s.until(t, "offered", func() bool { return h.offers() == 1 })
+	s := h.serve(t)
 	_, tn := n.tenant(t, h.c, true)
 	_, err := tn.Acquire(n.ctx, h.w.Address(), testReq, nil)
 	require.NoError(t, err)

@@ -16,7 +16,6 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
-	"github.com/evernode-go/sdk/memo"
 )
 
 // The outbox is the daemon's one transaction queue. An intent is written in
@@ -520,5 +519,3 @@ func samePrice(a, b string) bool {
 func noteAnswer(tx *bolt.Tx, ref, hash string) error {
 	return tx.Bucket(bAnswered).Put([]byte(ref), []byte(hash))
 }
-
-var _ = memo.EventRefund

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -253,5 +252,4 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	w.mu.Unlock()
 	require.NotContains(t, logs, w.hostW.Seed(), "the seed was logged")
 	require.Contains(t, logs, "lease active")
-	_ = strings.Contains
 }
