@@ -1,6 +1,7 @@
 package hostd
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 func TestLifecycle(t *testing.T) {
 	n := newTestNet(t, 60*time.Second)
 	h := n.host(t, 2, "2")
+	before := runtime.NumGoroutine()
 	r := h.start(nil)
 	n.waitFor(t, "2 offers", func() bool { return h.offers() == 2 })
 
@@ -49,4 +51,10 @@ func TestLifecycle(t *testing.T) {
 	require.NoError(t, ignoreStop(r.stop(t)))
 	_, err = r.d.Leases()
 	require.Error(t, err, "the database is closed")
+	// No goroutine outlives Close.
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left after Close")
 }
