@@ -35,8 +35,11 @@ func TestCatchUp(t *testing.T) {
 	h.submit(tw, term)
 	old, _ := n.tenant(t, h.c, true)
 	oldAcq := h.rawAcquire(old, testReq)
-	h.clock.Advance(2 * time.Minute) // past 40 % of the 160 s window
-	n.net.AdvanceTime(2 * time.Minute)
+	// Half an hour later: far past 40 % of the 160 s window for the old
+	// acquire, even on a test network whose close times run ahead of the
+	// clock (a second per ledger).
+	h.clock.Advance(30 * time.Minute)
+	n.net.AdvanceTime(30 * time.Minute)
 	fresh, _ := n.tenant(t, h.c, true)
 	freshAcq := h.rawAcquire(fresh, testReq)
 
