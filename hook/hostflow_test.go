@@ -146,6 +146,9 @@ func testHostFlows(t *testing.T, real bool) {
 	require.NotEmpty(t, res.Payment.Hash)
 	require.True(t, res.Buy.Succeeded())
 	require.False(t, res.Transferee)
+	// The registry's offer is emitted into the ledger after the payment,
+	// and the token is bought from the ledger after the offer on.
+	require.GreaterOrEqual(t, res.Buy.LedgerIndex, res.Payment.LedgerIndex+2, "payment in %d, buy in %d", res.Payment.LedgerIndex, res.Buy.LedgerIndex)
 	id, owned, err := hook.RegistrationToken(ctx, e.c, e.cfg, a.Address())
 	require.NoError(t, err)
 	require.True(t, owned)
