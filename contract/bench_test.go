@@ -1,11 +1,17 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +22,16 @@ import (
 const benchRoundtime = 100 // ms
 
 // benchZip is a bundle zip of about 9 MiB: the echo contract and incompressible data.
-func benchZip(b *testing.B, nodeKey string) []byte {
+func benchZip(b testing.TB, nodeKey string) []byte { return benchZipSize(b, nodeKey, 9<<20) }
+
+// benchZipSize is a bundle zip of about size bytes.
+func benchZipSize(b testing.TB, nodeKey string, size int) []byte {
 	bu := echoBundle(b)
 	small, err := bu.Zip(&ZipOptions{InstanceKeys: []string{nodeKey}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	data := make([]byte, 9<<20-len(small))
+	data := make([]byte, size-len(small))
 	rand.Read(data)
 	bu.Files = append(bu.Files, File{Name: "data.bin", Data: data})
 	z, err := bu.Zip(&ZipOptions{InstanceKeys: []string{nodeKey}})
@@ -116,4 +125,50 @@ func BenchmarkRawWebsocket9MiB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkUpload9MiBJS is BenchmarkUpload9MiB's ms/accepted for hotpocket-js-client 0.5.7
+// (testdata/jsbench/upload.js) against the same in-process node and bundle size. It needs
+// HP_JS_CLIENT_DIR and node (see jsClient) and is skipped otherwise.
+func BenchmarkUpload9MiBJS(b *testing.B) {
+	nodeBin, mods := jsClient(b)
+	script, err := filepath.Abs(filepath.Join("testdata", "jsbench", "upload.js"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var accepted float64
+	for range b.N {
+		b.StopTimer()
+		n := startNode(b, `{"contract":{"consensus":{"roundtime":100}}}`, false, nil)
+		zipPath := filepath.Join(b.TempDir(), "bundle.zip")
+		if err := os.WriteFile(zipPath, benchZip(b, n.PublicKey()), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		ctx := testCtx(b, 60*time.Second)
+		cmd := exec.CommandContext(ctx, nodeBin, script)
+		cmd.Env = append(os.Environ(), "NODE_PATH="+mods, "HP_URL=wss://"+n.addr(),
+			"HP_PRIV=ed"+hex.EncodeToString(n.owner), "HP_ZIP="+zipPath)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		b.StartTimer()
+		out, err := cmd.Output()
+		b.StopTimer()
+		if err != nil {
+			b.Fatalf("upload.js: %v\n%s", err, stderr.Bytes())
+		}
+		// The client logs its connection on stdout too: the result is the line with "ms".
+		var r struct{ MS float64 }
+		for line := range bytes.Lines(out) {
+			if bytes.HasPrefix(line, []byte(`{"ms"`)) {
+				err = json.Unmarshal(line, &r)
+			}
+		}
+		if err != nil || r.MS == 0 {
+			b.Fatalf("upload.js printed %q: %v", out, err)
+		}
+		accepted += r.MS
+		n.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(accepted/float64(b.N), "ms/accepted")
 }

@@ -76,6 +76,7 @@ type DialOptions struct {
 type Client struct {
 	addr      string
 	conn      *websocket.Conn
+	raw       *corkConn // under conn; nil with a custom transport
 	priv      ed25519.PrivateKey
 	pub33     []byte
 	proto     Protocol
@@ -193,10 +194,9 @@ func Dial(ctx context.Context, addr string, key ed25519.PrivateKey, opts *DialOp
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // identity is the signed challenge
-	}
+	hc, dialled := corkingClient(opts.HTTPClient, func() *http.Transport {
+		return &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // identity is the signed challenge
+	})
 	hsTimeout := opts.HandshakeTimeout
 	if hsTimeout <= 0 {
 		hsTimeout = DefaultHandshakeTimeout
@@ -306,7 +306,7 @@ func Dial(ctx context.Context, addr string, key ed25519.PrivateKey, opts *DialOp
 
 	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
 	c := &Client{
-		addr: addr, conn: conn, priv: key, pub33: append([]byte{0xED}, pub...), proto: opts.Protocol, log: lg,
+		addr: addr, conn: conn, raw: dialled(), priv: key, pub33: append([]byte{0xED}, pub...), proto: opts.Protocol, log: lg,
 		nodeKey: nodeKey, hpVersion: ch.HPVersion, cid: ch.ContractID, cver: ch.ContractVersion,
 		threshold: th, verify: !opts.SkipOutputVerification, cancel: rcancel, done: make(chan struct{}),
 		outputs: newQueue[outputItem](qs), events: newQueue[Event](qs),
@@ -401,7 +401,15 @@ func (c *Client) send(ctx context.Context, msg []byte) error {
 		return c.closedErr()
 	default:
 	}
-	if err := c.conn.Write(ctx, websocket.MessageBinary, msg); err != nil {
+	uncork := func() error { return nil }
+	if len(msg) > corkMinBytes {
+		uncork = c.cork()
+	}
+	err := c.conn.Write(ctx, websocket.MessageBinary, msg)
+	if uerr := uncork(); err == nil {
+		err = uerr
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -733,14 +741,18 @@ func (c *Client) waitStatus(ctx context.Context, ch chan serverMsg, r *Receipt) 
 	}
 }
 
-// submitOverlapped sends a BSON input while signing it. The signature is the message's last
-// field, so the two SHA-512 passes of ed25519 over a large container (an upload) run while
-// the container is on the wire instead of before it. The bytes sent are exactly
-// encodeInputMessage's.
-func (c *Client) submitOverlapped(ctx context.Context, cont []byte, nonce, maxLedger uint64, chunk int, progress func(sent, total int)) (*Receipt, error) {
+// submitOverlapped sends a BSON input message while signing its container. msg is the
+// message up to its signature field (see bsonUploadMessage) and cont the container inside
+// it. The signature is the message's last field, so the two SHA-512 passes of ed25519 over a
+// large container (an upload) run while the container is on the wire instead of before it.
+// The bytes sent are exactly encodeInputMessage's, in frames of chunk bytes written to the
+// network a megabyte at a time (see corkConn).
+func (c *Client) submitOverlapped(ctx context.Context, msg, cont []byte, nonce, maxLedger uint64, chunk int, progress func(sent, total int)) (*Receipt, error) {
 	sigc := make(chan []byte, 1)
 	go func() { sigc <- ed25519.Sign(c.priv, cont) }()
-	head, total := bsonInputHead(len(cont))
+	total := len(msg) + bsonInputTailBytes
+	uncork := c.cork()
+	defer uncork()
 	w, err := c.conn.Writer(ctx, websocket.MessageBinary)
 	if err != nil {
 		<-sigc
@@ -753,19 +765,13 @@ func (c *Client) submitOverlapped(ctx context.Context, cont []byte, nonce, maxLe
 		}
 		return nil
 	}
-	if err := write(head); err != nil {
-		<-sigc
-		return nil, err
-	}
-	sent := len(head)
-	for off := 0; off < len(cont); off += chunk {
-		end := min(off+chunk, len(cont))
-		if err := write(cont[off:end]); err != nil {
+	for off := 0; off < len(msg); off += chunk {
+		end := min(off+chunk, len(msg))
+		if err := write(msg[off:end]); err != nil {
 			<-sigc
 			return nil, err
 		}
-		sent += end - off
-		progress(sent, total)
+		progress(end, total)
 	}
 	sig := <-sigc
 	hash := hpwire.Hash(sig)
@@ -779,8 +785,20 @@ func (c *Client) submitOverlapped(ctx context.Context, cont []byte, nonce, maxLe
 	if err := w.Close(); err != nil {
 		return nil, c.writeErr(ctx, err)
 	}
+	if err := uncork(); err != nil {
+		return nil, c.writeErr(ctx, err)
+	}
 	progress(total, total)
 	return c.waitStatus(ctx, ch, &Receipt{Hash: hash, Nonce: nonce, MaxLedgerSeqNo: maxLedger, Node: c.nodeKey})
+}
+
+// cork collects the connection's writes until uncork (see corkConn); a no-op for a client
+// dialled with an HTTPClient whose transport is not an *http.Transport.
+func (c *Client) cork() (uncork func() error) {
+	if c.raw == nil {
+		return func() error { return nil }
+	}
+	return c.raw.cork()
 }
 
 // Read sends a read request (a read-only contract execution outside consensus) and returns

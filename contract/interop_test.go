@@ -21,7 +21,7 @@ import (
 // jsClient returns node and the node_modules directory holding hotpocket-js-client, or
 // skips: the interop checks need HP_JS_CLIENT_DIR (a directory where
 // "npm install hotpocket-js-client@0.5.7" was run) and node on PATH. CI has neither.
-func jsClient(t *testing.T) (nodeBin, mods string) {
+func jsClient(t testing.TB) (nodeBin, mods string) {
 	dir := os.Getenv("HP_JS_CLIENT_DIR")
 	if dir == "" {
 		t.Skip("HP_JS_CLIENT_DIR not set: hotpocket-js-client interop check skipped")

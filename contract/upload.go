@@ -264,25 +264,18 @@ func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) 
 		}
 	}
 
-	inner, err := bson.Marshal(bson.D{{Key: "type", Value: "upload"}, {Key: "content", Value: bson.Binary{Data: zip}}})
-	if err != nil {
-		return nil, err
-	}
 	nonce, maxLedger, err := c.inputLimits(ctx, &InputOptions{MaxLedgerOffset: opts.MaxLedgerOffset})
 	if err != nil {
 		return nil, err
 	}
-	cont, err := encodeInputContainer(ProtocolBSON, inner, nonce, maxLedger)
-	if err != nil {
-		return nil, err
-	}
-	_, total := bsonInputHead(len(cont))
+	msg, cont := bsonUploadMessage(zip, nonce, maxLedger)
+	total := len(msg) + bsonInputTailBytes
 	if total > limit { // CheckSize computed this; keep the exact check too
 		return nil, &BundleTooLargeError{ZipBytes: len(zip), MessageBytes: total, Limit: limit}
 	}
 	report(Progress{Phase: PhaseSend, Total: total})
 	sctx, cancel := context.WithTimeout(ctx, resTimeout)
-	rec, err := c.submitOverlapped(sctx, cont, nonce, maxLedger, chunk, func(sent, total int) {
+	rec, err := c.submitOverlapped(sctx, msg, cont, nonce, maxLedger, chunk, func(sent, total int) {
 		report(Progress{Phase: PhaseSend, Sent: sent, Total: total})
 		if sent == total {
 			report(Progress{Phase: PhaseSubmitted, Sent: total, Total: total})

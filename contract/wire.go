@@ -685,6 +685,9 @@ func bsonInputHead(contLen int) (head []byte, total int) {
 	return append(b, 0x00), total
 }
 
+// bsonInputTailBytes is the length of bsonInputTail's result.
+const bsonInputTailBytes = 1 + len("sig") + 1 + 4 + 1 + ed25519.SignatureSize + 1
+
 // bsonInputTail returns the signature field and the document's end.
 func bsonInputTail(sig []byte) []byte {
 	b := append([]byte{0x05}, "sig\x00"...)
@@ -692,4 +695,51 @@ func bsonInputTail(sig []byte) []byte {
 	b = append(b, 0x00)
 	b = append(b, sig...)
 	return append(b, 0x00)
+}
+
+// uploadType is the type of the bootstrap contract's upload input.
+const uploadType = "upload"
+
+// bsonUploadMessage lays out, in one buffer and with one copy of zip, the BSON
+// contract_input message of the bootstrap contract's upload input
+// {type:"upload",content:zip} with nonce and maxSeq: msg holds everything up to the
+// signature field (bsonInputTail follows it) and cont is the container inside msg, the bytes
+// to sign. The bytes are exactly those of bsonInputHead, encodeInputContainer and the BSON
+// encoder's {type,content} document.
+func bsonUploadMessage(zip []byte, nonce, maxSeq uint64) (msg, cont []byte) {
+	const (
+		innerFixed = 4 + (1 + len("type") + 1 + 4 + len(uploadType) + 1) + (1 + len("content") + 1 + 4 + 1) + 1
+		contFixed  = 4 + (1 + len("input") + 1 + 4 + 1) + (1 + len("nonce") + 1 + 8) + (1 + len("max_ledger_seq_no") + 1 + 8) + 1
+	)
+	innerLen := innerFixed + len(zip)
+	contLen := contFixed + innerLen
+	head, total := bsonInputHead(contLen)
+	le := binary.LittleEndian
+	b := make([]byte, 0, total)
+	b = append(b, head...)
+	start := len(b)
+	b = le.AppendUint32(b, uint32(contLen))
+	b = append(b, 0x05)
+	b = append(b, "input\x00"...)
+	b = le.AppendUint32(b, uint32(innerLen))
+	b = append(b, 0x00)
+	b = le.AppendUint32(b, uint32(innerLen))
+	b = append(b, 0x02)
+	b = append(b, "type\x00"...)
+	b = le.AppendUint32(b, uint32(len(uploadType)+1))
+	b = append(b, uploadType+"\x00"...)
+	b = append(b, 0x05)
+	b = append(b, "content\x00"...)
+	b = le.AppendUint32(b, uint32(len(zip)))
+	b = append(b, 0x00)
+	b = append(b, zip...)
+	b = append(b, 0x00)
+	b = append(b, 0x12)
+	b = append(b, "nonce\x00"...)
+	b = le.AppendUint64(b, nonce)
+	b = append(b, 0x12)
+	b = append(b, "max_ledger_seq_no\x00"...)
+	b = le.AppendUint64(b, maxSeq)
+	b = append(b, 0x00)
+	return b, b[start:]
 }

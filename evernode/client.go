@@ -1,7 +1,6 @@
 package evernode
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,9 +66,9 @@ type ClientOptions struct {
 	// LedgerOffset sets LastLedgerSequence to the current ledger plus this.
 	// Zero means 10, as evernode-js-client.
 	LedgerOffset uint32
-	// SubmitAttempts bounds how often SubmitAndWait re-signs a transaction
-	// that can no longer apply (expired, fee too low, sequence taken).
-	// Zero means 3.
+	// SubmitAttempts bounds how many blobs one SubmitAndWait signs: it
+	// re-signs only once every earlier blob is proven unable to apply
+	// (expired, fee too low, sequence taken). Zero means 3.
 	SubmitAttempts int
 	// ReconnectMin and ReconnectMax bound the backoff between reconnection
 	// attempts. Zero means 100 ms and 5 s.
@@ -142,9 +141,74 @@ type Client struct {
 	nextSeq map[string]uint32 // next sequence per account, for concurrent submits
 }
 
+// result is a response handed from the reader to the request waiting for
+// it.
 type result struct {
-	msg map[string]any
+	env envelope
 	err error
+}
+
+// envelope is the top level of a message from the node, read with the
+// structural scanner: the result stays raw until the caller decodes it
+// into its own type.
+type envelope struct {
+	Type   string
+	ID     uint64
+	Status string
+	// Error, ErrorCode and ErrorMessage are the top-level error fields.
+	Error        string
+	ErrorCode    uint64
+	ErrorMessage string
+	Result       []byte // raw; nil when absent
+}
+
+// parseEnvelope reads a message's top level. ok is false when the message
+// is not a JSON object the scanner can walk; the caller then falls back to
+// encoding/json.
+func parseEnvelope(data []byte) (env envelope, ok bool) {
+	ok = jsonObjectEach(data, func(key, val []byte) bool {
+		switch string(key) {
+		case "type":
+			env.Type, _ = jsonString(val)
+		case "id":
+			env.ID, _ = jsonUint(val)
+		case "status":
+			env.Status, _ = jsonString(val)
+		case "error":
+			env.Error, _ = jsonString(val)
+		case "error_code":
+			env.ErrorCode, _ = jsonUint(val)
+		case "error_message":
+			env.ErrorMessage, _ = jsonString(val)
+		case "result":
+			env.Result = val
+		}
+		return true
+	})
+	return env, ok
+}
+
+// envelopeOf is parseEnvelope with encoding/json as the fallback, reading
+// the same fields the same way.
+func envelopeOf(data []byte) (envelope, error) {
+	if env, ok := parseEnvelope(data); ok {
+		return env, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return envelope{}, err
+	}
+	var env envelope
+	env.Type, _ = jsonString(m["type"])
+	env.ID, _ = jsonUint(m["id"])
+	env.Status, _ = jsonString(m["status"])
+	env.Error, _ = jsonString(m["error"])
+	env.ErrorCode, _ = jsonUint(m["error_code"])
+	env.ErrorMessage, _ = jsonString(m["error_message"])
+	if r, ok := m["result"]; ok {
+		env.Result = r
+	}
+	return env, nil
 }
 
 // Dial connects to the node at n.URL and returns once the connection is up
@@ -225,16 +289,25 @@ func (c *Client) loop(conn *websocket.Conn) {
 // serve runs one connection: it starts the reader, restores the
 // subscriptions, marks the client up and waits for the connection to fail.
 func (c *Client) serve(conn *websocket.Conn) {
+	// connCtx ends when the reader does, so that a restore on a connection
+	// that died is noticed at once, not after a timeout.
+	connCtx, connDead := context.WithCancel(c.ctx)
+	defer connDead()
 	readerDone := make(chan error, 1)
-	go func() { readerDone <- c.read(conn) }()
+	go func() {
+		err := c.read(conn)
+		connDead()
+		readerDone <- err
+	}()
 
 	c.mu.Lock()
 	c.conn = conn
 	c.gen++
 	gen := c.gen
 	c.mu.Unlock()
+	c.holdLive(gen)
 
-	err := c.restore(conn)
+	err := c.restore(connCtx, conn)
 	if err == nil {
 		c.mu.Lock()
 		close(c.up)
@@ -248,6 +321,7 @@ func (c *Client) serve(conn *websocket.Conn) {
 		}
 	}
 	conn.Close(websocket.StatusNormalClosure, "")
+	connDead()
 	if err != nil && c.ctx.Err() == nil {
 		c.opts.Logger.Debug("evernode: connection lost", "url", c.net.URL, "err", err)
 	}
@@ -275,8 +349,8 @@ func (c *Client) serve(conn *websocket.Conn) {
 
 // restore subscribes the ledger stream and every subscribed account on a
 // fresh connection.
-func (c *Client) restore(conn *websocket.Conn) error {
-	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+func (c *Client) restore(connCtx context.Context, conn *websocket.Conn) error {
+	ctx, cancel := context.WithTimeout(connCtx, 30*time.Second)
 	defer cancel()
 	c.mu.Lock()
 	accounts := make([]string, 0, len(c.accounts))
@@ -320,27 +394,32 @@ func (c *Client) read(conn *websocket.Conn) error {
 		if err != nil {
 			return err
 		}
-		var msg map[string]any
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		if err := dec.Decode(&msg); err != nil {
+		env, err := envelopeOf(data)
+		if err != nil {
 			c.opts.Logger.Debug("evernode: undecodable message", "err", err)
 			continue
 		}
-		switch msg["type"] {
+		switch env.Type {
 		case "response":
-			id, _ := toUint64(msg["id"])
 			c.mu.Lock()
-			ch, ok := c.pending[id]
-			delete(c.pending, id)
+			ch, ok := c.pending[env.ID]
+			delete(c.pending, env.ID)
 			c.mu.Unlock()
 			if ok {
-				ch <- result{msg: msg}
+				ch <- result{env: env}
 			}
-		case "ledgerClosed":
-			c.onLedger(msg)
-		case "transaction":
-			c.onTransaction(msg)
+		case "ledgerClosed", "transaction":
+			// Stream messages are small and read as maps by their handlers.
+			var msg map[string]any
+			if err := unmarshalNumbers(data, &msg); err != nil {
+				c.opts.Logger.Debug("evernode: undecodable message", "err", err)
+				continue
+			}
+			if env.Type == "ledgerClosed" {
+				c.onLedger(msg)
+			} else {
+				c.onTransaction(msg)
+			}
 		}
 	}
 }
@@ -392,35 +471,48 @@ func (c *Client) callOn(ctx context.Context, conn *websocket.Conn, method string
 		if r.err != nil {
 			return fmt.Errorf("%w: %s", r.err, method)
 		}
-		return decodeResponse(method, r.msg, out)
+		return decodeResponse(method, r.env, out)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// decodeResponse turns a response message into out or an *RPCError. Errors
-// come at the top level (API v2, and v1 from some servers) or inside result.
-func decodeResponse(method string, msg map[string]any, out any) error {
-	res, _ := msg["result"].(map[string]any)
-	errSrc := msg
-	if _, ok := msg["error"]; !ok && res != nil {
-		errSrc = res
+// decodeResponse turns a response into out or an *RPCError. Errors come at
+// the top level (API v2, and v1 from some servers) or inside result. A
+// *json.RawMessage out receives the raw result without decoding; other
+// types are decoded with UseNumber, so that ledger numbers (UInt64 drops,
+// indexes) stay exact in maps.
+func decodeResponse(method string, env envelope, out any) error {
+	name, code, msg := env.Error, env.ErrorCode, env.ErrorMessage
+	if name == "" && env.Result != nil {
+		// An error inside result; a result that is not an object has none.
+		jsonObjectEach(env.Result, func(key, val []byte) bool {
+			switch string(key) {
+			case "error":
+				name, _ = jsonString(val)
+			case "error_code":
+				code, _ = jsonUint(val)
+			case "error_message":
+				msg, _ = jsonString(val)
+			}
+			return true
+		})
 	}
-	if name, ok := errSrc["error"].(string); ok && name != "" {
-		code, _ := toUint64(errSrc["error_code"])
-		m, _ := errSrc["error_message"].(string)
-		return &RPCError{Method: method, Name: name, Code: int(code), Message: m}
+	if name != "" {
+		return &RPCError{Method: method, Name: name, Code: int(code), Message: msg}
 	}
 	if out == nil {
 		return nil
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		return fmt.Errorf("evernode: %s: %w", method, err)
+	res := env.Result
+	if res == nil {
+		res = []byte("null") // out keeps its zero value
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber() // ledger numbers (UInt64 drops, indexes) stay exact in maps
-	if err := dec.Decode(out); err != nil {
+	if raw, ok := out.(*json.RawMessage); ok {
+		*raw = res
+		return nil
+	}
+	if err := unmarshalNumbers(res, out); err != nil {
 		return fmt.Errorf("evernode: %s: unexpected result: %w", method, err)
 	}
 	return nil

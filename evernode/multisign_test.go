@@ -127,3 +127,21 @@ func mustSignFor(t *testing.T, n Network, s Signer, account string, tx Transacti
 	require.NoError(t, err)
 	return e
 }
+
+// FuzzCombineMultisigned: arbitrary blobs combine or fail cleanly.
+func FuzzCombineMultisigned(f *testing.F) {
+	var v multisignVectors
+	vectors.Load(f, "governance.json", &v)
+	for _, b := range v.Multisign.SignedBlobs {
+		blob, _ := hex.DecodeString(b)
+		f.Add(blob, blob)
+	}
+	f.Add([]byte{0x12, 0, 0}, []byte{})
+	n := Mainnet()
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		s, err := CombineMultisigned(n, [][]byte{a, b})
+		if err == nil && len(s.Blob) == 0 {
+			t.Fatal("combined nothing")
+		}
+	})
+}

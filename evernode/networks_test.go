@@ -126,3 +126,28 @@ func TestLoadNetworksFailures(t *testing.T) {
 	_, err = LoadNetworks(short, srv.URL, nil)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 }
+
+// FuzzParseNetworks: any input parses or fails with ErrNetworks, never
+// panics, and what parses names valid governors and websocket URLs.
+func FuzzParseNetworks(f *testing.F) {
+	f.Add([]byte(publishedDefinitions))
+	f.Add([]byte(`{"x": {"governorAddress": "rBvKgF3jSZWdJcwSsmoJspoXLLDVLDp6jg", "rippledServer": "ws://a", "networkID": 1, "minVersions": {"a": "1"}}}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nets, err := ParseNetworks(b)
+		if err != nil {
+			if !errors.Is(err, ErrNetworks) {
+				t.Fatalf("error %v does not wrap ErrNetworks", err)
+			}
+			return
+		}
+		for name, n := range nets {
+			if !strings.HasPrefix(n.URL, "ws") || n.GovernorAddress == "" || n.Name != name {
+				t.Fatalf("%s: %+v", name, n)
+			}
+			for c := range n.MinVersions {
+				_, _ = n.Accepts(c, "1.2.3")
+			}
+		}
+	})
+}

@@ -144,131 +144,252 @@ func (c *Client) forgetSequence(account string) {
 	c.seqMu.Unlock()
 }
 
+// UnresolvedError is returned by SubmitAndWait when it had to stop (its
+// ctx ended, the client closed, the node gave an unexpected answer) before
+// it could tell whether the transaction applied. Hashes are every blob the
+// call signed, oldest first: at most one of them can ever apply, and none
+// can once the network's validated ledger passes LastLedgerSequence. Look
+// them up (Client.Tx) to learn the outcome.
+type UnresolvedError struct {
+	Hashes []string
+	// LastLedgerSequence is the highest LastLedgerSequence of the blobs.
+	LastLedgerSequence uint32
+	Err                error
+}
+
+func (e *UnresolvedError) Error() string {
+	return fmt.Sprintf("evernode: outcome of transaction %s unknown (LastLedgerSequence %d): %v",
+		strings.Join(e.Hashes, ", "), e.LastLedgerSequence, e.Err)
+}
+
+func (e *UnresolvedError) Unwrap() error { return e.Err }
+
 // SubmitAndWait prepares, signs and submits tx, then waits until it is in a
 // validated ledger. It returns the validated transaction when the result is
-// tesSUCCESS, else a *TxError.
+// tesSUCCESS, else a *TxError, ErrExpired (no attempt applied, proven by a
+// validated ledger past every LastLedgerSequence) or an *UnresolvedError
+// carrying every hash it signed (it could not tell).
 //
-// It never spends twice: every attempt of one call uses the same Sequence
-// while that sequence is still free, so at most one can apply; it moves to a
-// new sequence only after the ledger proves the old one taken by something
-// else (tefPAST_SEQ and the transaction absent), and re-signs only after a
-// LastLedgerSequence has passed (the old blob can then never apply).
+// It never spends twice. Every blob it signs is remembered; before it
+// re-signs, moves to another Sequence or gives up, it looks all of them up.
+// A lookup that gets no answer (a dropped connection) is "unknown", never
+// "absent". A blob is only taken as dead when a validated ledger past its
+// LastLedgerSequence does not hold it, or when the account's Sequence moved
+// past it in a validated ledger that does not hold any of the blobs. Results
+// that leave the blob unapplied and can change (tefMAX_LEDGER, fee too low)
+// are retried with a fresh blob, up to ClientOptions.SubmitAttempts blobs.
 func (c *Client) SubmitAndWait(ctx context.Context, s Signer, tx Transaction) (TxResult, error) {
-	r, err := c.Prepare(ctx, tx)
+	r, err := c.prepareRetrying(ctx, tx, false)
 	if err != nil {
 		return TxResult{}, err
 	}
-	account, _ := r["Account"].(string)
-	var lastErr error
-	for attempt := 0; attempt < c.opts.SubmitAttempts; attempt++ {
+	sub := &submission{c: c, account: r["Account"].(string)}
+	for {
 		signed, err := Sign(ctx, c.net, s, r)
 		if err != nil {
-			c.forgetSequence(account)
-			return TxResult{}, err
+			if len(sub.blobs) == 0 {
+				c.forgetSequence(sub.account)
+			}
+			return TxResult{}, sub.unresolved(err)
 		}
-		res, retry, err := c.submitOnce(ctx, signed)
-		if err == nil {
-			return res, nil
-		}
-		lastErr = err
-		if !retry {
+		sub.add(signed)
+		res, next, err := sub.follow(ctx, signed)
+		if next == nil {
 			return res, err
 		}
-		// Re-prepare: a new LastLedgerSequence and fee, and a new
-		// sequence only when the old one is gone.
-		var te *TxError
-		escalate := false
-		if errors.As(err, &te) {
-			switch te.Result {
-			case "tefPAST_SEQ":
-				c.forgetSequence(account)
-				r["Sequence"] = 0
-			case "telINSUF_FEE_P", "telCAN_NOT_QUEUE_FEE":
-				escalate = true
+		// Every blob is dead: sign a new one if allowed.
+		if len(sub.blobs) >= c.opts.SubmitAttempts {
+			if next.newSeq {
+				c.forgetSequence(sub.account)
 			}
-		}
-		r["LastLedgerSequence"], r["Fee"] = 0, ""
-		if r, err = c.prepare(ctx, r, escalate); err != nil {
 			return TxResult{}, err
 		}
-	}
-	return TxResult{}, lastErr
-}
-
-// submitOnce submits one signed blob and follows it to a final result.
-// retry reports that this blob can no longer apply and a re-signed one
-// may be tried.
-func (c *Client) submitOnce(ctx context.Context, signed Signed) (res TxResult, retry bool, err error) {
-	hash := signed.HashHex()
-	lls, _ := toUint64(signed.JSON["LastLedgerSequence"])
-	account, _ := signed.JSON["Account"].(string)
-	sr, err := c.Submit(ctx, signed.Blob)
-	if err != nil && !errors.Is(err, ErrDisconnected) {
-		return TxResult{}, false, err
-	}
-	if err == nil {
-		pre := &TxError{Result: sr.EngineResult, Code: sr.EngineResultCode, Message: sr.EngineResultMessage, Hash: hash}
-		switch {
-		case sr.EngineResult == "tesSUCCESS", strings.HasPrefix(sr.EngineResult, "tec"),
-			sr.EngineResult == "terQUEUED", sr.EngineResult == "terPRE_SEQ":
-			// Applied, queued or waiting for an earlier sequence: wait.
-		case sr.EngineResult == "tefPAST_SEQ", sr.EngineResult == "tefALREADY":
-			// Either this very transaction is already in (a resubmission
-			// after a lost answer) or another took the sequence.
-			if _, err := c.Tx(ctx, hash); err == nil {
-				return c.waitValidated(ctx, signed, uint32(lls))
-			}
-			if sr.EngineResult == "tefPAST_SEQ" {
-				return TxResult{}, true, pre
-			}
-		case sr.EngineResult == "telINSUF_FEE_P", sr.EngineResult == "telCAN_NOT_QUEUE_FEE":
-			// Not applied and not relayed: safe to raise the fee.
-			return TxResult{}, true, pre
-		default:
-			// tem, tef, tel and other ter results: it will not apply.
-			c.forgetSequence(account)
-			return TxResult{}, false, pre
+		if next.newSeq {
+			c.forgetSequence(sub.account)
+			r["Sequence"] = 0
+		}
+		r["LastLedgerSequence"], r["Fee"] = 0, ""
+		if r, err = c.prepareRetrying(ctx, r, next.escalate); err != nil {
+			return TxResult{}, sub.dead(err)
 		}
 	}
-	return c.waitValidated(ctx, signed, uint32(lls))
 }
 
-// waitValidated waits until the transaction is in a validated ledger, or its
-// LastLedgerSequence is validated without it. While the node does not know
-// the transaction it submits the same blob again each ledger: a node may
-// drop a transaction (a terPRE_SEQ one it did not hold, a lost relay), and
-// the same signed blob can apply at most once.
-func (c *Client) waitValidated(ctx context.Context, signed Signed, lls uint32) (TxResult, bool, error) {
-	hash := signed.HashHex()
+// prepareRetrying is prepare that rides out dropped connections: nothing
+// is signed yet, so asking again is safe.
+func (c *Client) prepareRetrying(ctx context.Context, tx Transaction, escalate bool) (Raw, error) {
 	for {
-		t, err := c.Tx(ctx, hash)
-		switch {
-		case err == nil && t.Validated:
-			if t.Result() == "tesSUCCESS" {
-				return t, false, nil
-			}
-			code := 0
-			if n, ok := c.net.ResultCode(t.Result()); ok {
-				code = n
-			}
-			return t, false, &TxError{Result: t.Result(), Code: code, Hash: hash, Validated: true, Tx: &t}
-		case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrDisconnected):
-			return TxResult{}, false, err
-		}
-		unknown := errors.Is(err, ErrNotFound)
-		v := c.ValidatedLedger()
-		if lls != 0 && v > lls {
-			// One more look: the ledger stream may be ahead of tx.
-			if t, err := c.Tx(ctx, hash); err == nil && t.Validated {
-				continue
-			}
-			return TxResult{}, true, fmt.Errorf("%w: %s (LastLedgerSequence %d, validated %d)", ErrExpired, hash, lls, v)
-		}
-		if err := c.WaitLedger(ctx, v+1); err != nil {
-			return TxResult{}, false, err
-		}
-		if unknown && (lls == 0 || c.ValidatedLedger() < lls) {
-			_, _ = c.Submit(ctx, signed.Blob) // best effort; the result is read by hash
+		r, err := c.prepare(ctx, tx, escalate)
+		if !errors.Is(err, ErrDisconnected) {
+			return r, err
 		}
 	}
+}
+
+// submission is one SubmitAndWait call: the blobs it signed.
+type submission struct {
+	c       *Client
+	account string
+	blobs   []Signed
+	seqs    []uint32
+	maxLLS  uint32
+}
+
+// resign says that every blob is dead and how to sign the next.
+type resign struct {
+	newSeq   bool // the Sequence was taken: take a new one
+	escalate bool // pay the open-ledger fee
+}
+
+func (s *submission) add(b Signed) {
+	s.blobs = append(s.blobs, b)
+	seq, _ := toUint64(b.JSON["Sequence"])
+	s.seqs = append(s.seqs, uint32(seq))
+	lls, _ := toUint64(b.JSON["LastLedgerSequence"])
+	s.maxLLS = max(s.maxLLS, uint32(lls))
+}
+
+func (s *submission) hashes() []string {
+	out := make([]string, len(s.blobs))
+	for i, b := range s.blobs {
+		out[i] = b.HashHex()
+	}
+	return out
+}
+
+// unresolved wraps err for a call that stops without knowing the outcome.
+func (s *submission) unresolved(err error) error {
+	if len(s.blobs) == 0 {
+		return err
+	}
+	return &UnresolvedError{Hashes: s.hashes(), LastLedgerSequence: s.maxLLS, Err: err}
+}
+
+// dead wraps err for a call that stops after every blob was proven dead:
+// nothing applied.
+func (s *submission) dead(err error) error {
+	return fmt.Errorf("%w (signed and proven unapplied: %s)", err, strings.Join(s.hashes(), ", "))
+}
+
+// follow submits the newest blob and follows all blobs until one is
+// validated (next nil, the result), all are dead (next set, err the reason)
+// or the call must stop (next nil, an error).
+func (s *submission) follow(ctx context.Context, signed Signed) (TxResult, *resign, error) {
+	c := s.c
+	hash := signed.HashHex()
+	sr, err := c.Submit(ctx, signed.Blob)
+	var pre *TxError
+	escalate := false
+	switch {
+	case errors.Is(err, ErrDisconnected):
+		// It may or may not have arrived: resolve by hash.
+	case err != nil:
+		return TxResult{}, nil, s.unresolved(err)
+	default:
+		pre = &TxError{Result: sr.EngineResult, Code: sr.EngineResultCode, Message: sr.EngineResultMessage, Hash: hash}
+		switch r := sr.EngineResult; {
+		case r == "tesSUCCESS", strings.HasPrefix(r, "tec"), r == "terQUEUED", r == "terPRE_SEQ",
+			r == "tefPAST_SEQ", r == "tefALREADY", r == "tefMAX_LEDGER":
+			// Applied, queued, waiting for an earlier sequence, or
+			// possibly one of our own earlier blobs that is in: resolve.
+		case r == "telINSUF_FEE_P", r == "telCAN_NOT_QUEUE_FEE":
+			// Neither applied nor relayed; earlier blobs may still be.
+			escalate = true
+		default:
+			// tem, tef, tel and other ter results: this blob will never
+			// apply. Earlier blobs were proven dead before it was signed;
+			// resolve looks them up once more before giving up.
+			res, next, err := s.resolve(ctx, signed, pre, true)
+			if next != nil {
+				if len(s.blobs) == 1 {
+					c.forgetSequence(s.account)
+				}
+				return TxResult{}, nil, pre
+			}
+			return res, next, err
+		}
+	}
+	return s.resolve(ctx, signed, pre, escalate)
+}
+
+// resolve waits, one validated ledger at a time, until one blob is in a
+// validated ledger or all of them are proven dead. refused means the node
+// refused the latest blob outright (it is neither applied nor relayed):
+// then the blobs are dead as soon as none of them is found.
+func (s *submission) resolve(ctx context.Context, latest Signed, pre *TxError, refused bool) (TxResult, *resign, error) {
+	c := s.c
+	latestLLS, _ := toUint64(latest.JSON["LastLedgerSequence"])
+	seq := s.seqs[len(s.seqs)-1]
+	for {
+		// First the validated ledger and the account's Sequence in it,
+		// then the lookups: a blob validated at or before that ledger is
+		// then surely found.
+		v := c.ValidatedLedger()
+		seqTaken := false
+		info, err := c.AccountInfo(ctx, s.account, Validated)
+		switch {
+		case err == nil:
+			v = max(v, info.LedgerIndex)
+			seqTaken = info.AccountData.Sequence > seq
+		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrDisconnected):
+			v = 0 // unknown: decide nothing this round
+		default:
+			return TxResult{}, nil, s.unresolved(err)
+		}
+		unknown := v == 0
+		for _, b := range s.blobs {
+			h := b.HashHex()
+			t, err := c.Tx(ctx, h)
+			switch {
+			case err == nil && t.Validated:
+				return s.final(t, h)
+			case err == nil:
+				unknown = true // known to the node, not yet validated
+			case errors.Is(err, ErrNotFound):
+			case errors.Is(err, ErrDisconnected):
+				unknown = true
+			default:
+				return TxResult{}, nil, s.unresolved(err)
+			}
+		}
+		if !unknown {
+			switch {
+			case seqTaken:
+				reason := error(pre)
+				if reason == nil || pre.Result != "tefPAST_SEQ" {
+					reason = &TxError{Result: "tefPAST_SEQ", Hash: latest.HashHex(),
+						Message: "the Sequence was used by another transaction"}
+				}
+				return TxResult{}, &resign{newSeq: true}, s.dead(reason)
+			case v > s.maxLLS:
+				return TxResult{}, &resign{escalate: refused},
+					s.dead(fmt.Errorf("%w: LastLedgerSequence %d, validated %d", ErrExpired, s.maxLLS, v))
+			case refused:
+				// Earlier blobs were proven dead before the latest was
+				// signed, and none of them turned up since.
+				return TxResult{}, &resign{escalate: true}, s.dead(pre)
+			}
+		}
+		if err := c.WaitLedger(ctx, c.ValidatedLedger()+1); err != nil {
+			return TxResult{}, nil, s.unresolved(err)
+		}
+		if !refused && uint64(c.ValidatedLedger()) < latestLLS {
+			// A node may drop a transaction (a terPRE_SEQ one it did not
+			// hold, a lost relay); the same blob applies at most once.
+			_, _ = c.Submit(ctx, latest.Blob)
+		}
+	}
+}
+
+// final turns a validated transaction into SubmitAndWait's result.
+func (s *submission) final(t TxResult, hash string) (TxResult, *resign, error) {
+	if t.Result() == "tesSUCCESS" {
+		return t, nil, nil
+	}
+	code := 0
+	if n, ok := s.c.net.ResultCode(t.Result()); ok {
+		code = n
+	}
+	return t, nil, &TxError{Result: t.Result(), Code: code, Hash: hash, Validated: true, Tx: &t}
 }

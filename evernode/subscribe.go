@@ -196,6 +196,7 @@ type TxSubscription struct {
 	mu      sync.Mutex
 	last    txKey      // the last delivered transaction
 	filling bool       // buffering live transactions while filling a gap
+	gap     uint64     // counts reconnections, so a fill knows it is stale
 	buf     []TxResult // live transactions received while filling
 }
 
@@ -298,12 +299,19 @@ func (s *TxSubscription) run() {
 	}
 }
 
+// fillWindow is how many ledgers one gap-fill step covers: each step is
+// delivered on its own, so a connection that drops during a long fill
+// loses only the step under way.
+const fillWindow = 32
+
 // fill delivers the accounts' transactions from the last delivered ledger up
 // to the validated ledger from account_tx, then the live transactions that
-// arrived meanwhile.
+// arrived meanwhile. It stops, still buffering, when the connection drops:
+// the reconnection kicks it again.
 func (s *TxSubscription) fill() {
 	s.mu.Lock()
 	s.filling = true
+	gap := s.gap
 	// A ledger may have been cut off mid-way: refetch it unless it was
 	// marked complete.
 	from := s.last.ledger
@@ -311,47 +319,54 @@ func (s *TxSubscription) fill() {
 		from++
 	}
 	s.mu.Unlock()
-	if from == 0 {
-		from = 1
-	}
+	from = max(from, 1)
 	to := s.c.ValidatedLedger()
-	if to >= from {
+	for lo := from; lo <= to && lo != 0; lo += fillWindow {
+		hi := min(to, lo+fillWindow-1)
 		var found []TxResult
 		var ferr error
 		for _, a := range s.accounts {
-			txs, err := s.c.AccountTx(s.c.ctx, a, &AccountTxOptions{MinLedger: from, MaxLedger: to})
+			txs, err := s.c.AccountTx(s.c.ctx, a, &AccountTxOptions{MinLedger: lo, MaxLedger: hi})
 			if err != nil {
 				ferr = err
 				break
 			}
 			found = append(found, txs...)
 		}
-		switch {
-		case ferr != nil && (errors.Is(ferr, ErrDisconnected) || errors.Is(ferr, ErrClosed) || s.c.ctx.Err() != nil):
+		if ferr != nil && (errors.Is(ferr, ErrDisconnected) || errors.Is(ferr, ErrClosed) || s.c.ctx.Err() != nil) {
 			return // the next reconnection kicks us again; keep buffering
-		case ferr != nil:
-			s.q.pushErr(&GapError{From: from, To: to, Err: ferr})
+		}
+		if ferr != nil {
+			s.q.pushErr(&GapError{From: lo, To: to, Err: ferr})
 			s.mu.Lock()
 			s.last = txKey{ledger: to, index: ^uint32(0)}
 			s.mu.Unlock()
-		default:
-			slices.SortFunc(found, func(a, b TxResult) int {
-				return cmp.Or(cmp.Compare(a.LedgerIndex, b.LedgerIndex), cmp.Compare(a.Index(), b.Index()))
-			})
-			s.mu.Lock()
-			for _, t := range found {
-				t.Validated = true
-				s.deliverLocked(t)
-			}
-			s.mu.Unlock()
+			break
 		}
+		slices.SortFunc(found, func(a, b TxResult) int {
+			return cmp.Or(cmp.Compare(a.LedgerIndex, b.LedgerIndex), cmp.Compare(a.Index(), b.Index()))
+		})
+		s.mu.Lock()
+		for _, t := range found {
+			t.Validated = true
+			s.deliverLocked(t)
+		}
+		// Ledgers lo..hi are complete: whatever the buffer holds of them
+		// is a duplicate.
+		if done := (txKey{ledger: hi, index: ^uint32(0)}); s.last.less(done) {
+			s.last = done
+		}
+		s.mu.Unlock()
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gap != gap {
+		return // a newer reconnection: its fill (already kicked) goes on
+	}
 	for _, t := range s.buf {
 		s.deliverLocked(t)
 	}
 	s.buf, s.filling = nil, false
-	s.mu.Unlock()
 }
 
 // deliverLocked passes a transaction on unless it is not newer than the
@@ -392,8 +407,10 @@ func (c *Client) onTransaction(msg map[string]any) {
 	}
 }
 
-// notifyReconnect makes every subscription fill the gap of a reconnection.
-func (c *Client) notifyReconnect(gen uint64) {
+// holdLive makes every subscription buffer live transactions from a new
+// connection until the gap before it is filled. It runs before the
+// connection subscribes, so nothing live can overtake the fill.
+func (c *Client) holdLive(gen uint64) {
 	if gen == 1 {
 		return // the first connection has no gap
 	}
@@ -401,7 +418,19 @@ func (c *Client) notifyReconnect(gen uint64) {
 	for s := range c.txSubs {
 		s.mu.Lock()
 		s.filling = true
+		s.gap++
 		s.mu.Unlock()
+	}
+	c.mu.Unlock()
+}
+
+// notifyReconnect makes every subscription fill the gap of a reconnection.
+func (c *Client) notifyReconnect(gen uint64) {
+	if gen == 1 {
+		return // the first connection has no gap
+	}
+	c.mu.Lock()
+	for s := range c.txSubs {
 		s.kick()
 	}
 	c.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 	"math/bits"
 	"strings"
 
-	addresscodec "github.com/Peersyst/xrpl-go/address-codec"
+	"github.com/evernode-go/sdk/internal/codec"
 )
 
 // AccountID is the 20-byte identifier behind a classic address. Hook state
@@ -16,13 +16,11 @@ type AccountID [20]byte
 
 // ParseAccountID decodes a classic address ("r…").
 func ParseAccountID(address string) (AccountID, error) {
-	var a AccountID
-	_, id, err := addresscodec.DecodeClassicAddressToAccountID(address)
-	if err != nil || len(id) != len(a) {
-		return a, invalid("address", "%q is not a classic address", address)
+	id, ok := codec.DecodeAddress(address)
+	if !ok {
+		return AccountID{}, invalid("address", "%q is not a classic address", address)
 	}
-	copy(a[:], id)
-	return a, nil
+	return id, nil
 }
 
 // String returns the classic address. It is hand-rolled rather than taken

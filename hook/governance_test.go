@@ -50,6 +50,7 @@ func TestGovernanceVectors(t *testing.T) {
 		},
 		"hostWithdraw":      func() (evernode.Payment, error) { return Withdraw(&cfg, host, cand) },
 		"hostReportDudHost": func() (evernode.Payment, error) { return ReportDudHost(&cfg, host, dud) },
+		"pruneDeadHost":     func() (evernode.Payment, error) { return PruneDeadHost(&cfg, host, dud) },
 	}
 	require.Len(t, v.Transactions, len(build))
 	for name, c := range v.Transactions {

@@ -3,6 +3,8 @@ package hook_test
 import (
 	"context"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,13 +25,51 @@ type flowEnv struct {
 	cfg *hook.Config
 }
 
-func newFlowEnv(t *testing.T) *flowEnv {
+// hookWasm finds the real Evernode hooks as evhooks' tests do: in
+// EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks above the module. It
+// skips the test when they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
+func hookWasm(t *testing.T) *evhooks.Wasm {
+	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
+			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
+		}
+	}
+	for _, d := range dirs {
+		if w, err := evhooks.LoadWasm(d); d != "" && err == nil {
+			return w
+		}
+	}
+	if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
+		t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm is not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
+	}
+	t.Skip("the Evernode hook wasm is absent: set EVERNODE_HOOKS_WASM")
+	return nil
+}
+
+// bothHooks runs fn against evhooks' Go emulation and against the real
+// Evernode hooks (WebAssembly).
+func bothHooks(t *testing.T, fn func(t *testing.T, real bool)) {
+	t.Run("emulation", func(t *testing.T) { fn(t, false) })
+	t.Run("real hooks", func(t *testing.T) { fn(t, true) })
+}
+
+func newFlowEnv(t *testing.T, real bool) *flowEnv {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
+	var wasm *evhooks.Wasm
+	if real {
+		wasm = hookWasm(t)
+	}
 	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
-	d, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 60})
+	var d *evhooks.Deployment
+	if real {
+		d, err = evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: 60}, wasm)
+	} else {
+		d, err = evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 60})
+	}
 	require.NoError(t, err)
 	c, err := evernode.Dial(ctx, d.Network(), nil)
 	require.NoError(t, err)
@@ -84,8 +124,10 @@ var flowReg = hook.Registration{CountryCode: "SG", CPUMicrosec: 800000, RAMMB: 4
 // heartbeat hooks: prepare, register (burning a leftover lease token),
 // heartbeat (refused while a lease token is unoffered), transfer to another
 // account, the transferee's registration and its deregistration.
-func TestHostFlowsOnLocalnet(t *testing.T) {
-	e := newFlowEnv(t)
+func TestHostFlowsOnLocalnet(t *testing.T) { bothHooks(t, testHostFlows) }
+
+func testHostFlows(t *testing.T, real bool) {
+	e := newFlowEnv(t, real)
 	ctx := e.ctx
 	a := e.host("1000")
 	st, err := hook.ReadAccountState(ctx, e.c, e.cfg, a.Address())
@@ -175,7 +217,11 @@ func TestHostFlowsOnLocalnet(t *testing.T) {
 // before buying its token (a crash) finishes with RegisterHost without
 // paying again.
 func TestRegisterHostCompletesPaidRegistration(t *testing.T) {
-	e := newFlowEnv(t)
+	bothHooks(t, testRegisterHostCompletesPaidRegistration)
+}
+
+func testRegisterHostCompletesPaidRegistration(t *testing.T, real bool) {
+	e := newFlowEnv(t, real)
 	w := e.host("1000")
 	pay, err := hook.Register(e.cfg, w.Address(), flowReg, nil)
 	require.NoError(t, err)
@@ -200,7 +246,7 @@ func TestRegisterHostCompletesPaidRegistration(t *testing.T) {
 
 // TestHostFlowsValidate: bad input is refused before anything is signed.
 func TestHostFlowsValidate(t *testing.T) {
-	e := newFlowEnv(t)
+	e := newFlowEnv(t, false)
 	w, err := e.n.NewFundedWallet(e.ctx, 1_000_000_000)
 	require.NoError(t, err)
 	bad := flowReg
@@ -228,7 +274,7 @@ func upper(id [32]byte) string {
 // (VOTE_VALIDATION_ERR, an unknown candidate) comes back as a *VoteError
 // while the heartbeat itself counts.
 func TestSendHeartbeatVoteSkipped(t *testing.T) {
-	e := newFlowEnv(t)
+	e := newFlowEnv(t, false)
 	ctx := e.ctx
 	w := e.host("1000")
 	_, err := hook.RegisterHost(ctx, e.c, w, e.cfg, flowReg, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
 )
 
@@ -52,10 +53,20 @@ func TestReadsAgainstJS(t *testing.T) {
 	require.NoError(t, err)
 	_, err = g.ChangeGovernanceMode(e.ctx, hook.GovernanceCoPiloted)
 	require.NoError(t, err)
-	e.waitLedgers(1)
+	// A new-hook proposal by hosts[0], planted (localnet holds no hook
+	// definitions to propose for real).
+	proposer, _ := hook.ParseAccountID(f.hosts[0].Address())
+	owner := hook.CandidateOwner{GovernorHookHash: [32]byte{0xA1}, RegistryHookHash: [32]byte{0xB2},
+		HeartbeatHookHash: [32]byte{0xC3}, ReputationHookHash: [32]byte{0xD4}}
+	fee, _ := hook.ParseXFL("5120")
+	planted := hook.Candidate{Owner: proposer, Index: 3, ShortName: "v4 hooks", CreatedTimestamp: 1_700_000_000, ProposalFee: fee,
+		PositiveVoteCount: 2, LastVoteTimestamp: 1_700_000_100, StatusChangeTimestamp: 1_700_000_000}
+	require.NoError(t, d.SetState(e.ctx, evhooks.StateEntry{Key: hook.CandidateOwnerKey(proposer), Value: owner.Encode()},
+		evhooks.StateEntry{Key: hook.CandidateIDKey(owner.CandidateID()), Value: planted.Encode()}))
+	e.waitLedgers(2)
 	all, err := hook.Candidates(e.ctx, e.c, cfg)
 	require.NoError(t, err)
-	require.Len(t, all, 2)
+	require.Len(t, all, 3)
 
 	scores := map[string]byte{f.pubkeys[0]: 80, f.pubkeys[1]: 70, "-1": 5}
 	var hosts, ids []string
@@ -66,7 +77,7 @@ func TestReadsAgainstJS(t *testing.T) {
 		ids = append(ids, strings.ToUpper(hex.EncodeToString(c.ID[:])))
 	}
 	req, _ := json.Marshal(map[string]any{"url": e.n.URL(), "governor": d.GovernorAddress(), "networkID": d.Network().NetworkID,
-		"moment": m, "hosts": hosts, "foundation": d.Foundation.Address(), "dudHost": dud.Address(),
+		"moment": m, "hosts": hosts, "foundation": d.Foundation.Address(), "dudHost": dud.Address(), "proposer": hosts[0],
 		"candidateIds": ids, "scoreHost": hosts[0], "scores": scores})
 	_, file, _, _ := runtime.Caller(0)
 	cmd := exec.CommandContext(e.ctx, "node", filepath.Join(filepath.Dir(file), "testdata", "jsreads", "reads.js"), dir)
@@ -81,6 +92,7 @@ func TestReadsAgainstJS(t *testing.T) {
 		PilotedModeVoteInfo      json.RawMessage            `json:"pilotedModeVoteInfo"`
 		DudHostCandidatesByOwner []json.RawMessage          `json:"dudHostCandidatesByOwner"`
 		Candidates               map[string]json.RawMessage `json:"candidates"`
+		CandidateByOwner         json.RawMessage            `json:"candidateByOwner"`
 		Hosts                    map[string]struct {
 			Order, Info, Contract, ReputationInfo json.RawMessage
 			ReputationAccount                     *string
@@ -101,6 +113,11 @@ func TestReadsAgainstJS(t *testing.T) {
 		require.True(t, ok)
 		subset(t, "getCandidateById", got, js.Candidates[ids[i]])
 	}
+	byOwner, ok, err := hook.CandidateByOwner(e.ctx, e.c, cfg, hosts[0])
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NotNil(t, byOwner.Hooks)
+	subset(t, "getCandidateByOwner", byOwner, js.CandidateByOwner)
 	dv, ok, err := hook.DudHostVoteInfo(e.ctx, e.c, cfg, dud.Address())
 	require.NoError(t, err)
 	require.True(t, ok)

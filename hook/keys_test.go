@@ -200,7 +200,9 @@ func TestRegistrationURIVector(t *testing.T) {
 }
 
 func TestParseAccountIDRejects(t *testing.T) {
-	for _, a := range []string{"", "r", "rPV7gv7mxunHkt5wHniAmZZsiTH9CDdVZx", "xPV7gv7mxunHkt5wHniAmZZsiTH9CDdVZK"} {
+	for _, a := range []string{"", "r", "rPV7gv7mxunHkt5wHniAmZZsiTH9CDdVZx", "xPV7gv7mxunHkt5wHniAmZZsiTH9CDdVZK",
+		// Non-ASCII once panicked inside the base58 decoder.
+		"r€", "r\xff\xfe", "rPV7gv7mxunHkt5wHniAmZZsiTH9CDdV€", "€€€€€€€€€€€€€€€€€€€€€€€€€€€"} {
 		if _, err := ParseAccountID(a); err == nil {
 			t.Errorf("ParseAccountID(%q) succeeded", a)
 		}

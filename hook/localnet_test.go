@@ -107,6 +107,14 @@ func TestRegistryReadsOnLocalnet(t *testing.T) {
 	if _, err := hook.Host(ctx, c, cfg, registry.Address()); !errors.Is(err, hook.ErrNotRegistered) {
 		t.Errorf("unregistered host: %v", err)
 	}
+	for _, bad := range []string{"r€", "rPV7gv7mxunHkt5wHniAmZZsiTH9CDdV€"} {
+		if _, err := hook.Host(ctx, c, cfg, bad); err == nil {
+			t.Errorf("Host(%q) succeeded", bad)
+		}
+		if _, err := hook.IsRegistered(ctx, c, cfg, bad); err == nil {
+			t.Errorf("IsRegistered(%q) succeeded", bad)
+		}
+	}
 	if ok, err := hook.IsTransferee(ctx, c, cfg, hostW.Address()); ok || err != nil {
 		t.Errorf("IsTransferee = %v, %v", ok, err)
 	}

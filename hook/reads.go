@@ -45,14 +45,24 @@ func (c CandidateInfo) MarshalJSON() ([]byte, error) {
 }
 
 // CandidatesFromStates joins the CANDIDATE_ID and CANDIDATE_OWNER entries
-// among governor namespace entries into candidates, in the order they
-// first appear. An owner entry without an id entry yields nothing (the JS
-// client returns a partial object then); an entry that does not decode is
-// an error.
+// among governor namespace entries into candidates, in the order either
+// entry of a candidate first appears (the JS client's order). An owner
+// entry without an id entry yields nothing (the JS client returns a
+// partial object then); an entry that does not decode is an error.
 func CandidatesFromStates(states []evernode.HookState) ([]CandidateInfo, error) {
 	byID := map[[32]byte]int{}
 	var out []CandidateInfo
-	owners := map[[32]byte]CandidateOwner{}
+	var complete []bool
+	slot := func(id [32]byte) *CandidateInfo {
+		i, ok := byID[id]
+		if !ok {
+			i = len(out)
+			byID[id] = i
+			out = append(out, CandidateInfo{ID: id})
+			complete = append(complete, false)
+		}
+		return &out[i]
+	}
 	for _, hs := range states {
 		if len(hs.Key) != 64 || !strings.HasPrefix(hs.Key, "455652") || (hs.Key[6:8] != "05" && hs.Key[6:8] != "06") {
 			continue
@@ -68,24 +78,25 @@ func CandidatesFromStates(states []evernode.HookState) ([]CandidateInfo, error) 
 		}
 		switch v := st.Value.(type) {
 		case CandidateOwner:
-			owners[st.uniqueID] = v
+			slot(st.uniqueID).Hooks = &v
 		case Candidate:
 			var id [32]byte
 			copy(id[4:], key[4:])
-			byID[id] = len(out)
-			info := CandidateInfo{ID: id, Candidate: v}
+			ci := slot(id)
+			ci.Candidate = v
 			if CandidateTypeOf(id) == CandidateDudHost {
-				info.DudHost = AccountID(id[12:]).String()
+				ci.DudHost = AccountID(id[12:]).String()
 			}
-			out = append(out, info)
+			complete[byID[id]] = true
 		}
 	}
-	for id, o := range owners {
-		if i, ok := byID[id]; ok {
-			out[i].Hooks = &o
+	kept := out[:0]
+	for i, ci := range out {
+		if complete[i] {
+			kept = append(kept, ci)
 		}
 	}
-	return out, nil
+	return kept, nil
 }
 
 // Candidates reads every governance candidate from the governor's

@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -69,4 +70,36 @@ func TestParseWalletLocator(t *testing.T) {
 	assert.NoError(t, err)
 	_, _, err = ParseWalletLocator("0102")
 	assert.ErrorIs(t, err, ErrMalformed)
+}
+
+// FuzzDecodeStateKey: every key gets a kind or an error, never a panic,
+// and a kind DecodeState agrees with.
+func FuzzDecodeStateKey(f *testing.F) {
+	f.Add(ConfigKey(ConfMomentSize).String())
+	f.Add(SingletonKey(SingletonRewardInfo).String())
+	f.Add(HostAddrKey(AccountID{1}).String())
+	f.Fuzz(func(t *testing.T, s string) {
+		key, err := hex.DecodeString(s)
+		if err != nil {
+			return
+		}
+		kind, err := DecodeStateKey(key)
+		if err != nil {
+			return
+		}
+		if st, err := DecodeState(key, make([]byte, 256)); err == nil && st.Kind != kind {
+			t.Fatalf("%X: DecodeStateKey %s, DecodeState %s", key, kind, st.Kind)
+		}
+	})
+}
+
+// FuzzParseWalletLocator: never panics; what parses keeps the raw bytes.
+func FuzzParseWalletLocator(f *testing.F) {
+	f.Add("01" + strings.Repeat("AB", 31))
+	f.Fuzz(func(t *testing.T, s string) {
+		l, ok, err := ParseWalletLocator(s)
+		if ok && (err != nil || len(l.Raw) < 21 || ReputationMode(l.Raw[0]) != l.Mode) {
+			t.Fatalf("%q: %+v %v", s, l, err)
+		}
+	})
 }

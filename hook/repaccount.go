@@ -216,3 +216,62 @@ func ReputationScores(ctx context.Context, c *evernode.Client, cfg *Config, host
 	}
 	return ReputationBlob(version, out, clusterSize)
 }
+
+// LinkOptions tunes LinkReputationAccount. A nil *LinkOptions means the
+// defaults.
+type LinkOptions struct {
+	// Host and Reputation are the two accounts. Default: the signers'
+	// Address() (an *evernode.Wallet has one).
+	Host, Reputation string
+}
+
+// LinkReputationAccount links host to a reputation account as the JS
+// client's prepareReputationAccount does: it reads both accounts, plans
+// with PrepareReputationAccount and submits the reputation account's
+// transactions, then the host's, waiting for each. It returns the plan and
+// the validated results; on error the results so far.
+func LinkReputationAccount(ctx context.Context, c *evernode.Client, cfg *Config, host, reputation evernode.Signer, mode ReputationMode, opts *LinkOptions) (ReputationAccountPlan, []evernode.TxResult, error) {
+	var o LinkOptions
+	if opts != nil {
+		o = *opts
+	}
+	addr := func(field, given string, s evernode.Signer) (string, error) {
+		if given != "" {
+			return given, nil
+		}
+		if a, ok := s.(interface{ Address() string }); ok && s != nil {
+			return a.Address(), nil
+		}
+		return "", invalid(field, "required for a signer without Address()")
+	}
+	h, err := addr("Host", o.Host, host)
+	if err != nil {
+		return ReputationAccountPlan{}, nil, err
+	}
+	r, err := addr("Reputation", o.Reputation, reputation)
+	if err != nil {
+		return ReputationAccountPlan{}, nil, err
+	}
+	st, err := ReadReputationAccountState(ctx, c, cfg, h, r)
+	if err != nil {
+		return ReputationAccountPlan{}, nil, err
+	}
+	plan, err := PrepareReputationAccount(cfg, st, mode)
+	if err != nil {
+		return plan, nil, err
+	}
+	var done []evernode.TxResult
+	for _, step := range []struct {
+		s   evernode.Signer
+		txs []evernode.Transaction
+	}{{reputation, plan.ReputationTxs}, {host, plan.HostTxs}} {
+		for _, tx := range step.txs {
+			res, err := c.SubmitAndWait(ctx, step.s, tx)
+			if err != nil {
+				return plan, done, fmt.Errorf("hook: link reputation account: %s: %w", tx.TxType(), err)
+			}
+			done = append(done, res)
+		}
+	}
+	return plan, done, nil
+}

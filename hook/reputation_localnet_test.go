@@ -101,18 +101,13 @@ func newRepFixture(t *testing.T) *repFixture {
 	// Link the accounts as prepareReputationAccount does, then publish the
 	// contract infos for this moment.
 	for i, mode := range []hook.ReputationMode{hook.ReputationNone, hook.ReputationOneToMany} {
-		st, err := hook.ReadReputationAccountState(e.ctx, e.c, f.cfg, f.hosts[i].Address(), f.reps[i].Address())
+		plan, done, err := hook.LinkReputationAccount(e.ctx, e.c, f.cfg, f.hosts[i], f.reps[i], mode, nil)
 		require.NoError(t, err)
-		plan, err := hook.PrepareReputationAccount(f.cfg, st, mode)
+		assert.Len(t, done, 3, "reputation locator, EVR trust line, host locator")
+		again, done, err := hook.LinkReputationAccount(e.ctx, e.c, f.cfg, f.hosts[i], f.reps[i], mode, nil)
 		require.NoError(t, err)
-		for _, tx := range plan.ReputationTxs {
-			_, err := e.c.SubmitAndWait(e.ctx, f.reps[i], tx)
-			require.NoError(t, err)
-		}
-		for _, tx := range plan.HostTxs {
-			_, err := e.c.SubmitAndWait(e.ctx, f.hosts[i], tx)
-			require.NoError(t, err)
-		}
+		assert.Empty(t, done, "linked: nothing to do")
+		assert.Equal(t, plan.Mode, again.Mode)
 		pk := [33]byte{0xED, byte(i + 1), 0xAB}
 		f.pubkeys = append(f.pubkeys, strings.ToLower(hexOfBytes(pk[:])))
 		tx, err := hook.SetReputationContractInfo(f.reps[i].Address(), f.hosts[i].Address(), plan.Mode,

@@ -52,8 +52,11 @@ type Config struct {
 	// max_instance_count): the inventory is repaired to exactly this many
 	// tokens, sold plus unsold. Default: DefaultInstances.
 	Instances int
-	// Domain replaces the instance's Domain in answers (the host's public
-	// name). Default: what the provisioner reports.
+	// Domain is the host's public name: it replaces the instance's Domain
+	// in answers, and the account is prepared with it at start-up
+	// (hook.PrepareHostAccount: Domain, MessageKey, EVR trust line,
+	// DefaultRipple cleared). Default: what the provisioner reports, and
+	// the account is not prepared.
 	Domain string
 	// OutboundIPv6 is the subnet of per-lease outbound addresses: slot i
 	// gets the subnet's first address + i, carried in its lease URI (as
@@ -83,6 +86,11 @@ type Config struct {
 	// expiries wait, then a grace of a quarter of the halt. Default
 	// DefaultHaltAfter.
 	HaltAfter time.Duration
+	// Register, when set, registers the host at start-up if the registry
+	// does not know it (hook.RegisterHost: it completes a registration
+	// already paid for instead of paying twice). Default nil: an
+	// unregistered host does not start (see AllowUnregistered).
+	Register *hook.Registration
 	// AllowUnregistered lets the daemon run for a host the registry does
 	// not know (tests, private networks without the Evernode hooks).
 	// Default false: Run refuses to start.

@@ -248,12 +248,25 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !d.cfg.AllowUnregistered {
+	if d.cfg.Domain != "" {
+		if _, err := hook.PrepareHostAccount(ctx, d.c, d.s, d.hookCf, d.cfg.Domain, &hook.FlowOptions{Account: d.addr}); err != nil {
+			return fmt.Errorf("hostd: preparing the account: %w", err)
+		}
+	}
+	if !d.cfg.AllowUnregistered || d.cfg.Register != nil {
 		ok, err := hook.IsRegistered(ctx, d.c, d.hookCf, d.addr)
 		if err != nil {
 			return fmt.Errorf("hostd: checking the registration: %w", err)
 		}
-		if !ok {
+		switch {
+		case !ok && d.cfg.Register != nil:
+			d.log.Info("hostd: registering the host")
+			res, err := hook.RegisterHost(ctx, d.c, d.s, d.hookCf, *d.cfg.Register, &hook.FlowOptions{Account: d.addr})
+			if err != nil {
+				return fmt.Errorf("hostd: registering: %w", err)
+			}
+			d.log.Info("hostd: registered", "token", fmt.Sprintf("%X", res.TokenID))
+		case !ok && !d.cfg.AllowUnregistered:
 			return ErrNotRegistered
 		}
 	}

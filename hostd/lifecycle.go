@@ -581,7 +581,18 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 	var queued bool
 	if err := d.db.View(func(tx *bolt.Tx) error {
 		queued = tx.Bucket(bIntents).Get([]byte(id)) != nil
-		return nil
+		if queued {
+			return nil
+		}
+		// Not while the inventory is being made whole: every token must
+		// be on offer first (the JS client refuses otherwise, A11).
+		open, err := openIntents(tx)
+		for _, it := range open {
+			if it.Kind == kMint || it.Kind == kOffer || it.Kind == kBurn {
+				queued = true
+			}
+		}
+		return err
 	}); err != nil || queued {
 		return err
 	}

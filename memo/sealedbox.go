@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 	"golang.org/x/crypto/blake2b"
 	"golang.org/x/crypto/nacl/box"
 	//lint:ignore SA1019 HSalsa20 turns a KeyHolder's X25519 output into the box key (crypto_box_beforenm); x/crypto exports it nowhere else.
@@ -87,42 +88,121 @@ func sboxKey(shared []byte) *[32]byte {
 
 // sboxSeal is libsodium's crypto_box_seal to the X25519 form of to. It is
 // box.SealAnonymous except that a low-order recipient is an error (as in
-// libsodium) rather than a box anyone could open, and that it goes straight
-// to crypto/ecdh: x/crypto's curve25519.X25519 recomputes the public key of
-// the scalar on every call, which would double the cost.
+// libsodium) rather than a box anyone could open, and that it costs one
+// X25519 plus a fixed-base multiplication instead of two X25519s (or three,
+// through x/crypto's curve25519, which recomputes the public key of the
+// scalar on every call): see sboxEphemeral.
 func sboxSeal(rand io.Reader, to PublicKey, plaintext []byte) ([]byte, error) {
 	rpk, err := sboxRecipient(to)
 	if err != nil {
 		return nil, err
-	}
-	rpub, err := ecdh.X25519().NewPublicKey(rpk[:])
-	if err != nil {
-		return nil, fmt.Errorf("memo: %w", err)
 	}
 	var e [32]byte
 	defer clear(e[:])
 	if _, err := io.ReadFull(rand, e[:]); err != nil {
 		return nil, fmt.Errorf("memo: reading randomness: %w", err)
 	}
-	eph, err := ecdh.X25519().NewPrivateKey(e[:])
-	if err != nil {
-		return nil, fmt.Errorf("memo: ephemeral key: %w", err)
-	}
-	shared, err := eph.ECDH(rpub)
-	if err != nil {
+	epk, shared := sboxEphemeral(&e, rpk)
+	defer clear(shared[:])
+	var zero [32]byte
+	if subtle.ConstantTimeCompare(shared[:], zero[:]) == 1 {
 		return nil, errors.New("memo: ed25519 public key has small order")
 	}
-	key := sboxKey(shared)
-	clear(shared)
+	key := sboxKey(shared[:])
 	defer clear(key[:])
-	epk := eph.PublicKey().Bytes()
-	nonce, err := sboxNonce(epk, rpk[:])
+	nonce, err := sboxNonce(epk[:], rpk[:])
 	if err != nil {
 		return nil, err
 	}
 	out := make([]byte, len(epk), box.AnonymousOverhead+len(plaintext))
-	copy(out, epk)
+	copy(out, epk[:])
 	return box.SealAfterPrecomputation(out, plaintext, nonce, key), nil
+}
+
+// sboxEphemeral returns the X25519 public key of the secret e and the X25519
+// of e with the recipient key rpk, byte for byte what crypto/ecdh computes.
+//
+// The public key is a fixed-base edwards25519 multiplication (precomputed
+// tables, a quarter of a ladder) mapped to the Montgomery u = (Z+Y)/(Z−Y):
+// the clamped scalar is a multiple of 8 below 2^255 and the base point has
+// prime order ℓ, so [e mod ℓ]B is the same point the ladder computes. The
+// shared secret is an RFC 7748 Montgomery ladder that stops before its final
+// inversion, so that one inversion serves both outputs. Everything that
+// touches e runs in constant time. For a low-order recipient both results
+// are all zero: the caller must reject a zero shared secret.
+func sboxEphemeral(e, rpk *[32]byte) (epk, shared [32]byte) {
+	s, err := edwards25519.NewScalar().SetBytesWithClamping(e[:])
+	if err != nil {
+		panic("memo: 32-byte scalar rejected") // SetBytesWithClamping fails only on length
+	}
+	p := new(edwards25519.Point).ScalarBaseMult(s)
+	_, y, z, _ := p.ExtendedCoordinates()
+	var num, den field.Element
+	num.Add(z, y)
+	den.Subtract(z, y)
+
+	x2, z2 := x25519Ladder(e, rpk)
+
+	// One inversion for two quotients: with I = 1/(den·z2),
+	// num/den = num·z2·I and x2/z2 = x2·den·I. den is never zero (the
+	// point is not the identity); a zero z2 makes both outputs zero, and
+	// the caller refuses to seal then.
+	var inv, t field.Element
+	inv.Invert(t.Multiply(&den, z2))
+	t.Multiply(&num, z2)
+	copy(epk[:], t.Multiply(&t, &inv).Bytes())
+	t.Multiply(x2, &den)
+	copy(shared[:], t.Multiply(&t, &inv).Bytes())
+	return epk, shared
+}
+
+// x25519Ladder is RFC 7748's Montgomery ladder for the clamped scalar k and
+// the u-coordinate u, returning the projective result X2:Z2 (Z2 is zero for
+// a low-order u). It runs in constant time.
+func x25519Ladder(k, u *[32]byte) (x2, z2 *field.Element) {
+	var x1, x3, z3, a, aa, b, bb, c, d, da, cb, ee field.Element
+	if _, err := x1.SetBytes(u[:]); err != nil {
+		panic("memo: 32-byte field element rejected") // SetBytes fails only on length
+	}
+	x2, z2 = new(field.Element).One(), new(field.Element).Zero()
+	x3.Set(&x1)
+	z3.One()
+	var sc [32]byte
+	copy(sc[:], k[:])
+	sc[0] &= 248
+	sc[31] &= 127
+	sc[31] |= 64
+	defer clear(sc[:])
+	swap := 0
+	for i := 254; i >= 0; i-- {
+		bit := int(sc[i/8]>>(i%8)) & 1
+		swap ^= bit
+		x2.Swap(&x3, swap)
+		z2.Swap(&z3, swap)
+		swap = bit
+
+		a.Add(x2, z2)
+		aa.Square(&a)
+		b.Subtract(x2, z2)
+		bb.Square(&b)
+		ee.Subtract(&aa, &bb)
+		c.Add(&x3, &z3)
+		d.Subtract(&x3, &z3)
+		da.Multiply(&d, &a)
+		cb.Multiply(&c, &b)
+		x3.Add(&da, &cb)
+		x3.Square(&x3)
+		z3.Subtract(&da, &cb)
+		z3.Square(&z3)
+		z3.Multiply(&z3, &x1)
+		x2.Multiply(&aa, &bb)
+		z2.Mult32(&ee, 121665)
+		z2.Add(z2, &aa)
+		z2.Multiply(z2, &ee)
+	}
+	x2.Swap(&x3, swap)
+	z2.Swap(&z3, swap)
+	return x2, z2
 }
 
 // sboxSharedSecret is the software KeyHolder's X25519.

@@ -136,15 +136,24 @@ func (h *HookContext) AccountRoot(addr string) map[string]any {
 	return h.c.Entry(ledger.AccountKey(a))
 }
 
-// Emit emits a transaction from the hook account. Account, Sequence (0),
-// Fee, SigningPubKey, FirstLedgerSequence, LastLedgerSequence, NetworkID
-// and EmitDetails are filled in; it is applied right after the originating
-// transaction if that succeeds. Emit returns the emitted transaction's
-// hash, SHA-512Half("TXN\0" ‖ blob).
+// Emit emits a transaction from the hook account, as a Xahau hook does:
+// Account, Sequence (0), Fee, SigningPubKey, FirstLedgerSequence (the next
+// ledger), LastLedgerSequence (current + 5), NetworkID and EmitDetails are
+// filled in where tx leaves them zero. If the originating transaction
+// succeeds, the emitted one waits in the ledger's emitted directory and
+// applies in the next ledger, with its own hash and metadata; it never
+// applies in the originating ledger. Emit returns its hash,
+// SHA-512Half("TXN\0" ‖ blob).
 func (h *HookContext) Emit(tx evernode.Transaction) (string, error) {
 	m, err := evernode.JSON(h.net, tx)
 	if err != nil {
 		return "", err
+	}
+	for k, v := range m {
+		switch v {
+		case "", "0", uint32(0), nil:
+			delete(m, k) // left for the ledger to fill in
+		}
 	}
 	id, err := h.c.Emit(m)
 	if err != nil {

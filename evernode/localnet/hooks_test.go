@@ -133,14 +133,33 @@ func TestHooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Commit()
+	origin := n.Commit()
 	meta = c.call("tx", map[string]any{"transaction": hash})["meta"].(map[string]any)
 	ems := meta["HookEmissions"].([]any)
 	emitted := ems[0].(map[string]any)["HookEmission"].(map[string]any)["EmittedTxnID"].(string)
+	// As on Xahau it waits in the emitted directory and applies in the next
+	// ledger, not in its origin's.
+	if etx := c.call("tx", map[string]any{"transaction": emitted}); etx["validated"] == true {
+		t.Fatalf("emitted transaction validated in its origin's ledger: %v", etx)
+	}
+	n.Commit()
 	etx := c.call("tx", map[string]any{"transaction": emitted})
 	if etx["validated"] != true || etx["meta"].(map[string]any)["TransactionResult"] != "tesSUCCESS" ||
 		etx["Account"] != hookAcct.Address() || etx["EmitDetails"].(map[string]any)["EmitParentTxnID"] != hash {
 		t.Fatalf("emitted %v", etx)
+	}
+	if li, _ := etx["ledger_index"].(float64); uint32(li) != origin+1 || uint32(etx["FirstLedgerSequence"].(float64)) != origin+1 {
+		t.Fatalf("emitted in ledger %v (FirstLedgerSequence %v), want %d", etx["ledger_index"], etx["FirstLedgerSequence"], origin+1)
+	}
+	// Its application removed its EmittedTxn object, in its own metadata.
+	deleted := false
+	for _, nd := range etx["meta"].(map[string]any)["AffectedNodes"].([]any) {
+		if d, ok := nd.(map[string]any)["DeletedNode"].(map[string]any); ok && d["LedgerEntryType"] == "EmittedTxn" {
+			deleted = true
+		}
+	}
+	if !deleted {
+		t.Fatalf("no EmittedTxn deleted in %v", etx["meta"])
 	}
 	// The emitted hash is SHA-512Half of the unsigned blob with EmitDetails.
 	raw2 := c.call("tx", map[string]any{"transaction": emitted, "binary": true})

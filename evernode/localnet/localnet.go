@@ -22,7 +22,8 @@
 // no order books, paths or transfer fees; only the latest closed and the
 // open ledger states can be read (headers and transactions of every ledger
 // stay available); terPRE_SEQ transactions are not queued; hooks are Go
-// code (see Hook), not WebAssembly.
+// code (see Hook), not WebAssembly. As on Xahau, what hooks emit applies in
+// a later ledger than the transaction that fired them (see Settle).
 package localnet
 
 import (
@@ -81,6 +82,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookCache shares compiled WebAssembly hooks between networks (tests
+	// that start many); nil means each network compiles its own.
+	HookCache *HookCache
 }
 
 // Net is a running network. Its methods are safe for concurrent use.
@@ -149,7 +153,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 	n.eng = ledger.New(ledger.Config{
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
-		Start: n.start, Logger: log,
+		Start: n.start, Logger: log, HookRuntime: c.HookCache.runtime(),
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)
@@ -245,6 +249,24 @@ func (n *Net) Commit() uint32 {
 	l := n.eng.Close(n.clock())
 	n.subs.publishLedger(l)
 	return l.Seq
+}
+
+// maxSettle bounds Settle: xahaud refuses emission generations from 10 on.
+const maxSettle = 12
+
+// Settle commits ledgers until no emitted transaction is on its way (queued
+// or in the open ledger), at least one and at most 12, and returns the last
+// index. Hooks emit into later ledgers, as on Xahau; tests use Settle to
+// see all of a transaction's consequences validated.
+func (n *Net) Settle() uint32 {
+	seq := n.Commit()
+	for range maxSettle - 1 {
+		if !n.eng.EmissionsPending() {
+			break
+		}
+		seq = n.Commit()
+	}
+	return seq
 }
 
 // AdvanceTime moves the network's clock forward by d: the next ledger

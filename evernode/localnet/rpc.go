@@ -36,6 +36,7 @@ var (
 	errMalformedStream   = &rpcError{"malformedStream", 71, "Stream malformed."}
 	errInvalidAPIVersion = &rpcError{"invalid_API_version", 6000, "Invalid API version."}
 	errLgrIdxMalformed   = &rpcError{"lgrIdxMalformed", 58, "Ledger index malformed."}
+	errInternal          = &rpcError{"internal", 73, "Internal error."}
 	errInvalidLgrRange   = &rpcError{"lgrIdxsInvalid", 57, "Ledger indexes invalid."}
 )
 
@@ -647,9 +648,24 @@ func (n *Net) accountNamespace(p map[string]any) (map[string]any, *rpcError) {
 			return
 		}
 		if !markerDir.IsZero() {
-			// Find the page number of the marker's page.
-			found := false
-			for pg, k := uint64(0), root; ; {
+			// Find the page number of the marker's page: its previous
+			// page names it (two reads, not a walk from the root, which
+			// made a full listing quadratic), else by walking.
+			found := markerDir == root
+			if e := r.Get(markerDir); e != nil && !found {
+				prev, _ := strconv.ParseUint(strOf(e["IndexPrevious"]), 16, 64)
+				pk := root
+				if prev != 0 {
+					pk = ledger.DirPageKey(root, prev)
+				}
+				if pe := r.Get(pk); pe != nil {
+					next, _ := strconv.ParseUint(strOf(pe["IndexNext"]), 16, 64)
+					if next != 0 && ledger.DirPageKey(root, next) == markerDir {
+						startPage, found = next, true
+					}
+				}
+			}
+			for pg, k := uint64(0), root; !found; {
 				if k == markerDir {
 					startPage, found = pg, true
 					break
@@ -677,7 +693,7 @@ func (n *Net) accountNamespace(p map[string]any) (map[string]any, *rpcError) {
 				return false
 			}
 			if e := r.Get(h); e != nil {
-				entries = append(entries, withIndex(e, h))
+				entries = append(entries, indexedEntry{e, h})
 			}
 			return true
 		})

@@ -107,7 +107,7 @@ func (c *conn) kill() {
 
 // send queues a message; a full queue disconnects the client.
 func (c *conn) send(v any) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		c.n.log.Debug("localnet: marshal", "err", err)
 		return
@@ -175,16 +175,22 @@ func (c *conn) readLoop(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		var req map[string]any
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&req); err != nil || req == nil {
-			c.send(map[string]any{"error": "badSyntax", "error_code": 1, "error_message": "Syntax error.",
-				"status": "error", "type": "response"})
-			continue
-		}
-		c.send(c.n.dispatch(c, req))
+		c.send(c.n.handle(c, b))
 	}
+}
+
+// handle answers one websocket message. Whatever the bytes, it returns an
+// answer in rippled's shape: badSyntax for what is not a JSON object,
+// internal for a request that makes a handler fail.
+func (n *Net) handle(c *conn, b []byte) map[string]any {
+	var req map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil || req == nil {
+		return map[string]any{"error": "badSyntax", "error_code": 1, "error_message": "Syntax error.",
+			"status": "error", "type": "response"}
+	}
+	return n.dispatch(c, req)
 }
 
 // dispatch runs one request and builds the websocket response envelope.
@@ -209,7 +215,7 @@ func (n *Net) dispatch(c *conn, req map[string]any) map[string]any {
 	} else if method == "" {
 		rerr = errCommandMissing
 	} else {
-		result, rerr = n.call(c, method, req, api)
+		result, rerr = n.callSafely(c, method, req, api)
 	}
 	if rerr != nil {
 		resp["status"] = "error"
@@ -224,6 +230,18 @@ func (n *Net) dispatch(c *conn, req map[string]any) map[string]any {
 	resp["status"] = "success"
 	resp["result"] = result
 	return resp
+}
+
+// callSafely is call that turns a handler's panic into rippled's internal
+// error: one bad request must never cost the connection its answers.
+func (n *Net) callSafely(c *conn, method string, req map[string]any, api int) (result map[string]any, rerr *rpcError) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.log.Debug("localnet: handler panicked", "method", method, "panic", r)
+			result, rerr = nil, errInternal
+		}
+	}()
+	return n.call(c, method, req, api)
 }
 
 // apiVersion is the request's api_version, 1 when absent.
@@ -269,7 +287,7 @@ func (n *Net) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 	} else if api < 1 || api > 2 {
 		rerr = errInvalidAPIVersion
 	} else {
-		result, rerr = n.call(nil, env.Method, params, api)
+		result, rerr = n.callSafely(nil, env.Method, params, api)
 	}
 	if rerr != nil {
 		result = map[string]any{"error": rerr.name, "error_message": rerr.msg, "request": params}
@@ -334,21 +352,19 @@ func (h *hub) publishLedger(l *ledger.Ledger) {
 	}
 }
 
-// publishProposed sends a just-applied transaction (and what its hooks
-// emitted) to transactions_proposed and accounts_proposed subscribers.
+// publishProposed sends a just-applied transaction to
+// transactions_proposed and accounts_proposed subscribers. What its hooks
+// emitted applies in a later ledger and shows in that ledger's streams.
 func (h *hub) publishProposed(res *ledger.Submitted) {
 	if res == nil || res.Record == nil {
 		return
 	}
-	recs := append([]*ledger.TxRecord{res.Record}, res.Emitted...)
 	for _, c := range h.snapshot() {
 		c.mu.Lock()
 		api := c.apiV
 		c.mu.Unlock()
-		for _, rec := range recs {
-			if c.wantsTx(rec, true) {
-				c.send(h.n.txStreamMsg(rec, nil, api, false))
-			}
+		if c.wantsTx(res.Record, true) {
+			c.send(h.n.txStreamMsg(res.Record, nil, api, false))
 		}
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/internal/hookvm"
 	"github.com/evernode-go/sdk/internal/ledger"
 )
 
@@ -150,6 +152,38 @@ func (n *Net) HookExecutions(txHash string) ([]HookExecution, error) {
 		res[i] = HookExecution{Account: o.Account.String(), Result: o.Result, Code: o.Code, Message: o.Message}
 	}
 	return res, nil
+}
+
+// HookCache holds compiled WebAssembly hooks that several networks share
+// (Config.HookCache): a test binary starting many networks with the same
+// hooks compiles them once. It is safe for concurrent use; Close it after
+// the networks.
+type HookCache struct {
+	once sync.Once
+	rt   *hookvm.Runtime
+}
+
+// NewHookCache returns an empty cache.
+func NewHookCache() *HookCache { return &HookCache{} }
+
+// Close releases the compiled code.
+func (h *HookCache) Close() error {
+	if rt := h.runtime(); rt != nil {
+		return rt.Close(context.Background())
+	}
+	return nil
+}
+
+func (h *HookCache) runtime() *hookvm.Runtime {
+	if h == nil {
+		return nil
+	}
+	h.once.Do(func() {
+		// A runtime on the built-in Xahau definitions cannot fail to start;
+		// on error the networks fall back to runtimes of their own.
+		h.rt, _ = hookvm.NewRuntime(context.Background(), nil, nil)
+	})
+	return h.rt
 }
 
 // HookDefinitionIndex is the ledger index of the HookDefinition of a hook

@@ -1,6 +1,7 @@
 package localnet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
+	"github.com/evernode-go/sdk/internal/codec"
 	w "github.com/evernode-go/sdk/internal/hookvm/wasmtest"
 )
 
@@ -312,4 +314,105 @@ func TestJSSetHook(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("check.js: %v", err)
 	}
+}
+
+func TestLedgerKeyletFindsTheNextObject(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	lo := append([]byte{0, 'a'}, make([]byte, 32)...)
+	hi := append([]byte{0, 'a'}, bytes.Repeat([]byte{0xFF}, 32)...)
+	other := append([]byte{0, 'd'}, bytes.Repeat([]byte{0xFF}, 32)...)
+	imKeylet := w.Func("ledger_keylet", []byte{0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	hookOf := func(hiAt int32) []byte {
+		return w.Build([]w.Import{imAccept, imKeylet}, w.Cat(w.I32(0), w.I32(0),
+			w.I32(2048), w.I32(34), w.I32(1024), w.I32(34), w.I32(hiAt), w.I32(34), w.Call(1), w.Call(0)),
+			append(append(append([]byte{}, lo...), hi...), other...))
+	}
+	for _, c := range []struct {
+		hiAt int32
+		want int64
+	}{{1058, 34}, {1092, -40}} {
+		_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: hookOf(c.hiAt), Namespace: [32]byte{5}})
+		require.NoError(t, err)
+		hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+		require.NoError(t, err)
+		ex, _ := e.n.HookExecutions(hash)
+		require.Len(t, ex, 1)
+		assert.Equal(t, c.want, ex[0].Code)
+	}
+}
+
+func TestEmitAndCallback(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	// The SetHook goes into ledger open, the payment into open+1: the
+	// emitted payment must be valid from the ledger after it.
+	open := e.n.Commit() + 1
+	zero := strings.Repeat("00", 32)
+	tmpl := map[string]any{"TransactionType": "Payment", "Account": a.Address(), "Destination": payer.Address(),
+		"Amount": "1000", "Fee": "1000000", "Sequence": uint32(0), "SigningPubKey": "", "Flags": uint32(0),
+		"NetworkID": e.n.Network().NetworkID, "FirstLedgerSequence": open + 2, "LastLedgerSequence": open + 5,
+		"EmitDetails": map[string]any{"EmitGeneration": uint32(0), "EmitBurden": "0", "EmitParentTxnID": zero,
+			"EmitNonce": zero, "EmitHookHash": zero, "EmitCallback": a.Address()}}
+	blob, err := codec.Xahau().Encode(tmpl)
+	require.NoError(t, err)
+	off := bytes.IndexByte(blob, 0xED)
+	require.Equal(t, 138, len(blob)-off, "EmitDetails with a callback is last and 138 bytes")
+	data := append(append([]byte{}, blob...), "1c"...)
+	at := int32(1024 + len(blob))
+	imReserve := w.Func("etxn_reserve", []byte{0x7f}, []byte{0x7e})
+	imDetails := w.Func("etxn_details", []byte{0x7f, 0x7f}, []byte{0x7e})
+	imEmit := w.Func("emit", []byte{0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	imports := []w.Import{imAccept, imReserve, imDetails, imEmit, imStateSet}
+	hookBody := w.Cat(w.I32(1), w.Call(1), w.Drop(), w.I32(int32(1024+off)), w.I32(138), w.Call(2), w.Drop(),
+		w.I32(0), w.I32(0), w.I32(4096), w.I32(32), w.I32(1024), w.I32(int32(len(blob))), w.Call(3), w.Call(0))
+	cbakBody := w.Cat(w.I32(at), w.I32(1), w.I32(at+1), w.I32(1), w.Call(4), w.Drop(),
+		w.I32(0), w.I32(0), w.I64(0), w.Call(0))
+	code := w.BuildWithCallback(imports, hookBody, cbakBody, data)
+	_, err = e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: code, Namespace: [32]byte{7}})
+	require.NoError(t, err)
+	require.Equal(t, open, e.n.Commit(), "the SetHook's ledger")
+	hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5000)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(32), ex[0].Code, "emit wrote the emitted transaction's id")
+	e.n.Commit()
+	idx, err := localnet.StateIndex(a.Address(), [32]byte{7}, stateKey("c"))
+	require.NoError(t, err)
+	st := e.entryHex(idx)
+	require.NotNil(t, st, "the callback ran after the emitted payment applied")
+	assert.Equal(t, "31", st["HookStateData"])
+}
+
+func TestHookOnAndNamespaceDelete(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	// HookOn bit 0 set: the hook does not fire on Payment (type 0).
+	var notPayments [32]byte
+	notPayments[31] = 1
+	_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: stateHook(), Namespace: [32]byte{8}, HookOn: notPayments})
+	require.NoError(t, err)
+	hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	assert.Empty(t, ex)
+	// Back to firing on everything: the state lands.
+	_, err = e.n.Submit(e.ctx, a, a.Address(), evernode.Raw{"TransactionType": "SetHook", "Hooks": []any{
+		map[string]any{"Hook": map[string]any{"HookOn": strings.Repeat("0", 64)}}}})
+	require.NoError(t, err)
+	_, err = e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	idx, err := localnet.StateIndex(a.Address(), [32]byte{8}, stateKey("k"))
+	require.NoError(t, err)
+	require.NotNil(t, e.entryHex(idx))
+	assert.Equal(t, "2", e.ownerCount(a.Address()), "the hook and one state entry")
+	// hsfNSDELETE on the namespace removes its state.
+	ns := [32]byte{8}
+	_, err = e.n.Submit(e.ctx, a, a.Address(), evernode.Raw{"TransactionType": "SetHook", "Hooks": []any{
+		map[string]any{"Hook": map[string]any{"HookNamespace": strings.ToUpper(hex.EncodeToString(ns[:])),
+			"Flags": uint32(localnet.HookSetNSDelete)}}}})
+	require.NoError(t, err)
+	assert.Nil(t, e.entryHex(idx))
+	assert.Equal(t, "1", e.ownerCount(a.Address()))
 }

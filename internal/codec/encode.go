@@ -367,16 +367,27 @@ func accountID(s, path string) ([]byte, error) {
 			return b, nil
 		}
 	}
-	// xrpl-go v0.3.0's base58 decoder indexes a table with each rune and panics on non-ASCII
-	// input, so only strings that could be addresses reach it.
-	if len(s) < 25 || len(s) > 35 || strings.Trim(s, xrplAlphabet) != "" {
+	id, ok := DecodeAddress(s)
+	if !ok {
 		return nil, invalid(path, "not a classic address: %q", clip(s))
 	}
-	_, id, err := addresscodec.DecodeClassicAddressToAccountID(s)
-	if err != nil {
-		return nil, invalid(path, "not a classic address: %q", clip(s))
+	return id[:], nil
+}
+
+// DecodeAddress decodes a classic address ("r…") to its 20-byte account
+// id. It is the one place addresses are decoded: xrpl-go v0.3.0's base58
+// decoder indexes a table with each rune and panics on non-ASCII input, so
+// only strings that could be addresses reach it.
+func DecodeAddress(s string) (id [20]byte, ok bool) {
+	if len(s) < 25 || len(s) > 35 || s[0] != 'r' || strings.Trim(s, xrplAlphabet) != "" {
+		return id, false
 	}
-	return id, nil
+	_, b, err := addresscodec.DecodeClassicAddressToAccountID(s)
+	if err != nil || len(b) != len(id) {
+		return id, false
+	}
+	copy(id[:], b)
+	return id, true
 }
 
 func vector256(v any, path string) ([]byte, error) {

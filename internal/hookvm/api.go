@@ -44,219 +44,211 @@ func ps(n int) []api.ValueType {
 	return p
 }
 
-// notImplemented marks whitelisted functions this runtime does not provide
-// yet (a nil fn); hooks calling them get xahaud's NOT_IMPLEMENTED code.
-var notImplemented func(*exec, []uint64) int64
-
-// hostFuncs is xahaud's import whitelist (Enum.h) with its signatures.
-var hostFuncs = []hostFunc{
-	{"_g", ps(2), true, (*exec).guard},
-	{"accept", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
-		return x.exit(u(a, 0), u(a, 1), s64(a, 2), ExitAccept)
-	}},
-	{"rollback", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
-		return x.exit(u(a, 0), u(a, 1), s64(a, 2), ExitRollback)
-	}},
-	{"util_raddr", ps(4), false, (*exec).utilRaddr},
-	{"util_accid", ps(4), false, (*exec).utilAccid},
-	{"util_verify", ps(6), false, (*exec).utilVerify},
-	{"util_sha512h", ps(4), false, (*exec).utilSha512h},
-	{"util_keylet", ps(9), false, (*exec).utilKeylet},
-	{"sto_validate", ps(2), false, (*exec).stoValidate},
-	{"sto_subfield", ps(3), false, (*exec).stoSubfield},
-	{"sto_subarray", ps(3), false, (*exec).stoSubarray},
-	{"sto_emplace", ps(7), false, notImplemented},
-	{"sto_erase", ps(5), false, notImplemented},
-	{"etxn_burden", nil, false, func(x *exec, _ []uint64) int64 { return x.etxnBurden() }},
-	{"etxn_details", ps(2), false, (*exec).etxnDetails},
-	{"etxn_fee_base", ps(2), false, (*exec).etxnFeeBase},
-	{"etxn_reserve", ps(1), false, (*exec).etxnReserve},
-	{"etxn_generation", nil, false, func(x *exec, _ []uint64) int64 { return x.otxnGeneration() + 1 }},
-	{"etxn_nonce", ps(2), false, (*exec).etxnNonce},
-	{"emit", ps(4), false, (*exec).emit},
-	{"float_set", []api.ValueType{i32, i64}, false, func(_ *exec, a []uint64) int64 { return FloatSet(int32(a[0]), s64(a, 1)) }},
-	{"float_multiply", []api.ValueType{i64, i64}, false, func(_ *exec, a []uint64) int64 { return FloatMultiply(s64(a, 0), s64(a, 1)) }},
-	{"float_mulratio", []api.ValueType{i64, i32, i32, i32}, false, func(_ *exec, a []uint64) int64 {
-		return FloatMulratio(s64(a, 0), u(a, 1), u(a, 2), u(a, 3))
-	}},
-	{"float_negate", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatNegate(s64(a, 0)) }},
-	{"float_compare", []api.ValueType{i64, i64, i32}, false, func(_ *exec, a []uint64) int64 {
-		return FloatCompare(s64(a, 0), s64(a, 1), u(a, 2))
-	}},
-	{"float_sum", []api.ValueType{i64, i64}, false, func(_ *exec, a []uint64) int64 { return FloatSum(s64(a, 0), s64(a, 1)) }},
-	{"float_sto", []api.ValueType{i32, i32, i32, i32, i32, i32, i64, i32}, false, (*exec).floatSto},
-	{"float_sto_set", ps(2), false, func(x *exec, a []uint64) int64 {
-		if u(a, 1) < 8 {
-			return NotAnObject
-		}
-		b := x.read(u(a, 0), u(a, 1))
-		if b == nil {
-			return OutOfBounds
-		}
-		return FloatSTOSet(b)
-	}},
-	{"float_invert", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatInvert(s64(a, 0)) }},
-	{"float_divide", []api.ValueType{i64, i64}, false, func(_ *exec, a []uint64) int64 { return FloatDivide(s64(a, 0), s64(a, 1)) }},
-	{"float_one", nil, false, func(*exec, []uint64) int64 { return floatOne }},
-	{"float_mantissa", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatMantissa(s64(a, 0)) }},
-	{"float_sign", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatSign(s64(a, 0)) }},
-	{"float_int", []api.ValueType{i64, i32, i32}, false, func(_ *exec, a []uint64) int64 {
-		return FloatInt(s64(a, 0), u(a, 1), u(a, 2))
-	}},
-	{"float_log", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatLog(s64(a, 0)) }},
-	{"float_root", []api.ValueType{i64, i32}, false, func(_ *exec, a []uint64) int64 { return FloatRoot(s64(a, 0), u(a, 1)) }},
-	{"fee_base", nil, false, func(x *exec, _ []uint64) int64 { return x.call.Fees.Base }},
-	{"ledger_seq", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.LedgerSeq) }},
-	{"ledger_last_time", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.ParentCloseTime) }},
-	{"ledger_last_hash", ps(2), false, func(x *exec, a []uint64) int64 {
-		if x.notInBounds(u(a, 0), u(a, 1)) {
-			return OutOfBounds
-		}
-		if u(a, 1) < 32 {
-			return TooSmall
-		}
-		return x.write(u(a, 0), u(a, 1), x.call.ParentHash[:])
-	}},
-	{"ledger_nonce", ps(2), false, (*exec).ledgerNonce},
-	{"ledger_keylet", ps(6), false, notImplemented},
-	{"hook_account", ps(2), false, func(x *exec, a []uint64) int64 {
-		if x.notInBounds(u(a, 0), u(a, 1)) {
-			return OutOfBounds
-		}
-		if u(a, 1) < 20 {
-			return TooSmall
-		}
-		return x.write(u(a, 0), 20, x.call.Account[:])
-	}},
-	{"hook_hash", ps(3), false, (*exec).hookHash},
-	{"hook_param_set", ps(6), false, (*exec).hookParamSet},
-	{"hook_param", ps(4), false, (*exec).hookParam},
-	{"hook_again", nil, false, func(x *exec, _ []uint64) int64 {
-		if x.result.Again {
-			return AlreadySet
-		}
-		if x.call.Strong {
-			x.result.Again = true
-			return 1
-		}
-		return PrerequisiteNotMet
-	}},
-	{"hook_skip", ps(3), false, (*exec).hookSkip},
-	{"hook_pos", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.ChainPosition) }},
-	{"slot", ps(3), false, (*exec).slot},
-	{"slot_clear", ps(1), false, func(x *exec, a []uint64) int64 {
-		if _, ok := x.slots[u(a, 0)]; !ok {
-			return DoesntExist
-		}
-		delete(x.slots, u(a, 0))
-		x.slotFree = append(x.slotFree, u(a, 0))
-		return 1
-	}},
-	{"slot_count", ps(1), false, func(x *exec, a []uint64) int64 {
-		n, ok := x.slots[u(a, 0)]
-		if !ok {
-			return DoesntExist
-		}
-		if n.typ != stiArray {
-			return NotAnArray
-		}
-		kids, err := n.children()
-		if err != nil {
-			return InternalError
-		}
-		return int64(len(kids))
-	}},
-	{"slot_set", ps(3), false, (*exec).slotSet},
-	{"slot_size", ps(1), false, func(x *exec, a []uint64) int64 {
-		n, ok := x.slots[u(a, 0)]
-		if !ok {
-			return DoesntExist
-		}
-		return int64(len(n.val))
-	}},
-	{"slot_subarray", ps(3), false, (*exec).slotSubarray},
-	{"slot_subfield", ps(3), false, (*exec).slotSubfield},
-	{"slot_type", ps(2), false, (*exec).slotType},
-	{"slot_float", ps(1), false, (*exec).slotFloat},
-	{"state_set", ps(4), false, func(x *exec, a []uint64) int64 {
-		return x.stateForeignSet(u(a, 0), u(a, 1), u(a, 2), u(a, 3), 0, 0, 0, 0)
-	}},
-	{"state_foreign_set", ps(8), false, func(x *exec, a []uint64) int64 {
-		return x.stateForeignSet(u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5), u(a, 6), u(a, 7))
-	}},
-	{"state", ps(4), false, func(x *exec, a []uint64) int64 {
-		return x.stateForeign(u(a, 0), u(a, 1), u(a, 2), u(a, 3), 0, 0, 0, 0)
-	}},
-	{"state_foreign", ps(8), false, func(x *exec, a []uint64) int64 {
-		return x.stateForeign(u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5), u(a, 6), u(a, 7))
-	}},
-	{"trace", ps(5), false, (*exec).trace},
-	{"trace_num", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
-		m := x.read(u(a, 0), u(a, 1))
-		if m == nil {
-			return OutOfBounds
-		}
-		x.tracef("%s %d", trimNul(m), s64(a, 2))
-		return 0
-	}},
-	{"trace_float", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
-		m := x.read(u(a, 0), u(a, 1))
-		if m == nil {
-			return OutOfBounds
-		}
-		f := s64(a, 2)
-		if f == 0 {
-			x.tracef("%s: Float 0*10^(0) <ZERO>", trimNul(m))
-		} else if !validFloat(f) {
-			x.tracef("%s: Float <INVALID>", trimNul(m))
-		} else {
-			sg := ""
-			if isNegative(f) {
-				sg = "-"
+// hostFuncs is xahaud's import whitelist (Enum.h) with its signatures and
+// implementations; a nil fn marks a function this runtime does not provide
+// yet: hooks calling it get xahaud's NOT_IMPLEMENTED code.
+func hostFuncs() []hostFunc {
+	return []hostFunc{
+		{"_g", ps(2), true, (*exec).guard},
+		{"accept", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
+			return x.exit(u(a, 0), u(a, 1), s64(a, 2), ExitAccept)
+		}},
+		{"rollback", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
+			return x.exit(u(a, 0), u(a, 1), s64(a, 2), ExitRollback)
+		}},
+		{"util_raddr", ps(4), false, (*exec).utilRaddr},
+		{"util_accid", ps(4), false, (*exec).utilAccid},
+		{"util_verify", ps(6), false, (*exec).utilVerify},
+		{"util_sha512h", ps(4), false, (*exec).utilSha512h},
+		{"util_keylet", ps(9), false, (*exec).utilKeylet},
+		{"sto_validate", ps(2), false, (*exec).stoValidate},
+		{"sto_subfield", ps(3), false, (*exec).stoSubfield},
+		{"sto_subarray", ps(3), false, (*exec).stoSubarray},
+		{"sto_emplace", ps(7), false, (*exec).stoEmplace},
+		{"sto_erase", ps(5), false, (*exec).stoErase},
+		{"etxn_burden", nil, false, func(x *exec, _ []uint64) int64 { return x.etxnBurden() }},
+		{"etxn_details", ps(2), false, (*exec).etxnDetails},
+		{"etxn_fee_base", ps(2), false, (*exec).etxnFeeBase},
+		{"etxn_reserve", ps(1), false, (*exec).etxnReserve},
+		{"etxn_generation", nil, false, func(x *exec, _ []uint64) int64 { return x.otxnGeneration() + 1 }},
+		{"etxn_nonce", ps(2), false, (*exec).etxnNonce},
+		{"emit", ps(4), false, (*exec).emit},
+		{"float_set", []api.ValueType{i32, i64}, false, func(_ *exec, a []uint64) int64 { return FloatSet(int32(a[0]), s64(a, 1)) }},
+		{"float_multiply", []api.ValueType{i64, i64}, false, func(_ *exec, a []uint64) int64 { return FloatMultiply(s64(a, 0), s64(a, 1)) }},
+		{"float_mulratio", []api.ValueType{i64, i32, i32, i32}, false, func(_ *exec, a []uint64) int64 {
+			return FloatMulratio(s64(a, 0), u(a, 1), u(a, 2), u(a, 3))
+		}},
+		{"float_negate", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatNegate(s64(a, 0)) }},
+		{"float_compare", []api.ValueType{i64, i64, i32}, false, func(_ *exec, a []uint64) int64 {
+			return FloatCompare(s64(a, 0), s64(a, 1), u(a, 2))
+		}},
+		{"float_sum", []api.ValueType{i64, i64}, false, func(_ *exec, a []uint64) int64 { return FloatSum(s64(a, 0), s64(a, 1)) }},
+		{"float_sto", []api.ValueType{i32, i32, i32, i32, i32, i32, i64, i32}, false, (*exec).floatSto},
+		{"float_sto_set", ps(2), false, func(x *exec, a []uint64) int64 {
+			if u(a, 1) < 8 {
+				return NotAnObject
 			}
-			x.tracef("%s: Float %s%d*10^(%d)", trimNul(m), sg, getMantissa(f), getExponent(f))
-		}
-		return 0
-	}},
-	{"otxn_burden", nil, false, func(x *exec, _ []uint64) int64 { return x.otxnBurden() }},
-	{"otxn_field", ps(3), false, (*exec).otxnField},
-	{"otxn_generation", nil, false, func(x *exec, _ []uint64) int64 { return x.otxnGeneration() }},
-	{"otxn_id", ps(3), false, func(x *exec, a []uint64) int64 {
-		if u(a, 1) < 32 {
-			return TooSmall
-		}
-		if x.notInBounds(u(a, 0), 32) || x.notInBounds(u(a, 0), u(a, 1)) {
-			return OutOfBounds
-		}
-		return x.write(u(a, 0), 32, x.call.TxID[:])
-	}},
-	{"otxn_type", nil, false, func(x *exec, _ []uint64) int64 {
-		n, ok, _ := x.otx.subfield(stiUInt16<<16 | 2)
-		if !ok || len(n.val) != 2 {
-			return InternalError
-		}
-		return int64(binary.BigEndian.Uint16(n.val))
-	}},
-	{"otxn_slot", ps(1), false, func(x *exec, a []uint64) int64 {
-		return x.putSlot(u(a, 0), x.otx)
-	}},
-	{"otxn_param", ps(4), false, (*exec).otxnParam},
-	{"meta_slot", ps(1), false, notImplemented},
-}
-
-var hostByName = func() map[string]*hostFunc {
-	m := make(map[string]*hostFunc, len(hostFuncs))
-	for i := range hostFuncs {
-		m[hostFuncs[i].name] = &hostFuncs[i]
+			b := x.read(u(a, 0), u(a, 1))
+			if b == nil {
+				return OutOfBounds
+			}
+			return FloatSTOSet(b)
+		}},
+		{"float_invert", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatInvert(s64(a, 0)) }},
+		{"float_divide", []api.ValueType{i64, i64}, false, func(_ *exec, a []uint64) int64 { return FloatDivide(s64(a, 0), s64(a, 1)) }},
+		{"float_one", nil, false, func(*exec, []uint64) int64 { return floatOne }},
+		{"float_mantissa", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatMantissa(s64(a, 0)) }},
+		{"float_sign", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatSign(s64(a, 0)) }},
+		{"float_int", []api.ValueType{i64, i32, i32}, false, func(_ *exec, a []uint64) int64 {
+			return FloatInt(s64(a, 0), u(a, 1), u(a, 2))
+		}},
+		{"float_log", []api.ValueType{i64}, false, func(_ *exec, a []uint64) int64 { return FloatLog(s64(a, 0)) }},
+		{"float_root", []api.ValueType{i64, i32}, false, func(_ *exec, a []uint64) int64 { return FloatRoot(s64(a, 0), u(a, 1)) }},
+		{"fee_base", nil, false, func(x *exec, _ []uint64) int64 { return x.call.Fees.Base }},
+		{"ledger_seq", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.LedgerSeq) }},
+		{"ledger_last_time", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.ParentCloseTime) }},
+		{"ledger_last_hash", ps(2), false, func(x *exec, a []uint64) int64 {
+			if x.notInBounds(u(a, 0), u(a, 1)) {
+				return OutOfBounds
+			}
+			if u(a, 1) < 32 {
+				return TooSmall
+			}
+			return x.write(u(a, 0), u(a, 1), x.call.ParentHash[:])
+		}},
+		{"ledger_nonce", ps(2), false, (*exec).ledgerNonce},
+		{"ledger_keylet", ps(6), false, (*exec).ledgerKeylet},
+		{"hook_account", ps(2), false, func(x *exec, a []uint64) int64 {
+			if x.notInBounds(u(a, 0), u(a, 1)) {
+				return OutOfBounds
+			}
+			if u(a, 1) < 20 {
+				return TooSmall
+			}
+			return x.write(u(a, 0), 20, x.call.Account[:])
+		}},
+		{"hook_hash", ps(3), false, (*exec).hookHash},
+		{"hook_param_set", ps(6), false, (*exec).hookParamSet},
+		{"hook_param", ps(4), false, (*exec).hookParam},
+		{"hook_again", nil, false, func(x *exec, _ []uint64) int64 {
+			if x.result.Again {
+				return AlreadySet
+			}
+			if x.call.Strong {
+				x.result.Again = true
+				return 1
+			}
+			return PrerequisiteNotMet
+		}},
+		{"hook_skip", ps(3), false, (*exec).hookSkip},
+		{"hook_pos", nil, false, func(x *exec, _ []uint64) int64 { return int64(x.call.ChainPosition) }},
+		{"slot", ps(3), false, (*exec).slot},
+		{"slot_clear", ps(1), false, func(x *exec, a []uint64) int64 {
+			if _, ok := x.slots[u(a, 0)]; !ok {
+				return DoesntExist
+			}
+			delete(x.slots, u(a, 0))
+			x.slotFree = append(x.slotFree, u(a, 0))
+			return 1
+		}},
+		{"slot_count", ps(1), false, func(x *exec, a []uint64) int64 {
+			n, ok := x.slots[u(a, 0)]
+			if !ok {
+				return DoesntExist
+			}
+			if n.typ != stiArray {
+				return NotAnArray
+			}
+			kids, err := n.children()
+			if err != nil {
+				return InternalError
+			}
+			return int64(len(kids))
+		}},
+		{"slot_set", ps(3), false, (*exec).slotSet},
+		{"slot_size", ps(1), false, func(x *exec, a []uint64) int64 {
+			n, ok := x.slots[u(a, 0)]
+			if !ok {
+				return DoesntExist
+			}
+			return int64(len(n.val))
+		}},
+		{"slot_subarray", ps(3), false, (*exec).slotSubarray},
+		{"slot_subfield", ps(3), false, (*exec).slotSubfield},
+		{"slot_type", ps(2), false, (*exec).slotType},
+		{"slot_float", ps(1), false, (*exec).slotFloat},
+		{"state_set", ps(4), false, func(x *exec, a []uint64) int64 {
+			return x.stateForeignSet(u(a, 0), u(a, 1), u(a, 2), u(a, 3), 0, 0, 0, 0)
+		}},
+		{"state_foreign_set", ps(8), false, func(x *exec, a []uint64) int64 {
+			return x.stateForeignSet(u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5), u(a, 6), u(a, 7))
+		}},
+		{"state", ps(4), false, func(x *exec, a []uint64) int64 {
+			return x.stateForeign(u(a, 0), u(a, 1), u(a, 2), u(a, 3), 0, 0, 0, 0)
+		}},
+		{"state_foreign", ps(8), false, func(x *exec, a []uint64) int64 {
+			return x.stateForeign(u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5), u(a, 6), u(a, 7))
+		}},
+		{"trace", ps(5), false, (*exec).trace},
+		{"trace_num", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
+			m := x.read(u(a, 0), u(a, 1))
+			if m == nil {
+				return OutOfBounds
+			}
+			x.tracef("%s %d", trimNul(m), s64(a, 2))
+			return 0
+		}},
+		{"trace_float", []api.ValueType{i32, i32, i64}, false, func(x *exec, a []uint64) int64 {
+			m := x.read(u(a, 0), u(a, 1))
+			if m == nil {
+				return OutOfBounds
+			}
+			f := s64(a, 2)
+			if f == 0 {
+				x.tracef("%s: Float 0*10^(0) <ZERO>", trimNul(m))
+			} else if !validFloat(f) {
+				x.tracef("%s: Float <INVALID>", trimNul(m))
+			} else {
+				sg := ""
+				if isNegative(f) {
+					sg = "-"
+				}
+				x.tracef("%s: Float %s%d*10^(%d)", trimNul(m), sg, getMantissa(f), getExponent(f))
+			}
+			return 0
+		}},
+		{"otxn_burden", nil, false, func(x *exec, _ []uint64) int64 { return x.otxnBurden() }},
+		{"otxn_field", ps(3), false, (*exec).otxnField},
+		{"otxn_generation", nil, false, func(x *exec, _ []uint64) int64 { return x.otxnGeneration() }},
+		{"otxn_id", ps(3), false, func(x *exec, a []uint64) int64 {
+			if u(a, 1) < 32 {
+				return TooSmall
+			}
+			if x.notInBounds(u(a, 0), 32) || x.notInBounds(u(a, 0), u(a, 1)) {
+				return OutOfBounds
+			}
+			return x.write(u(a, 0), 32, x.call.TxID[:])
+		}},
+		{"otxn_type", nil, false, func(x *exec, _ []uint64) int64 {
+			n, ok, _ := x.otx.subfield(stiUInt16<<16 | 2)
+			if !ok || len(n.val) != 2 {
+				return InternalError
+			}
+			return int64(binary.BigEndian.Uint16(n.val))
+		}},
+		{"otxn_slot", ps(1), false, func(x *exec, a []uint64) int64 {
+			return x.putSlot(u(a, 0), x.otx)
+		}},
+		{"otxn_param", ps(4), false, (*exec).otxnParam},
+		{"meta_slot", ps(1), false, nil},
 	}
-	return m
-}()
+}
 
 // Implemented lists the API functions this runtime implements, sorted
 // (the rest of the whitelist answers NOT_IMPLEMENTED).
 func Implemented() []string {
 	var out []string
-	for _, f := range hostFuncs {
+	for _, f := range hostFuncs() {
 		if f.fn != nil {
 			out = append(out, f.name)
 		}

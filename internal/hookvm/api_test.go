@@ -211,3 +211,25 @@ func TestImplementedCoversTheEvernodeImports(t *testing.T) {
 		assert.True(t, impl[n], n)
 	}
 }
+
+func TestSTOEmplaceAndErase(t *testing.T) {
+	// An object of Sequence (2,4) and Fee (6,8); emplace Flags (2,2) and
+	// erase Fee, returning the written length.
+	obj := []byte{0x24, 0, 0, 0, 5, 0x68, 0x40, 0, 0, 0, 0, 0, 0, 10}
+	flags := []byte{0x22, 0, 0, 0, 1}
+	data := append(append([]byte{}, obj...), flags...) // obj at 1024, flags at 1038
+	imEmplace := fn("sto_emplace", []byte{0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	imErase := fn("sto_erase", []byte{0x7f, 0x7f, 0x7f, 0x7f, 0x7f}, []byte{0x7e})
+	emplace := cat(i32c(2048), i32c(64), i32c(1024), i32c(14), i32c(1038), i32c(5), i32c(2<<16|2), call(1))
+	res := runHook(t, acceptWith([]wimport{imEmplace}, nil, emplace, data), newCall(t, fundedLedger(t), payment()))
+	assert.Equal(t, int64(19), res.Code)
+	erase := cat(i32c(2048), i32c(64), i32c(1024), i32c(14), i32c(6<<16|8), call(1))
+	res = runHook(t, acceptWith([]wimport{imErase}, nil, erase, data), newCall(t, fundedLedger(t), payment()))
+	assert.Equal(t, int64(5), res.Code)
+	missing := cat(i32c(2048), i32c(64), i32c(1024), i32c(14), i32c(2<<16|2), call(1))
+	res = runHook(t, acceptWith([]wimport{imErase}, nil, missing, data), newCall(t, fundedLedger(t), payment()))
+	assert.Equal(t, DoesntExist, res.Code)
+	overlap := cat(i32c(1024), i32c(64), i32c(1024), i32c(14), i32c(1038), i32c(5), i32c(2<<16|2), call(1))
+	res = runHook(t, acceptWith([]wimport{imEmplace}, nil, overlap, data), newCall(t, fundedLedger(t), payment()))
+	assert.Equal(t, MemOverlap, res.Code)
+}

@@ -25,8 +25,8 @@ var powerOfTen = [19]uint64{
 	10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
 }
 
-// floatOne is the XFL of 1.
-var floatOne = makeFloat(minMantissa, -15, false)
+// floatOne is the XFL of 1: mantissa 10^15, exponent −15, positive.
+const floatOne int64 = 6089866696204910592
 
 func getExponent(f int64) int32 {
 	if f < 0 {

@@ -295,3 +295,129 @@ func FloatRoot(f int64, n uint32) int64 {
 	in := float64(getMantissa(f)) * math.Pow(10, float64(getExponent(f)))
 	return doubleToXFL(math.Pow(in, 1/float64(n)))
 }
+
+// overlapping is xahaud's overlapping_memory over [start, end) pairs.
+func overlapping(r ...uint64) bool {
+	for i := 0; i+2 < len(r); i += 2 {
+		for j := i + 2; j < len(r); j += 2 {
+			if !(r[j+1] <= r[i] || r[i+1] <= r[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stoEmplace is sto_emplace: write the object at sread with the field at
+// fread put at its canonical place (replacing a field with the same code);
+// no field (fread 0, 0) deletes it.
+func (x *exec) stoEmplace(a []uint64) int64 {
+	wp, wl, sp, sl, fp, fl, fid := u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5), u(a, 6)
+	if x.notInBounds(wp, wl) || x.notInBounds(sp, sl) || x.notInBounds(fp, fl) {
+		return OutOfBounds
+	}
+	if uint64(wl) < uint64(sl)+uint64(fl) {
+		return TooSmall
+	}
+	if sl > 16*1024 {
+		return TooBig
+	}
+	if sl < 2 {
+		return TooSmall
+	}
+	W, S, F := uint64(wp), uint64(sp), uint64(fp)
+	if fl == 0 && fp == 0 {
+		if overlapping(W, W+uint64(wl), S, S+uint64(sl)) {
+			return MemOverlap
+		}
+	} else {
+		if fl > 4096 {
+			return TooBig
+		}
+		if fl < 2 {
+			return TooSmall
+		}
+		if overlapping(W, W+uint64(wl), S, S+uint64(sl), F, F+uint64(fl)) {
+			return MemOverlap
+		}
+	}
+	src := x.read(sp, sl)
+	up, is, ie := 0, len(src), len(src)
+	for i := 0; i < 1024 && up < len(src); i++ {
+		n, typ, field, _, _ := stoLength(src[up:], 0)
+		if n < 0 {
+			return ParseError
+		}
+		code := uint32(typ<<16 + field)
+		if code == fid {
+			is, ie = up, up+n
+			break
+		}
+		if code > fid {
+			is, ie = up, up
+			break
+		}
+		up += n
+	}
+	if up > len(src) {
+		return ParseError
+	}
+	out := make([]byte, 0, int(sl)+int(fl))
+	out = append(out, src[:is]...)
+	if fl > 0 {
+		out = append(out, x.read(fp, fl)...)
+	}
+	if ie < len(src) {
+		out = append(out, src[ie:]...)
+	}
+	return x.write(wp, wl, out)
+}
+
+// stoErase is sto_erase: sto_emplace without a field, DOESNT_EXIST when
+// nothing was removed.
+func (x *exec) stoErase(a []uint64) int64 {
+	r := x.stoEmplace([]uint64{a[0], a[1], a[2], a[3], 0, 0, a[4]})
+	if r > 0 && r == int64(u(a, 3)) {
+		return DoesntExist
+	}
+	return r
+}
+
+// Successor is optionally implemented by a Ledger that can find the first
+// object after a key (what ledger_keylet needs).
+type Successor interface {
+	// Succ returns the smallest index greater than after and at most last.
+	Succ(after, last [32]byte) ([32]byte, bool)
+}
+
+// ledgerKeylet is ledger_keylet: the first object between two keylets of
+// the same type.
+func (x *exec) ledgerKeylet(a []uint64) int64 {
+	wp, wl, lp, ll, hp, hl := u(a, 0), u(a, 1), u(a, 2), u(a, 3), u(a, 4), u(a, 5)
+	if x.notInBounds(wp, wl) || x.notInBounds(lp, ll) || x.notInBounds(hp, hl) {
+		return OutOfBounds
+	}
+	if ll < 34 || hl < 34 || wl < 34 {
+		return TooSmall
+	}
+	if ll > 34 || hl > 34 || wl > 34 {
+		return TooBig
+	}
+	lo, hi := x.read(lp, 34), x.read(hp, 34)
+	if lo[0] != hi[0] || lo[1] != hi[1] {
+		return DoesNotMatch
+	}
+	s, ok := x.call.Ledger.(Successor)
+	if !ok {
+		return NotImplemented
+	}
+	var after, last [32]byte
+	copy(after[:], lo[2:])
+	copy(last[:], hi[2:])
+	k, found := s.Succ(after, last)
+	if !found {
+		return DoesntExist
+	}
+	out := append([]byte{lo[0], lo[1]}, k[:]...)
+	return x.write(wp, wl, out)
+}

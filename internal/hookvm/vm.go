@@ -157,20 +157,40 @@ type Runtime struct {
 	rt   wazero.Runtime
 	defs *codec.Definitions
 
+	names map[string]bool // the API's function names
+
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
 	closed  bool
 }
 
+// Cache holds compiled machine code that several runtimes share, so that
+// a process starting many ledgers compiles each hook once. It is safe for
+// concurrent use; Close it after the runtimes that use it.
+type Cache struct{ c wazero.CompilationCache }
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{c: wazero.NewCompilationCache()} }
+
+// Close releases the cache.
+func (c *Cache) Close(ctx context.Context) error { return c.c.Close(ctx) }
+
 // NewRuntime returns a runtime for Xahau's definitions (nil means
-// codec.Xahau()).
-func NewRuntime(ctx context.Context, defs *codec.Definitions) (*Runtime, error) {
+// codec.Xahau()). cache may be nil (the runtime compiles on its own).
+func NewRuntime(ctx context.Context, defs *codec.Definitions, cache *Cache) (*Runtime, error) {
 	if defs == nil {
 		defs = codec.Xahau()
 	}
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+	cfg := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	if cache != nil {
+		cfg = cfg.WithCompilationCache(cache.c)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	b := rt.NewHostModuleBuilder("env")
-	for _, f := range hostFuncs {
+	funcs := hostFuncs()
+	names := make(map[string]bool, len(funcs))
+	for _, f := range funcs {
+		names[f.name] = true
 		f := f
 		b.NewFunctionBuilder().
 			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
@@ -196,7 +216,7 @@ func NewRuntime(ctx context.Context, defs *codec.Definitions) (*Runtime, error) 
 		rt.Close(ctx)
 		return nil, fmt.Errorf("hookvm: host module: %w", err)
 	}
-	return &Runtime{rt: rt, defs: defs, modules: map[[32]byte]*Module{}}, nil
+	return &Runtime{rt: rt, defs: defs, names: names, modules: map[[32]byte]*Module{}}, nil
 }
 
 // Close releases every compiled module.
@@ -226,7 +246,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	}
 	for _, imp := range cm.ImportedFunctions() {
 		mod, name, _ := imp.Import()
-		if mod != "env" || hostByName[name] == nil {
+		if mod != "env" || !r.names[name] {
 			cm.Close(ctx)
 			return nil, fmt.Errorf("%w: imports %s.%s", ErrInvalidModule, mod, name)
 		}

@@ -88,7 +88,7 @@ func payment() map[string]any {
 func TestRealEvernodeHooksRun(t *testing.T) {
 	dir := hooksDir(t)
 	ctx := context.Background()
-	rt, err := NewRuntime(ctx, nil)
+	rt, err := NewRuntime(ctx, nil, nil)
 	require.NoError(t, err)
 	defer rt.Close(ctx)
 	for _, name := range []string{"governor", "registry", "heartbeat", "reputation"} {
@@ -115,7 +115,7 @@ func TestRealEvernodeHooksRun(t *testing.T) {
 
 func TestCompileRejectsForeignImports(t *testing.T) {
 	ctx := context.Background()
-	rt, err := NewRuntime(ctx, nil)
+	rt, err := NewRuntime(ctx, nil, nil)
 	require.NoError(t, err)
 	defer rt.Close(ctx)
 	_, err = rt.Compile(ctx, []byte("not wasm"))

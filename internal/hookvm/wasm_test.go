@@ -36,7 +36,7 @@ var (
 func runHook(t *testing.T, wasm []byte, c *Call) *Result {
 	t.Helper()
 	ctx := context.Background()
-	rt, err := NewRuntime(ctx, nil)
+	rt, err := NewRuntime(ctx, nil, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { rt.Close(ctx) })
 	m, err := rt.Compile(ctx, wasm)

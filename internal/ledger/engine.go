@@ -28,6 +28,7 @@ import (
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/internal/codec"
+	"github.com/evernode-go/sdk/internal/hookvm"
 )
 
 // RippleEpoch is the Unix time of the XRPL epoch (2000-01-01T00:00:00Z).
@@ -59,6 +60,10 @@ type Config struct {
 	Start time.Time
 	// Logger receives debug logs; nil means silent.
 	Logger *slog.Logger
+	// HookRuntime runs WebAssembly hooks for this and other engines (it
+	// compiles each hook once); the caller closes it after the engines.
+	// Nil means the engine creates its own (released by ReleaseHooks).
+	HookRuntime *hookvm.Runtime
 }
 
 // GenesisAccount is the genesis account of rippled's standalone mode,
@@ -91,8 +96,6 @@ type TxRecord struct {
 	// Accounts are the accounts the transaction affected, for account_tx and
 	// account streams.
 	Accounts []AccountID
-
-	emits []map[string]any // queued by hooks, drained after the transaction
 }
 
 // Validated reports whether the transaction's ledger closed.
@@ -254,6 +257,7 @@ func (e *Engine) closeLocked(now time.Time) *Ledger {
 	e.openSeq++
 	e.lastTime = ct
 	e.log.Debug("ledger closed", "index", l.Seq, "txs", len(l.Txs))
+	e.injectEmittedLocked()
 	return l
 }
 
@@ -401,8 +405,6 @@ type Submitted struct {
 	Applied bool // the transaction is in the open ledger (tes or tec)
 	Hash    Hash
 	JSON    map[string]any
-	// Emitted are transactions hooks emitted, applied after this one.
-	Emitted []*TxRecord
 	// Record is the applied transaction, nil unless Applied.
 	Record *TxRecord
 	// AccountSeqNext is the account's next sequence after the submission.
@@ -449,7 +451,6 @@ func (e *Engine) Submit(blob []byte) (*Submitted, error) {
 	if rec != nil {
 		res.Applied = true
 		res.Record = rec
-		res.Emitted = e.drainEmitted(rec)
 	}
 	if ar := e.open.get(AccountKey(acct)); ar != nil {
 		res.AccountSeqNext = u32(ar, "Sequence")
@@ -597,6 +598,9 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 		ar["Sequence"] = seq + 1
 	}
 	feeView.put(AccountKey(acct), ar)
+	if emitted {
+		removeEmission(feeView, h)
+	}
 
 	ctx := &applyCtx{e: e, v: newView(feeView), tx: tx, hash: h, acct: acct, seq: seq, fee: fee.drops, gen: gen}
 	ctx.priorBalance = drops(ar, "Balance") + fee.drops
@@ -629,22 +633,25 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 	rec := &TxRecord{Hash: h, Blob: blob, JSON: tx, Result: result, LedgerSeq: e.openSeq}
 	rec.Code, _ = e.defs.ResultCode(result)
 	rec.Meta, rec.Accounts = e.buildMeta(final, ctx, result, uint32(len(e.pending)))
-	// Commit to the open state.
-	for _, k := range final.order {
-		if v := final.changes[k]; v != nil {
-			e.open[k] = v
-		} else {
-			delete(e.open, k)
-		}
-		e.dirty[k] = struct{}{}
-	}
+	e.commitLocked(final)
 	e.pending = append(e.pending, rec)
 	e.txs[h] = rec
 	for _, a := range rec.Accounts {
 		e.acctTxs[a] = append(e.acctTxs[a], rec)
 	}
-	rec.emits = ctx.emits
 	return rec, result
+}
+
+// commitLocked writes a view's changes to the open state.
+func (e *Engine) commitLocked(v *view) {
+	for _, k := range v.order {
+		if x := v.changes[k]; x != nil {
+			e.open[k] = x
+		} else {
+			delete(e.open, k)
+		}
+		e.dirty[k] = struct{}{}
+	}
 }
 
 // preflight0 checks NetworkID as rippled does.
@@ -721,36 +728,6 @@ type applyCtx struct {
 	aaw       []hookExecution // strong wasm executions that asked hook_again
 	hookEmits []any
 	emits     []map[string]any
-}
-
-// Emitted transactions queued by hooks of an applied transaction.
-func (e *Engine) drainEmitted(rec *TxRecord) []*TxRecord {
-	var out []*TxRecord
-	queue := []*TxRecord{rec}
-	for len(queue) > 0 {
-		r := queue[0]
-		queue = queue[1:]
-		for _, etx := range r.emits {
-			blob, err := e.defs.Encode(etx)
-			if err != nil {
-				e.log.Debug("emitted transaction does not encode", "err", err)
-				continue
-			}
-			h := Hash(codec.TransactionHash(blob))
-			gen := int(u32(etx["EmitDetails"].(map[string]any), "EmitGeneration"))
-			if gen > 10 {
-				continue
-			}
-			er, result := e.applyLocked(etx, blob, h, "", gen)
-			e.log.Debug("emitted transaction", "hash", h, "result", result)
-			if er != nil {
-				out = append(out, er)
-				queue = append(queue, er)
-			}
-		}
-		r.emits = nil
-	}
-	return out
 }
 
 // sortedKeys returns the keys of m in order.

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -138,6 +137,9 @@ type HookCall struct {
 	slot         hookSlot
 	stateChanges int
 	emitCount    int
+	reserved     int           // etxn_reserve; 0 means 1
+	nonces       int           // etxn_nonce calls so far
+	nonceUsed    map[Hash]bool // nonces handed out, the only ones Emit accepts
 	rejected     bool
 	msg          string
 	code         int64
@@ -267,49 +269,6 @@ func setHookState(v *view, a AccountID, ns, key Hash, data []byte) {
 		ar["HookNamespaces"] = append(slices.Clone(nss), ns.String())
 	}
 	v.put(AccountKey(a), ar)
-}
-
-// Emit queues a transaction from the hook account, applied right after the
-// originating transaction if that succeeds. tx is its JSON; Account,
-// Sequence (0), SigningPubKey (empty), Fee, FirstLedgerSequence,
-// LastLedgerSequence, NetworkID and EmitDetails are filled in. It returns
-// the emitted transaction's hash.
-func (h *HookCall) Emit(tx map[string]any) (Hash, error) {
-	c := h.c
-	if len(c.emits) >= 255 {
-		return Hash{}, errors.New("ledger: too many emitted transactions")
-	}
-	m := maps.Clone(tx)
-	m["Account"] = h.account.String()
-	m["Sequence"] = uint32(0)
-	m["SigningPubKey"] = ""
-	delete(m, "TxnSignature")
-	m["Fee"] = strconv.FormatInt(c.e.cfg.BaseFee, 10)
-	m["FirstLedgerSequence"] = c.e.openSeq
-	m["LastLedgerSequence"] = c.e.openSeq + 5
-	if c.e.cfg.NetworkID > 1024 {
-		m["NetworkID"] = c.e.cfg.NetworkID
-	}
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(c.emits)))
-	nonce := Hash(codec.SHA512Half(c.hash[:], h.account[:], n[:]))
-	m["EmitDetails"] = map[string]any{
-		"EmitGeneration":  uint32(c.gen + 1),
-		"EmitBurden":      "1",
-		"EmitParentTxnID": c.hash.String(),
-		"EmitNonce":       nonce.String(),
-		"EmitHookHash":    h.slot.hash.String(),
-	}
-	blob, err := c.e.defs.Encode(m)
-	if err != nil {
-		return Hash{}, fmt.Errorf("ledger: emitted transaction: %w", err)
-	}
-	id := Hash(codec.TransactionHash(blob))
-	c.emits = append(c.emits, m)
-	c.hookEmits = append(c.hookEmits, map[string]any{"HookEmission": map[string]any{
-		"HookHash": h.slot.hash.String(), "HookAccount": h.account.String(), "EmittedTxnID": id.String()}})
-	h.emitCount++
-	return id, nil
 }
 
 // Params returns the transaction's hook parameters, name (hex) to value.

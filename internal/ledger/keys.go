@@ -33,16 +33,8 @@ func (a AccountID) String() string {
 
 // ParseAccount decodes a classic address.
 func ParseAccount(s string) (AccountID, bool) {
-	var a AccountID
-	if len(s) < 25 || len(s) > 35 || s[0] != 'r' {
-		return a, false
-	}
-	_, id, err := addresscodec.DecodeClassicAddressToAccountID(s)
-	if err != nil || len(id) != 20 {
-		return a, false
-	}
-	copy(a[:], id)
-	return a, true
+	id, ok := codec.DecodeAddress(s)
+	return AccountID(id), ok
 }
 
 // ParseHash decodes 64 hex digits.

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -25,6 +26,7 @@ import (
 type wasmHooks struct {
 	once    sync.Once
 	rt      *hookvm.Runtime
+	shared  bool // rt is Config.HookRuntime: not ours to close
 	err     error
 	modules map[Hash]*hookvm.Module
 }
@@ -32,8 +34,12 @@ type wasmHooks struct {
 func (e *Engine) hookRuntime() (*hookvm.Runtime, error) {
 	w := e.wasm
 	w.once.Do(func() {
-		w.rt, w.err = hookvm.NewRuntime(context.Background(), e.defs)
 		w.modules = map[Hash]*hookvm.Module{}
+		if e.cfg.HookRuntime != nil {
+			w.rt, w.shared = e.cfg.HookRuntime, true
+			return
+		}
+		w.rt, w.err = hookvm.NewRuntime(context.Background(), e.defs, nil)
 	})
 	return w.rt, w.err
 }
@@ -46,7 +52,7 @@ func (e *Engine) ReleaseHooks() error {
 	defer e.mu.Unlock()
 	w := e.wasm
 	var err error
-	if w.rt != nil {
+	if w.rt != nil && !w.shared {
 		err = w.rt.Close(context.Background())
 	}
 	e.wasm = &wasmHooks{}
@@ -250,6 +256,35 @@ func (l *vmLedger) Entry(k [32]byte) []byte {
 	}
 	l.cache[Hash(k)] = b
 	return b
+}
+
+// Succ finds the next index of the transaction's view after after, up to
+// last, by walking every key (localnet's states are small).
+func (l *vmLedger) Succ(after, last [32]byte) ([32]byte, bool) {
+	var best Hash
+	found := false
+	consider := func(k Hash) {
+		if bytes.Compare(k[:], after[:]) > 0 && bytes.Compare(k[:], last[:]) <= 0 &&
+			(!found || bytes.Compare(k[:], best[:]) < 0) && l.c.v.get(k) != nil {
+			best, found = k, true
+		}
+	}
+	var walk func(r reader)
+	walk = func(r reader) {
+		switch v := r.(type) {
+		case *view:
+			for k := range v.changes {
+				consider(k)
+			}
+			walk(v.parent)
+		case stateMap:
+			for k := range v {
+				consider(k)
+			}
+		}
+	}
+	walk(l.c.v)
+	return [32]byte(best), found
 }
 
 func (l *vmLedger) BaseFee(blob []byte) (int64, error) {
@@ -617,7 +652,9 @@ func (c *applyCtx) recordWasmExecutions(execs []hookExecution, accepted bool) {
 				if err != nil {
 					continue
 				}
-				c.emits = append(c.emits, tx)
+				if _, err := c.queueEmitted(tx); err != nil {
+					continue
+				}
 				c.hookEmits = append(c.hookEmits, map[string]any{"HookEmission": map[string]any{
 					"HookHash": x.hash.String(), "HookAccount": x.acct.String(),
 					"EmittedTxnID": Hash(em.ID).String(), "EmitNonce": Hash(em.Nonce).String()}})

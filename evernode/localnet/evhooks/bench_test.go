@@ -1,20 +1,96 @@
 package evhooks_test
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
 )
 
+const benchHosts = 10_000
+
 // BenchmarkHosts10k lists 10,000 hosts (20,000 registry entries plus the
 // configuration) over websocket with hook.Hosts. The hosts are written
-// directly with Deployment.SetState.
+// directly with Deployment.SetState. BenchmarkHosts10kJS is the same for
+// evernode-js-client.
 func BenchmarkHosts10k(b *testing.B) {
-	const hosts = 10_000
-	e := newEnv(b)
+	e := hosts10k(b)
 	cfg := e.config()
+	opts := &hook.HostsOptions{Now: e.n.LedgerTime()}
+	b.ResetTimer()
+	for b.Loop() {
+		got, err := hook.Hosts(e.ctx, e.c, cfg, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got) != benchHosts || !got[0].Active {
+			b.Fatalf("%d hosts", len(got))
+		}
+	}
+}
+
+// BenchmarkHosts10kJS times evernode-js-client's getAllHostsFromLedger(false)
+// (testdata/jsbench/hosts.js, b.N listings in one node process) on the
+// registry BenchmarkHosts10k lists, and reports the mean as ms/list. It needs
+// EVERNODE_JS_CLIENT (a directory with node_modules/evernode-js-client) and
+// node, and is skipped otherwise.
+func BenchmarkHosts10kJS(b *testing.B) {
+	dir := os.Getenv("EVERNODE_JS_CLIENT")
+	if dir == "" {
+		b.Skip("EVERNODE_JS_CLIENT not set")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "evernode-js-client")); err != nil {
+		b.Skipf("no node_modules/evernode-js-client in %s", dir)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Skip("node not on PATH")
+	}
+	e := hosts10k(b)
+	cfg := e.config()
+	net := e.d.Network()
+	script, err := filepath.Abs(filepath.Join("testdata", "jsbench", "hosts.js"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.CommandContext(e.ctx, node, script, dir, net.URL, net.GovernorAddress, cfg.RegistryAddress,
+		strconv.FormatUint(uint64(net.NetworkID), 10), strconv.Itoa(b.N))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b.ResetTimer()
+	out, err := cmd.Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("hosts.js: %v\n%s", err, stderr.Bytes())
+	}
+	var r struct {
+		MS    []float64
+		Hosts int
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		b.Fatalf("hosts.js printed %q: %v", out, err)
+	}
+	if r.Hosts != benchHosts || len(r.MS) != b.N {
+		b.Fatalf("hosts.js listed %d hosts %d times", r.Hosts, len(r.MS))
+	}
+	var sum float64
+	for _, ms := range r.MS {
+		sum += ms
+	}
+	b.ReportMetric(sum/float64(b.N), "ms/list")
+}
+
+// hosts10k is an environment whose registry holds benchHosts hosts.
+func hosts10k(b *testing.B) *env {
+	const hosts = benchHosts
+	e := newEnv(b)
 	now := uint64(e.n.LedgerTime().Unix())
 	lease, _ := hook.ParseXFL("0.5")
 	entries := make([]evhooks.StateEntry, 0, 2*hosts)
@@ -35,15 +111,5 @@ func BenchmarkHosts10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	e.commit()
-	opts := &hook.HostsOptions{Now: e.n.LedgerTime()}
-	b.ResetTimer()
-	for b.Loop() {
-		got, err := hook.Hosts(e.ctx, e.c, cfg, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(got) != hosts || !got[0].Active {
-			b.Fatalf("%d hosts", len(got))
-		}
-	}
+	return e
 }

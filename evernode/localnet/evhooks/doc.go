@@ -121,4 +121,21 @@
 // Deployment.SetState writes governor state directly (a 1-drop payment from
 // a private admin account carries the writes), for tests that change a fee
 // or fill the registry with many hosts.
+//
+// # The real hooks
+//
+// SetupWasm deploys the WebAssembly of the four upstream hooks instead
+// (LoadWasm reads governor.wasm, registry.wasm, heartbeat.wasm and
+// reputation.wasm from a directory; FetchWasm reads the code from a live
+// network's HookDefinition objects), installed with SetHook transactions
+// and granted as upstream's sethook.js and setgrant.js do, then initialised
+// by the initializer's evnInitialize; localnet runs them on internal/hookvm
+// with xahaud's hook API. Everything above that the emulation leaves out
+// then happens as on Xahau: rewards, vote tallies, the dud-host cascade,
+// fee-base tracking and the emission fee guards. The governor's compiled-in
+// initializer address is swapped for a localnet account's, so its hook hash
+// differs from the file's. The hooks exit with their C file name and line
+// (rollback("src/registry.c", 308)); WasmMessage turns that into upstream's
+// message. Config's MomentSize, LeaseAcquireWindow and HostRegFee are
+// written into the state after initialisation, as a governance change would.
 package evhooks

@@ -33,7 +33,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +50,12 @@ func newEnv(t testing.TB) *env {
 	return &env{t: t, ctx: ctx, n: n, d: d, c: c}
 }
 
-// commit closes a ledger and waits until the client has seen it.
+// commit closes ledgers until what the hooks emitted has applied (emitted
+// transactions land in later ledgers, as on Xahau) and waits until the
+// client has seen the last.
 func (e *env) commit() {
 	e.t.Helper()
-	seq := e.n.Commit()
+	seq := e.n.Settle()
 	if err := e.c.WaitLedger(e.ctx, seq); err != nil {
 		e.t.Fatal(err)
 	}

@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +47,10 @@ func wasmCode(t testing.TB) *evhooks.Wasm {
 	t.Skip("the Evernode hook wasm files are absent: set EVERNODE_HOOKS_WASM to their directory")
 	return nil
 }
+
+// hookCache is the compiled hooks the package's tests share (compiling the
+// four hooks takes seconds under -race).
+var hookCache = sync.OnceValue(localnet.NewHookCache)
 
 // withWasm makes newEnv deploy the real hooks (set by TestWasmScenarios;
 // the package's tests do not run in parallel).
@@ -82,10 +88,10 @@ func TestWasmScenarios(t *testing.T) {
 		{"Transfer", TestTransfer},
 		{"OutgoingAndNoEventIgnored", TestOutgoingAndNoEventIgnored},
 		{"HeartbeatWithVote", TestHeartbeatWithVote},
-		// TestGovernanceDudHostLifecycle expects the emulation's stop after
-		// the vote; the real hooks run the whole cascade: see
-		// TestWasmDudHostElected.
+		{"GovernanceDudHostLifecycle", TestGovernanceDudHostLifecycle},
 		{"GovernanceModeAndProposals", TestGovernanceModeAndProposals},
+		{"HostVotesInHeartbeats", TestHostVotesInHeartbeats},
+		{"DeregisteredProposerPurgesItsCandidate", TestDeregisteredProposerPurgesItsCandidate},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			withWasm = true
@@ -100,7 +106,7 @@ func newWasmEnv(t testing.TB) *env {
 	code := wasmCode(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, HookCache: hookCache()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +214,7 @@ func TestWasmDifferential(t *testing.T) {
 		defer cancel()
 		start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose,
-			Now: func() time.Time { return start }})
+			Now: func() time.Time { return start }, HookCache: hookCache()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,8 +324,8 @@ func keyBytes(k hook.Key) []byte { return k[:] }
 // dud host report in piloted mode runs the whole cascade of emitted
 // transactions (heartbeat → governor status change → registry removal →
 // governor clean-up): the dud host is deregistered, the candidate deleted
-// and the report fee paid back. (The Go emulation stops after marking the
-// candidate elected.)
+// and the report fee paid back. (TestGovernanceDudHostLifecycle checks the
+// same cascade under both.)
 func TestWasmDudHostElected(t *testing.T) {
 	e := newWasmEnv(t)
 	d := e.d
@@ -363,5 +369,51 @@ func TestWasmDudHostElected(t *testing.T) {
 	}
 	if n := e.config().HostCount; n != 0 {
 		t.Errorf("host count %d", n)
+	}
+}
+
+// TestWasmJSHostClient has evernode-js-client's HostClient register,
+// heartbeat and deregister against the real hooks
+// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming a
+// directory with node_modules/evernode-js-client; it is skipped otherwise.
+func TestWasmJSHostClient(t *testing.T) {
+	dir := os.Getenv("EVERNODE_JS_CLIENT")
+	if dir == "" {
+		t.Skip("EVERNODE_JS_CLIENT not set")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "evernode-js-client")); err != nil {
+		t.Skipf("no node_modules/evernode-js-client in %s", dir)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH")
+	}
+	code := wasmCode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 500 * time.Millisecond, HookCache: hookCache()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	d, err := evhooks.SetupWasm(ctx, n, nil, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := n.NewFundedWallet(ctx, 100_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.FundEVR(ctx, host, "1000"); err != nil {
+		t.Fatal(err)
+	}
+	script, _ := filepath.Abs(filepath.Join("testdata", "jshost", "host.js"))
+	cmd := exec.CommandContext(ctx, node, script, n.URL(), d.GovernorAddress(),
+		fmt.Sprint(n.Network().NetworkID), host.Seed())
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("host.js: %v", err)
 	}
 }

@@ -3,7 +3,7 @@
 // JSON request from stdin:
 //
 //	{url, governor, networkID, moment, hosts: [...], foundation, dudHost,
-//	 candidateIds: [...], scoreHost, scores: {pubkey: score}}
+//	 proposer, candidateIds: [...], scoreHost, scores: {pubkey: score}}
 //
 // and prints one JSON object with every answer. Run through the Go test:
 //
@@ -25,6 +25,7 @@ async function main() {
   out.pilotedModeVoteInfo = await f.getPilotedModeVoteInfo();
   out.dudHostCandidatesByOwner = await f.getDudHostCandidatesByOwner(req.foundation);
   for (const id of req.candidateIds) out.candidates[id] = await f.getCandidateById(id);
+  out.candidateByOwner = await f.getCandidateByOwner(req.proposer);
   for (const h of req.hosts) {
     const c = new ev.HostClient(h);
     await c.connect();

@@ -58,6 +58,12 @@ func name(s string) []byte { return append(uleb(uint64(len(s))), s...) }
 // Build assembles a module; body is the hook function's code (without
 // locals and the final end), data is placed at memory offset 1024.
 func Build(imports []Import, body, data []byte) []byte {
+	return BuildWithCallback(imports, body, nil, data)
+}
+
+// BuildWithCallback is Build with a cbak(i32) -> i64 function too (cbak
+// nil: none).
+func BuildWithCallback(imports []Import, body, cbak, data []byte) []byte {
 	var types [][]byte
 	for _, im := range imports {
 		types = append(types, append(append([]byte{0x60}, vec(bytesOf(im.Params)...)...), vec(bytesOf(im.Results)...)...))
@@ -67,14 +73,24 @@ func Build(imports []Import, body, data []byte) []byte {
 	for i, im := range imports {
 		imps = append(imps, append(append(name("env"), name(im.Name)...), append([]byte{0}, uleb(uint64(i))...)...))
 	}
+	n := uint64(len(imports))
+	funcs := [][]byte{uleb(n)}
+	exports := [][]byte{append(name("hook"), append([]byte{0}, uleb(n)...)...)}
+	fn := append([]byte{0}, append(body, 0x0b)...)
+	codes := [][]byte{append(uleb(uint64(len(fn))), fn...)}
+	if cbak != nil {
+		funcs = append(funcs, uleb(n))
+		exports = append(exports, append(name("cbak"), append([]byte{0}, uleb(n+1)...)...))
+		cf := append([]byte{0}, append(cbak, 0x0b)...)
+		codes = append(codes, append(uleb(uint64(len(cf))), cf...))
+	}
 	m := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
 	m = append(m, section(1, vec(types...))...)
 	m = append(m, section(2, vec(imps...))...)
-	m = append(m, section(3, vec(uleb(uint64(len(imports)))))...)
+	m = append(m, section(3, vec(funcs...))...)
 	m = append(m, section(5, vec([]byte{0, 1}))...)
-	m = append(m, section(7, vec(append(name("hook"), append([]byte{0}, uleb(uint64(len(imports)))...)...)))...)
-	fn := append([]byte{0}, append(body, 0x0b)...)
-	m = append(m, section(10, vec(append(uleb(uint64(len(fn))), fn...)))...)
+	m = append(m, section(7, vec(exports...))...)
+	m = append(m, section(10, vec(codes...))...)
 	if data != nil {
 		seg := append([]byte{0, 0x41}, sleb(1024)...)
 		seg = append(seg, 0x0b)

@@ -79,6 +79,7 @@ async function transactions() {
     ['hostPropose', h, c => c.propose(hashes, 'short')],
     ['hostWithdraw', h, c => c.withdraw(cand)],
     ['hostReportDudHost', h, c => c.reportDudHost(accounts.dudHost.address)],
+    ['pruneDeadHost', h, c => { c.getHostInfo = async () => ({ isATransferer: 1 }); return c.pruneDeadHost(accounts.dudHost.address); }],
   ];
   for (const [name, client, fn] of cases) {
     const calls = recorder(client);

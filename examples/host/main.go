@@ -1,0 +1,28 @@
+// Command host runs an Evernode host: the hostd daemon over a memory or
+// Docker provisioner, configured by a JSON file, flags and the environment.
+//
+//	EVERNODE_HOST_SEED_FILE=/etc/evernode/seed host -config host.json
+//
+// The account seed is read from the file named by seedFile (config),
+// -seed-file or EVERNODE_HOST_SEED_FILE, or from EVERNODE_HOST_SEED; never
+// from the command line, and it is never logged. SIGINT and SIGTERM stop
+// the daemon cleanly; a kill -9 is safe too (the daemon resumes where it
+// stopped).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "host:", err)
+		os.Exit(1)
+	}
+}
