@@ -337,7 +337,13 @@ func (d *demo) inputs(ctx context.Context) error {
 	// output carries its own node's signature only: one signature of the
 	// UNL is the threshold here, where a real cluster would ask for 80%.
 	threshold := 1 / float64(len(eps))
-	cl, err := contract.DialCluster(ctx, eps, d.owner, &contract.ClusterOptions{Dial: contract.DialOptions{Threshold: threshold}})
+	// Any user may send inputs; this one is not the owner, whose upload
+	// sessions the nodes may still be closing.
+	_, user, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	cl, err := contract.DialCluster(ctx, eps, user, &contract.ClusterOptions{Dial: contract.DialOptions{Threshold: threshold}})
 	if err != nil {
 		return err
 	}
