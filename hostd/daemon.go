@@ -73,6 +73,7 @@ type Daemon struct {
 	haltedSince time.Time
 	graceUntil  time.Time
 	fault       func(point string) bool
+	registered  bool // the registry knows the host: registry updates apply
 }
 
 type addresser interface{ Address() string }
@@ -258,6 +259,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("hostd: checking the registration: %w", err)
 		}
+		d.registered = ok
 		switch {
 		case !ok && d.cfg.Register != nil:
 			d.log.Info("hostd: registering the host")
@@ -266,6 +268,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 				return fmt.Errorf("hostd: registering: %w", err)
 			}
 			d.log.Info("hostd: registered", "token", fmt.Sprintf("%X", res.TokenID))
+			d.registered = true
 		case !ok && !d.cfg.AllowUnregistered:
 			return ErrNotRegistered
 		}
@@ -288,10 +291,33 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err := d.catchUp(ctx); err != nil {
 		return err
 	}
+	if err := d.rebate(ctx); err != nil {
+		return err
+	}
 	if err := d.prune(ctx); err != nil {
 		return err
 	}
 	return d.repair(ctx)
+}
+
+// rebate asks the registry for the registration fee paid above the current
+// one (§7 E 28), once per fee.
+func (d *Daemon) rebate(ctx context.Context) error {
+	if !d.registered {
+		return nil
+	}
+	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration", err)
+	}
+	if info.RegistrationFee <= d.hookCf.HostRegFee {
+		return nil
+	}
+	d.log.Info("hostd: requesting a rebate", "paid", info.RegistrationFee, "fee", d.hookCf.HostRegFee)
+	return d.update(func(tx *bolt.Tx) error {
+		_, err := d.enqueue(tx, &intent{ID: fmt.Sprintf("rebate/%d/%d", info.RegistrationFee, d.hookCf.HostRegFee), Kind: kRebate})
+		return err
+	}, "rebate:queued")
 }
 
 func (d *Daemon) leasePrice() string {

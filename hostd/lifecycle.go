@@ -268,7 +268,10 @@ func (d *Daemon) expire(ctx context.Context, l *Lease) error {
 			return err
 		}
 		d.log.Info("hostd: lease ended, slot recycling", "ref", cur.Ref, "token", cur.TokenID, "index", cur.Index)
-		return d.recycle(tx, cur)
+		if err := d.recycle(tx, cur); err != nil {
+			return err
+		}
+		return d.updateActive(tx)
 	})
 }
 
@@ -376,7 +379,32 @@ func (d *Daemon) activate(tx *bolt.Tx, ref string) error {
 	}
 	l.State, l.Expiry = Active, d.now().Add(d.momentSize())
 	d.log.Info("hostd: lease active", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "expiry", l.Expiry)
-	return putLease(tx, l, d.now())
+	if err := putLease(tx, l, d.now()); err != nil {
+		return err
+	}
+	return d.updateActive(tx)
+}
+
+// updateActive queues a registry update with the number of active
+// instances (mb-xrpl's updateRegInfo(activeInstanceCount)), when the host is
+// registered.
+func (d *Daemon) updateActive(tx *bolt.Tx) error {
+	if !d.registered {
+		return nil
+	}
+	ls, err := allLeases(tx)
+	if err != nil {
+		return err
+	}
+	var n uint32
+	for _, l := range ls {
+		if l.State == Active {
+			n++
+		}
+	}
+	v := tx.Bucket(bMeta).Get(keyN)
+	_, err = d.enqueue(tx, &intent{ID: fmt.Sprintf("reginfo/%x", v), Kind: kRegInfo, Active: n})
+	return err
 }
 
 // owe records a refund that could not be paid and queues a 1-drop refusal
