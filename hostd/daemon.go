@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,7 +74,8 @@ type Daemon struct {
 	haltedSince time.Time
 	graceUntil  time.Time
 	fault       func(point string) bool
-	registered  bool // the registry knows the host: registry updates apply
+	registered  bool     // the registry knows the host: registry updates apply
+	regToken    [32]byte // the registration token id (heartbeat offset)
 }
 
 type addresser interface{ Address() string }
@@ -294,10 +296,40 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err := d.rebate(ctx); err != nil {
 		return err
 	}
+	if d.registered {
+		if err := d.registrySync(ctx); err != nil {
+			return err
+		}
+	}
 	if err := d.prune(ctx); err != nil {
 		return err
 	}
 	return d.repair(ctx)
+}
+
+// registrySync reads the registration token (for the heartbeat offset)
+// and the last heartbeat the registry recorded (§7 A 5), so a restarted or
+// new daemon does not heartbeat twice in a moment.
+func (d *Daemon) registrySync(ctx context.Context) error {
+	id, _, err := hook.RegistrationToken(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration token", err)
+	}
+	d.regToken = id
+	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration", err)
+	}
+	if info.LastHeartbeatIndex == 0 || d.hookCf.MomentBaseInfo.MomentType != hook.MomentTimestamp {
+		return nil
+	}
+	at := time.Unix(int64(info.LastHeartbeatIndex), 0)
+	if at.After(d.lastHeartbeat()) {
+		return d.update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bMeta).Put(keyHeartbeat, []byte(strconv.FormatInt(at.Unix(), 10)))
+		}, "registry:synced")
+	}
+	return nil
 }
 
 // rebate asks the registry for the registration fee paid above the current

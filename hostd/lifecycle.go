@@ -628,6 +628,14 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 	if !last.IsZero() && moment%freq != 0 {
 		return nil
 	}
+	if !last.IsZero() {
+		// Hosts spread their heartbeats over the moment (§7 E 29).
+		ts := uint64(d.now().Unix())
+		start := d.hookCf.Moments().StartAt(ts, uint64(d.c.ValidatedLedger()))
+		if ts < start+uint64(heartbeatOffset(d.regToken, d.momentSize())/time.Second) {
+			return nil
+		}
+	}
 	un, err := d.host.Unoffered(ctx)
 	if err != nil {
 		return d.transient(ctx, "listing unoffered tokens", err)
@@ -639,6 +647,21 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 		_, err := d.enqueue(tx, &intent{ID: id, Kind: kHeartbeat})
 		return err
 	}, "heartbeat:queued")
+}
+
+// heartbeatOffset is when in its moment a host heartbeats, as mb-xrpl
+// schedules it: the last two bytes of the registration token id (big
+// endian) over 0xFFFF, times 75 % of the moment (the hook's acceptance
+// limit), plus 60 s when that falls in the first half of the moment (so
+// the ledger never counts it in the previous moment).
+func heartbeatOffset(regToken [32]byte, moment time.Duration) time.Duration {
+	limit := moment * 3 / 4
+	frac := float64(uint16(regToken[30])<<8|uint16(regToken[31])) / 0xFFFF
+	off := time.Duration(frac * float64(limit))
+	if off < moment/2 {
+		off += time.Minute
+	}
+	return min(off, limit)
 }
 
 func (d *Daemon) lastHeartbeat() time.Time {

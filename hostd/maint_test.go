@@ -74,3 +74,13 @@ func TestHaltPausesExpiry(t *testing.T) {
 	require.False(t, s.r.d.canExpire(), "no grace after the halt")
 	s.until(t, "expired after the grace", func() bool { return len(h.prov.names()) == 0 })
 }
+
+func TestHeartbeatOffset(t *testing.T) {
+	m := time.Hour
+	var tok [32]byte
+	require.Equal(t, time.Minute, heartbeatOffset(tok, m), "start of the moment, plus a minute")
+	tok[30], tok[31] = 0xFF, 0xFF
+	require.Equal(t, 45*time.Minute, heartbeatOffset(tok, m), "75 % of the moment at most")
+	tok[30], tok[31] = 0xAA, 0xAA // 2/3 of 45 min = 30 min: the second half
+	require.InDelta(t, float64(30*time.Minute), float64(heartbeatOffset(tok, m)), float64(time.Second))
+}

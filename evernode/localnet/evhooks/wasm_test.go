@@ -320,58 +320,6 @@ func TestWasmDifferential(t *testing.T) {
 
 func keyBytes(k hook.Key) []byte { return k[:] }
 
-// TestWasmDudHostElected: under the real hooks the foundation's vote on a
-// dud host report in piloted mode runs the whole cascade of emitted
-// transactions (heartbeat → governor status change → registry removal →
-// governor clean-up): the dud host is deregistered, the candidate deleted
-// and the report fee paid back. (TestGovernanceDudHostLifecycle checks the
-// same cascade under both.)
-func TestWasmDudHostElected(t *testing.T) {
-	e := newWasmEnv(t)
-	d := e.d
-	if err := d.FundEVR(e.ctx, d.Foundation, "10000"); err != nil {
-		t.Fatal(err)
-	}
-	e.commit()
-	dud := e.wallet("1000")
-	e.register(dud, false)
-	cfg := e.config()
-	f := d.Foundation
-	dudID, _ := hook.ParseAccountID(dud.Address())
-	report, err := hook.ReportDudHost(cfg, f.Address(), dud.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.submit(f, report)
-	if _, ok := e.candidate(hook.DudHostCandidateID(dudID)); !ok {
-		t.Fatal("no candidate after the report")
-	}
-	if got := e.evrBalance(f.Address()); got != "8720" {
-		t.Fatalf("foundation balance %s after paying the report fee", got)
-	}
-	v, err := hook.VoteDudHost(cfg, f.Address(), dud.Address(), hook.VoteSupport)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash := e.submit(f, v)
-	e.commit()
-	if msg := e.hookMessage(hash); msg != "Successfully accepted foundation candidate vote." {
-		t.Errorf("vote message %q", msg)
-	}
-	if _, ok := e.candidate(hook.DudHostCandidateID(dudID)); ok {
-		t.Error("candidate left after election")
-	}
-	if reg, err := hook.IsRegistered(e.ctx, e.c, e.config(), dud.Address()); reg || err != nil {
-		t.Errorf("dud host still registered: %v %v", reg, err)
-	}
-	if got := e.evrBalance(f.Address()); got != "10000" {
-		t.Errorf("foundation balance %s, want the fee back (10000)", got)
-	}
-	if n := e.config().HostCount; n != 0 {
-		t.Errorf("host count %d", n)
-	}
-}
-
 // TestWasmJSHostClient has evernode-js-client's HostClient register,
 // heartbeat and deregister against the real hooks
 // (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming a
