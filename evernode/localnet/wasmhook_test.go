@@ -356,8 +356,9 @@ func TestEmitAndCallback(t *testing.T) {
 			"EmitNonce": zero, "EmitHookHash": zero, "EmitCallback": a.Address()}}
 	blob, err := codec.Xahau().Encode(tmpl)
 	require.NoError(t, err)
-	off := bytes.IndexByte(blob, 0xED)
-	require.Equal(t, 138, len(blob)-off, "EmitDetails with a callback is last and 138 bytes")
+	// EmitDetails (an STObject) sorts last here: it is the final 138 bytes.
+	off := len(blob) - 138
+	require.Equal(t, byte(0xED), blob[off])
 	data := append(append([]byte{}, blob...), "1c"...)
 	at := int32(1024 + len(blob))
 	imReserve := w.Func("etxn_reserve", []byte{0x7f}, []byte{0x7e})
@@ -415,4 +416,57 @@ func TestHookOnAndNamespaceDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, e.entryHex(idx))
 	assert.Equal(t, "1", e.ownerCount(a.Address()))
+}
+
+func TestWeakStakeholderCollectCall(t *testing.T) {
+	e := newHookEnv(t)
+	issuer, holder := e.wallet(), e.wallet()
+	_, err := e.n.InstallHooks(e.ctx, issuer, localnet.WasmHook{Wasm: stateHook(), Namespace: [32]byte{6},
+		Flags: localnet.HookSetCollect})
+	require.NoError(t, err)
+	idx, err := localnet.StateIndex(issuer.Address(), [32]byte{6}, stateKey("k"))
+	require.NoError(t, err)
+	trust := func(v string) string {
+		h, err := e.n.Submit(e.ctx, holder, holder.Address(), evernode.TrustSet{
+			LimitAmount: evernode.Amount{Currency: "USD", Issuer: issuer.Address(), Value: v}})
+		require.NoError(t, err)
+		return h
+	}
+	// The issuer is a weak stakeholder of a TrustSet: no collect call
+	// without its consent.
+	hash := trust("100")
+	ex, _ := e.n.HookExecutions(hash)
+	assert.Empty(t, ex)
+	assert.Nil(t, e.entryHex(idx))
+	_, err = e.n.Submit(e.ctx, issuer, issuer.Address(), evernode.Raw{"TransactionType": "AccountSet", "SetFlag": uint32(11)})
+	require.NoError(t, err)
+	hash = trust("200")
+	ex, _ = e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, uint32(3), ex[0].Result)
+	assert.NotNil(t, e.entryHex(idx), "the collect call wrote its state")
+}
+
+func TestMetaSlotInWeakExecutions(t *testing.T) {
+	e := newHookEnv(t)
+	issuer, holder := e.wallet(), e.wallet()
+	imMeta := w.Func("meta_slot", []byte{0x7f}, []byte{0x7e})
+	code := w.Build([]w.Import{imAccept, imMeta}, w.Cat(w.I32(0), w.I32(0), w.I32(0), w.Call(1), w.Call(0)), nil)
+	_, err := e.n.InstallHooks(e.ctx, issuer, localnet.WasmHook{Wasm: code, Namespace: [32]byte{4}, Flags: localnet.HookSetCollect})
+	require.NoError(t, err)
+	_, err = e.n.Submit(e.ctx, issuer, issuer.Address(), evernode.Raw{"TransactionType": "AccountSet", "SetFlag": uint32(11)})
+	require.NoError(t, err)
+	// Strong: a payment to the issuer has no provisional metadata.
+	hash, err := e.n.Submit(e.ctx, holder, holder.Address(), evernode.Payment{Destination: issuer.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(-9), ex[0].Code, "PREREQUISITE_NOT_MET")
+	// Weak: a trust line to the issuer; the metadata lands in slot 1.
+	hash, err = e.n.Submit(e.ctx, holder, holder.Address(), evernode.TrustSet{
+		LimitAmount: evernode.Amount{Currency: "USD", Issuer: issuer.Address(), Value: "1"}})
+	require.NoError(t, err)
+	ex, _ = e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(1), ex[0].Code)
 }

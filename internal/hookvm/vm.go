@@ -9,6 +9,19 @@
 // State writes are buffered in a StateMap shared by the executions of one
 // originating transaction; emitted transactions are returned in the Result
 // for the caller to queue.
+//
+// Every function of xahaud's import whitelist is provided (Implemented
+// lists them). XFL
+// arithmetic follows hook_float and ripple::Number to the bit, including
+// normalize_xfl's rounding through the C library's log10; the known
+// answers of xahaud's SetHook tests are in testdata.
+//
+// Differences from xahaud: wazero does not meter instructions, so
+// Result.Instructions counts host calls and Call.Timeout bounds a run;
+// SetHook's guard analysis (worst-case instruction counts, the "guard at
+// the top of every loop" rule, the memory.grow and call_indirect bans) is
+// not done: a module is accepted when it compiles, imports only whitelisted
+// env functions and exports int64 hook(uint32).
 package hookvm
 
 import (
@@ -100,6 +113,10 @@ type Call struct {
 	WasmParam uint32
 	// ChainPosition is the hook's index in the account's chain.
 	ChainPosition uint8
+	// ProvisionalMeta is the serialised provisional metadata of the
+	// originating transaction that weak executions read with meta_slot
+	// (nil: none, as for strong executions).
+	ProvisionalMeta []byte
 	// Trace receives trace() output; nil discards it.
 	Trace func(msg string)
 	// Timeout bounds one execution's wall time as a safety net against a

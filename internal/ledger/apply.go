@@ -513,6 +513,7 @@ func sideFlag(low bool, lowFlag, highFlag uint32) uint32 {
 var asfToLsf = map[uint32]uint32{
 	1: lsfRequireDestTag, 2: lsfRequireAuth, 3: lsfDisallowXRP, 4: lsfDisableMaster,
 	6: lsfNoFreeze, 7: lsfGlobalFreeze, 8: lsfDefaultRipple, 9: lsfDepositAuth,
+	11: lsfTshCollect, // Xahau's asfTshCollect (wasmhook.go)
 }
 
 func (c *applyCtx) accountSet() string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -322,15 +323,21 @@ func keyBytes(k hook.Key) []byte { return k[:] }
 
 // TestWasmJSHostClient has evernode-js-client's HostClient register,
 // heartbeat and deregister against the real hooks
-// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming a
-// directory with node_modules/evernode-js-client; it is skipped otherwise.
+// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming
+// the installed package (…/node_modules/evernode-js-client, as CI sets it)
+// or a directory holding node_modules/evernode-js-client; it is skipped
+// otherwise.
 func TestWasmJSHostClient(t *testing.T) {
 	dir := os.Getenv("EVERNODE_JS_CLIENT")
 	if dir == "" {
 		t.Skip("EVERNODE_JS_CLIENT not set")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "evernode-js-client")); err != nil {
-		t.Skipf("no node_modules/evernode-js-client in %s", dir)
+	modules := filepath.Join(dir, "node_modules")
+	if filepath.Base(filepath.Clean(dir)) == "evernode-js-client" {
+		modules = filepath.Dir(filepath.Clean(dir))
+	}
+	if _, err := os.Stat(filepath.Join(modules, "evernode-js-client", "package.json")); err != nil {
+		t.Skipf("evernode-js-client not installed in %s", modules)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -358,10 +365,35 @@ func TestWasmJSHostClient(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join("testdata", "jshost", "host.js"))
 	cmd := exec.CommandContext(ctx, node, script, n.URL(), d.GovernorAddress(),
 		fmt.Sprint(n.Network().NetworkID), host.Seed())
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("host.js: %v", err)
+	}
+}
+
+func TestWasmInputsChecked(t *testing.T) {
+	if _, err := evhooks.LoadWasm(t.TempDir()); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("LoadWasm of an empty directory: %v", err)
+	}
+	ctx := context.Background()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if _, err := evhooks.SetupWasm(ctx, n, nil, &evhooks.Wasm{Governor: []byte{1}}); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("SetupWasm without all four hooks: %v", err)
+	}
+	bad := &evhooks.Wasm{Governor: []byte("not wasm"), Registry: []byte("x"), Heartbeat: []byte("x"), Reputation: []byte("x")}
+	if _, err := evhooks.SetupWasm(ctx, n, nil, bad); !errors.Is(err, evhooks.ErrSetup) {
+		t.Fatalf("SetupWasm of invalid code: %v", err)
+	}
+	if got := evhooks.WasmMessage("src/registry.c\x00", 308); got != "Currency should be EVR for host registration." {
+		t.Errorf("WasmMessage: %q", got)
+	}
+	if got := evhooks.WasmMessage("Evernode: Too large fee base.\x00", 1); got != "Evernode: Too large fee base." {
+		t.Errorf("WasmMessage of an explicit message: %q", got)
 	}
 }
