@@ -496,6 +496,9 @@ func (e *Engine) checkShape(tx map[string]any) string {
 
 // checkSignature verifies TxnSignature against SigningPubKey.
 func (e *Engine) checkSignature(tx map[string]any) (bool, string) {
+	if isMultiSigned(tx) {
+		return e.checkMultiSignature(tx)
+	}
 	pub, err := hex.DecodeString(str(tx, "SigningPubKey"))
 	if err != nil || len(pub) != 33 {
 		return false, "Invalid signature."
@@ -533,7 +536,7 @@ func (e *Engine) Fee(tx map[string]any) int64 {
 }
 
 func (e *Engine) requiredFee(tx map[string]any) int64 {
-	fee := e.cfg.BaseFee
+	fee := e.cfg.BaseFee * int64(1+signerCount(tx)) // each signer adds a base fee
 	if e.cfg.Xahau {
 		n := 0
 		for _, a := range e.stakeholders(newView(e.open), tx) {
@@ -687,6 +690,9 @@ func (e *Engine) preflight0(tx map[string]any) string {
 // checkAuth checks the signing key against the account's master and
 // regular keys.
 func (e *Engine) checkAuth(ar Entry, tx map[string]any) string {
+	if isMultiSigned(tx) {
+		return e.checkMultiSign(e.open, tx)
+	}
 	pub, _ := hex.DecodeString(str(tx, "SigningPubKey"))
 	signer := accountOfKey(pub)
 	acct, _ := ParseAccount(str(tx, "Account"))
