@@ -470,3 +470,44 @@ func TestMetaSlotInWeakExecutions(t *testing.T) {
 	require.Len(t, ex, 1)
 	assert.Equal(t, int64(1), ex[0].Code)
 }
+
+// SetHook runs xahaud's guard analysis: unguarded loops, memory.grow and
+// calls to the module's own functions are temMALFORMED; the definition's
+// Fee and HookCallbackFee are the worst-case instruction counts of hook and
+// cbak, and a transaction the hook fires on must pay them.
+func TestSetHookGuardsAndExecutionFees(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	accept := w.Cat(w.I32(0), w.I32(0), w.I64(0), w.Call(0))
+	guard := 1 // wasmtest adds _g after accept
+	for name, body := range map[string][]byte{
+		"unguarded loop": w.Cat([]byte{0x03, 0x40, 0x01, 0x0b}, accept),
+		"memory.grow":    w.Cat(w.I32(1), []byte{0x40, 0x00, 0x1a}, accept),
+		"own function":   w.Cat(w.I32(0), w.Call(2), w.Drop(), accept),
+		"over 65535":     w.Cat(w.Loop(guard, 1, 40000, []byte{0x01}), accept),
+	} {
+		_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: w.Build([]w.Import{imAccept}, body, nil)})
+		var te *localnet.TxError
+		if assert.True(t, errors.As(err, &te), name) {
+			assert.Equal(t, "temMALFORMED", te.Result, name)
+		}
+	}
+	// hook: loop + (drop nop end)*100 + 4 + end; cbak: 4 + end.
+	code := w.BuildWithCallback([]w.Import{imAccept}, w.Cat(w.Loop(guard, 1, 100, []byte{0x01}), accept), accept, nil)
+	_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: code})
+	require.NoError(t, err)
+	def := e.entry(definitionIndex(code))
+	require.NotNil(t, def)
+	assert.Equal(t, "306", def["Fee"])
+	assert.Equal(t, "5", def["HookCallbackFee"])
+
+	pay := func(fee string) error {
+		_, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Raw{"TransactionType": "Payment",
+			"Destination": a.Address(), "Amount": "5", "Fee": fee})
+		return err
+	}
+	var te *localnet.TxError
+	require.True(t, errors.As(pay("315"), &te), "base 10 + 306 is due")
+	assert.Equal(t, "telINSUF_FEE_P", te.Result)
+	require.NoError(t, pay("316"))
+}
