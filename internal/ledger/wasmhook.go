@@ -519,6 +519,9 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 			switch {
 			case mode.callback != nil:
 				call.Callback = true
+				if str(c.tx, "TransactionType") == "EmitFailure" {
+					call.WasmParam = 1 // the emission failed
+				}
 			case mode.again != nil:
 				call.WasmParam = 2
 			case !strong:
