@@ -7,6 +7,11 @@ import "time"
 // long enough that a busy 2-core machine keeps up.
 const FastCloseInterval = 50 * time.Millisecond
 
+// FastHistory is the Fast preset's History: at FastCloseInterval, 256
+// ledgers would be under 13 s, less than a slow test may need to look back
+// (a host catching up after a restart); 4096 are about 3.4 minutes.
+const FastHistory = 4096
+
 // FastHotPocketConfig is the hp.cfg override of the Fast preset, for
 // memo.Requirement.Config when a tenant acquires a lease on a localnet:
 // HotPocket rounds of 200 ms instead of the default 2 s, so an input's
@@ -15,7 +20,8 @@ const FastCloseInterval = 50 * time.Millisecond
 const FastHotPocketConfig = `{"contract":{"consensus":{"roundtime":200}}}`
 
 // Fast returns the preset for tests and demos: a Xahau network on a random
-// 127.0.0.1 port closing a ledger every FastCloseInterval. Pair it with
+// 127.0.0.1 port closing a ledger every FastCloseInterval and keeping
+// FastHistory closed ledgers readable. Pair it with
 // evhooks.Fast for the Evernode hooks and FastHotPocketConfig for
 // instances. Each call returns a new Config the caller may change.
-func Fast() *Config { return &Config{CloseInterval: FastCloseInterval} }
+func Fast() *Config { return &Config{CloseInterval: FastCloseInterval, History: FastHistory} }
