@@ -7,11 +7,10 @@ import "time"
 // long enough that a busy 2-core machine keeps up.
 const FastCloseInterval = 50 * time.Millisecond
 
-// FastHistory is how many closed ledgers the Fast preset keeps readable:
-// about 14 minutes at FastCloseInterval, so a client or host daemon that
-// reconnects or restarts after a while still finds what it missed in
-// account_tx (the default 256 ledgers last 13 s at this pace).
-const FastHistory = 1 << 14
+// FastHistory is the Fast preset's History: at FastCloseInterval, 256
+// ledgers would be under 13 s, less than a slow test may need to look back
+// (a host catching up after a restart); 4096 are about 3.4 minutes.
+const FastHistory = 4096
 
 // FastHotPocketConfig is the hp.cfg override of the Fast preset, for
 // memo.Requirement.Config when a tenant acquires a lease on a localnet:
@@ -21,8 +20,8 @@ const FastHistory = 1 << 14
 const FastHotPocketConfig = `{"contract":{"consensus":{"roundtime":200}}}`
 
 // Fast returns the preset for tests and demos: a Xahau network on a random
-// 127.0.0.1 port closing a ledger every FastCloseInterval. Pair it with
+// 127.0.0.1 port closing a ledger every FastCloseInterval and keeping
+// FastHistory closed ledgers readable. Pair it with
 // evhooks.Fast for the Evernode hooks and FastHotPocketConfig for
-// instances. It keeps FastHistory ledgers readable. Each call returns a
-// new Config the caller may change.
+// instances. Each call returns a new Config the caller may change.
 func Fast() *Config { return &Config{CloseInterval: FastCloseInterval, History: FastHistory} }
