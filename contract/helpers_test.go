@@ -46,7 +46,7 @@ func echoBinary(t testing.TB) string {
 			return
 		}
 		echoPath = filepath.Join(echoDir, "echocontract")
-		cmd := exec.Command("go", "build", "-o", echoPath, "../examples/echocontract")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", echoPath, "../examples/echocontract") // smaller uploads: cheaper under -race
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			echoErr = fmt.Errorf("go build echocontract: %v\n%s", err, out)
