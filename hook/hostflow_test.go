@@ -146,6 +146,9 @@ func testHostFlows(t *testing.T, real bool) {
 	require.NotEmpty(t, res.Payment.Hash)
 	require.True(t, res.Buy.Succeeded())
 	require.False(t, res.Transferee)
+	// The registry's offer is emitted into the ledger after the payment,
+	// and the token is bought from the ledger after the offer on.
+	require.GreaterOrEqual(t, res.Buy.LedgerIndex, res.Payment.LedgerIndex+2, "payment in %d, buy in %d", res.Payment.LedgerIndex, res.Buy.LedgerIndex)
 	id, owned, err := hook.RegistrationToken(ctx, e.c, e.cfg, a.Address())
 	require.NoError(t, err)
 	require.True(t, owned)
@@ -273,8 +276,16 @@ func upper(id [32]byte) string {
 // TestSendHeartbeatVoteSkipped: a vote the heartbeat hook skips
 // (VOTE_VALIDATION_ERR, an unknown candidate) comes back as a *VoteError
 // while the heartbeat itself counts.
-func TestSendHeartbeatVoteSkipped(t *testing.T) {
-	e := newFlowEnv(t, false)
+//
+// Under the real hooks the host is made reputed and mature by writing its
+// HOST_ADDR (the REPUTED_ON_HEARTBEAT flag, a registration three months
+// old) into the governor's state: earning that honestly takes reputation
+// rounds on the reputation hook and three months of ledger time. The
+// heartbeat hook's vote validation itself runs unchanged.
+func TestSendHeartbeatVoteSkipped(t *testing.T) { bothHooks(t, testSendHeartbeatVoteSkipped) }
+
+func testSendHeartbeatVoteSkipped(t *testing.T, real bool) {
+	e := newFlowEnv(t, real)
 	ctx := e.ctx
 	w := e.host("1000")
 	_, err := hook.RegisterHost(ctx, e.c, w, e.cfg, flowReg, nil)

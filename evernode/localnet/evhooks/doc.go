@@ -110,13 +110,16 @@
 //
 // Rewards (no accrual into TOKEN_ID, no evnHostReward payments, no pending
 // reward requests), hook updates after a new-hook election (the triggers
-// are emitted; no hook applies them), dud-host removal, reputation
-// rounds (no hook on the reputation account; evnHostSendReputation is not
-// processed), dead-host pruning and dud-host removal (the real registry does
-// not dispatch evnDeadHostPrune either), fee-base tracking and emission fee
-// limits, ACTIVATION_UNIXTIME, and the dud-host candidate cascades on
-// transfer and deregistration. Hooks here are Go code: no HookGrant is
-// needed for foreign state and emitted transactions cost the base fee.
+// are emitted; no hook applies them), reputation rounds (no hook on the
+// reputation account; evnHostSendReputation is not processed), dead-host
+// pruning (the real registry does not dispatch evnDeadHostPrune either),
+// fee-base tracking and emission fee limits, ACTIVATION_UNIXTIME, and the
+// dud-host candidate cascade on transfer. (An elected dud host is removed
+// through evnDudHostRemove, and a deregistered or removed host's
+// candidates are settled through evnRemoveLinkedCandidate and
+// evnRemoveOrphanCandidate, as the real hooks do.) Hooks here are Go code:
+// no HookGrant is needed for foreign state and emitted transactions cost
+// the base fee.
 //
 // Deployment.SetState writes governor state directly (a 1-drop payment from
 // a private admin account carries the writes), for tests that change a fee

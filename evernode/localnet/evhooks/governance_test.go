@@ -165,6 +165,9 @@ func TestGovernanceModeAndProposals(t *testing.T) {
 	e.reject(f, p, "Provided hooks are not valid.")
 	p.Amount = cfg.EVR("1")
 	e.reject(f, p, "Proposal fee amount is less than the minimum fee.")
+	if withWasm {
+		proposeInstalledHooks(t, e)
+	}
 }
 
 func add(a, b string) string { return ratOp(a, b, 1) }

@@ -2,6 +2,7 @@ package evhooks_test
 
 import (
 	"encoding/hex"
+	"math/big"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,18 +38,16 @@ func (e *env) installedHookHash(addr string) [32]byte {
 	return [32]byte{}
 }
 
-// TestWasmProposeAndWithdraw: with the real hooks installed, their
+// proposeInstalledHooks: with the real hooks installed their
 // HookDefinitions exist, so the foundation can propose them as a new-hook
 // candidate: the governor records the proposal (owner entry with the four
 // hashes, candidate entry with the fee) and a withdrawal rebates half the
-// fee. The Go emulation cannot run this: localnet holds no definitions for
-// Go hooks.
-func TestWasmProposeAndWithdraw(t *testing.T) {
-	e := newWasmEnv(t)
+// fee. Run by TestGovernanceModeAndProposals under the real hooks; the Go
+// emulation cannot (localnet holds no definitions for Go hooks).
+func proposeInstalledHooks(t *testing.T, e *env) {
 	d := e.d
-	require.NoError(t, d.FundEVR(e.ctx, d.Foundation, "10000"))
-	e.commit()
 	cfg := e.config()
+	before := e.evrBalance(d.Foundation.Address())
 	var hashes [128]byte
 	for i, a := range []string{d.GovernorAddress(), d.Registry.Address(), d.Heartbeat.Address(), d.Reputation.Address()} {
 		h := e.installedHookHash(a)
@@ -65,7 +64,7 @@ func TestWasmProposeAndWithdraw(t *testing.T) {
 	require.NotNil(t, ci.Hooks)
 	assert.Equal(t, hashes[32:64], ci.Hooks.RegistryHookHash[:])
 	assert.Equal(t, "same hooks", ci.ShortName)
-	assert.Equal(t, "5120", ci.ProposalFee.String())
+	assert.Equal(t, cfg.ProposalFee(), ci.ProposalFee.String())
 	e.reject(d.Foundation, p, "This owner has already created a proposal.")
 
 	w, err := hook.Withdraw(cfg, d.Foundation.Address(), id)
@@ -76,5 +75,8 @@ func TestWasmProposeAndWithdraw(t *testing.T) {
 	_, ok, err = hook.CandidateByOwner(e.ctx, e.c, e.config(), d.Foundation.Address())
 	require.NoError(t, err)
 	assert.False(t, ok)
-	assert.Equal(t, "7440", e.evrBalance(d.Foundation.Address()), "10000 − 5120 + half back")
+	half := new(big.Rat).Quo(ratOf(cfg.ProposalFee()), big.NewRat(2, 1))
+	assert.Equal(t, sub(before, half.RatString()), e.evrBalance(d.Foundation.Address()), "half the fee back")
 }
+
+func ratOf(s string) *big.Rat { r, _ := new(big.Rat).SetString(s); return r }
