@@ -33,6 +33,9 @@ async function run(url) {
     expect(list.result.meta.TransactionResult === 'tesSUCCESS', 'SignerListSet');
     const objs = await client.request({ command: 'account_objects', account: owner.address, type: 'signer_list' });
     expect(objs.result.account_objects.length === 1 && objs.result.account_objects[0].SignerQuorum === 2, 'account_objects signer_list');
+    const ai = await client.request({ command: 'account_info', account: owner.address, signer_lists: true });
+    const lists = ai.result.signer_lists || ai.result.account_data.signer_lists;
+    expect(lists.length === 1 && lists[0].SignerEntries.length === 3, 'account_info signer_lists');
 
     // Two of three (one of them the phantom) sign a payment.
     const pay = await client.autofill({ TransactionType: 'Payment', Account: owner.address, Destination: genesis.address, Amount: '1000000' }, 2);
