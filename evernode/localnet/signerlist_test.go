@@ -3,6 +3,7 @@ package localnet_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/evernode/localnet"
 )
 
 // TestAccountInfoSignerLists: account_info with signer_lists answers the
@@ -56,4 +58,18 @@ func TestAccountInfoSignerLists(t *testing.T) {
 	in1, _ = lists(1)
 	assert.NotNil(t, in1)
 	assert.Empty(t, in1)
+}
+
+// TestSignerListSetFiresSignersHooks: on Xahau each account put on a signer
+// list is a strong stakeholder of the SignerListSet, so its hook can refuse.
+func TestSignerListSetFiresSignersHooks(t *testing.T) {
+	e := newHookEnv(t)
+	owner, refuser := e.wallet(), e.wallet()
+	_, err := e.n.InstallHooks(e.ctx, refuser, localnet.WasmHook{Wasm: rollbackHook()})
+	require.NoError(t, err)
+	_, err = e.n.Submit(e.ctx, owner, owner.Address(), evernode.SignerListSet{SignerQuorum: 1,
+		SignerEntries: []evernode.SignerListEntry{{Account: refuser.Address(), SignerWeight: 1}}})
+	var te *localnet.TxError
+	require.True(t, errors.As(err, &te), "%v", err)
+	assert.Equal(t, "tecHOOK_REJECTED", te.Result)
 }
