@@ -20,6 +20,7 @@ import (
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/internal/hookvm/wasmtest"
 	"github.com/evernode-go/sdk/memo"
 )
 
@@ -169,13 +170,9 @@ func TestWasmFeeGuards(t *testing.T) {
 
 // acceptWasm is a minimal hook: hook(){ return accept(0, 0, 0); }.
 func acceptWasm() []byte {
-	return []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
-		1, 13, 2, 0x60, 3, 0x7f, 0x7f, 0x7e, 1, 0x7e, 0x60, 1, 0x7f, 1, 0x7e, // types
-		2, 14, 1, 3, 'e', 'n', 'v', 6, 'a', 'c', 'c', 'e', 'p', 't', 0, 0, // import env.accept
-		3, 2, 1, 1, // func hook: type 1
-		5, 3, 1, 0, 1, // memory 1 page
-		7, 8, 1, 4, 'h', 'o', 'o', 'k', 0, 1, // export hook
-		10, 12, 1, 10, 0, 0x41, 0, 0x41, 0, 0x42, 0, 0x10, 0, 0x0b} // accept(0,0,0)
+	accept := wasmtest.Func("accept", []byte{0x7f, 0x7f, 0x7e}, []byte{0x7e})
+	return wasmtest.Build([]wasmtest.Import{accept},
+		wasmtest.Cat(wasmtest.I32(0), wasmtest.I32(0), wasmtest.I64(0), wasmtest.Call(0)), nil)
 }
 
 // The heartbeat hook's vote assertions reject a host's direct vote.
