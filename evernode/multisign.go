@@ -191,14 +191,33 @@ func MultisignFee(singleFee, baseFee uint64, signers int) uint64 {
 }
 
 // PrepareMultisigned is Prepare for a transaction that signers accounts
-// will multi-sign: Sequence, LastLedgerSequence and NetworkID as Prepare
-// sets them, and the Fee raised by MultisignFee with the node's reference
-// fee. Sign it with SignFor, combine with Multisign, submit the blob.
+// will multi-sign: LastLedgerSequence and NetworkID as Prepare sets them,
+// and the Fee raised by MultisignFee with the node's reference fee. Sign it
+// with SignFor, combine with Multisign, submit the blob.
+//
+// Unless set, Sequence is the account's sequence in the current ledger. It
+// is not reserved in the client as Prepare does: the client never learns
+// whether a transaction others sign is submitted, and a sequence kept for
+// one that never applies would leave a gap every later transaction of the
+// account waits behind. Set Sequence to prepare several at once.
 func (c *Client) PrepareMultisigned(ctx context.Context, tx Transaction, signers int) (Raw, error) {
 	if signers < 1 {
 		return nil, fmt.Errorf("%w: %d signers", ErrMultisign, signers)
 	}
-	r, err := c.Prepare(ctx, tx)
+	m, err := JSON(c.net, tx)
+	if err != nil {
+		return nil, err
+	}
+	_, ticket := m["TicketSequence"]
+	if seq, _ := toUint64(m["Sequence"]); seq == 0 && !ticket {
+		account, _ := m["Account"].(string)
+		info, err := c.AccountInfo(ctx, account, Current)
+		if err != nil {
+			return nil, err
+		}
+		m["Sequence"] = info.AccountData.Sequence
+	}
+	r, err := c.Prepare(ctx, Raw(m))
 	if err != nil {
 		return nil, err
 	}

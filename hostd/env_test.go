@@ -132,10 +132,15 @@ type testNet struct {
 }
 
 func newTestNet(t testing.TB, timeout time.Duration) *testNet {
+	return newTestNetClosing(t, timeout, 5*time.Millisecond)
+}
+
+// newTestNetClosing is newTestNet with ledgers closing every closeEvery.
+func newTestNetClosing(t testing.TB, timeout, closeEvery time.Duration) *testNet {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
@@ -366,4 +371,8 @@ func (h *host) submitBlob(w *evernode.Wallet, tx evernode.Transaction) evernode.
 	}
 	h.t.Fatalf("transaction %s never validated", s.HashHex())
 	return evernode.TxResult{}
+}
+
+func instanceReq(name string) instance.CreateRequest {
+	return instance.CreateRequest{Name: name, Requirements: instance.RequirementsFromMemo(testReq)}
 }
