@@ -776,7 +776,11 @@ func (c *applyCtx) provisionalMeta() []byte {
 			}
 		}
 	}
-	meta, _ := c.e.buildMeta(tmp, c, "tesSUCCESS", uint32(len(c.e.pending)))
+	result := "tesSUCCESS"
+	if c.tecResult != "" {
+		result = c.tecResult
+	}
+	meta, _ := c.e.buildMeta(tmp, c, result, uint32(len(c.e.pending)))
 	b, err := c.e.defs.Encode(meta)
 	if err != nil {
 		c.e.log.Debug("provisional metadata does not serialise", "err", err)
