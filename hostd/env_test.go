@@ -135,7 +135,8 @@ func newTestNet(t testing.TB, timeout time.Duration) *testNet {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond})
+	// History: at 5 ms a ledger the default 256 would last 1.3 s.
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond, History: 1 << 20})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
