@@ -366,7 +366,7 @@ func (s *submission) resolve(ctx context.Context, latest Signed, pre *TxError, r
 			switch {
 			case seqTaken:
 				reason := error(pre)
-				if reason == nil || pre.Result != "tefPAST_SEQ" {
+				if pre == nil || pre.Result != "tefPAST_SEQ" {
 					reason = &TxError{Result: "tefPAST_SEQ", Hash: latest.HashHex(),
 						Message: "the Sequence was used by another transaction"}
 				}

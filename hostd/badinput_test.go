@@ -32,9 +32,7 @@ func (h *host) oneAnswer(s *supervisor, tenant, ref string) lease.Event {
 func TestBadInput(t *testing.T) {
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
-	s := &supervisor{h: h, r: h.start(nil)}
-	defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
-	s.until(t, "offered", func() bool { return h.offers() == 1 })
+	s := h.serve(t)
 	issuer := n.issuer.Address()
 
 	t.Run("garbage memo", func(t *testing.T) {

@@ -60,6 +60,20 @@ func (s *supervisor) until(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// supervise runs the host's daemon until the test ends.
+func (h *host) supervise(t *testing.T) *supervisor {
+	s := &supervisor{h: h, r: h.start(nil)}
+	t.Cleanup(func() { require.NoError(t, ignoreStop(s.r.stop(t))) })
+	return s
+}
+
+// serve is supervise, once every slot is on offer.
+func (h *host) serve(t *testing.T) *supervisor {
+	s := h.supervise(t)
+	s.until(t, "offered", func() bool { return h.offers() == h.cfg.Instances })
+	return s
+}
+
 // crashAt makes a fault function that kills the daemon at the fault points
 // in ks (counted across restarts), and counts the points.
 func crashAt(ks []int64, count *atomic.Int64) func(string) bool {
@@ -107,11 +121,19 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	var ans []lease.Event
 	s.until(t, "acquire answered", func() bool { ans = h.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	ok := ans[0].Type == memo.EventAcquireSuccess
-	require.Equal(t, sc == scExpire || sc == scTerminate, ok, "acquire answer %s %s", ans[0].Type, ans[0].Reason)
+	switch sc {
+	case scExpire, scTerminate:
+		require.True(t, ok, "acquire answer %s %s", ans[0].Type, ans[0].Reason)
+	case scBadKey:
+		require.False(t, ok, "acquire answered with success without a key")
+	case scFail:
+		// A crash after the failed create but before the refusal was
+		// recorded leaves the acquire to be provisioned again after the
+		// restart, which then succeeds: service, not a refund. Both are
+		// one answer.
+	}
 	want := "100"
 	if ok {
-		tok := ans[0]
-		_ = tok
 		id := acq.Tx["URITokenID"].(string)
 		require.Equal(t, []string{id}, h.prov.names(), "one instance for the lease")
 		ext, err := lease.ExtendTx(tw.Address(), h.w.Address(), id, evernode.EVR(n.issuer.Address(), "4"))
@@ -166,7 +188,7 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 
 // TestCrashAnywhere kills the daemon at every fault point of every
 // scenario (acquire, extend, expiry, termination, refusals), then twice per
-// run, over 200 runs (HOSTD_CRASH_RUNS overrides; 40 with -short, 16
+// run, over 200 runs (HOSTD_CRASH_RUNS overrides; 40 with -short, 8
 // with -race), and
 // checks that each request got exactly one answer, no EVR was kept without
 // service, each lease had one instance and none outlived it, and the slot
@@ -175,7 +197,7 @@ func TestCrashAnywhere(t *testing.T) {
 	runs := 200
 	switch {
 	case raceEnabled:
-		runs = 16
+		runs = 8
 	case testing.Short():
 		runs = 40
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,6 +74,11 @@ type Daemon struct {
 	haltedSince time.Time
 	graceUntil  time.Time
 	fault       func(point string) bool
+	// afterLookup, for tests, runs in resolve after an intent's hashes
+	// were looked up and none was validated.
+	afterLookup func(it *intent)
+	registered  bool     // the registry knows the host: registry updates apply
+	regToken    [32]byte // the registration token id (heartbeat offset)
 }
 
 type addresser interface{ Address() string }
@@ -258,6 +264,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("hostd: checking the registration: %w", err)
 		}
+		d.registered = ok
 		switch {
 		case !ok && d.cfg.Register != nil:
 			d.log.Info("hostd: registering the host")
@@ -266,6 +273,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 				return fmt.Errorf("hostd: registering: %w", err)
 			}
 			d.log.Info("hostd: registered", "token", fmt.Sprintf("%X", res.TokenID))
+			d.registered = true
 		case !ok && !d.cfg.AllowUnregistered:
 			return ErrNotRegistered
 		}
@@ -288,10 +296,63 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err := d.catchUp(ctx); err != nil {
 		return err
 	}
+	if err := d.rebate(ctx); err != nil {
+		return err
+	}
+	if d.registered {
+		if err := d.registrySync(ctx); err != nil {
+			return err
+		}
+	}
 	if err := d.prune(ctx); err != nil {
 		return err
 	}
 	return d.repair(ctx)
+}
+
+// registrySync reads the registration token (for the heartbeat offset)
+// and the last heartbeat the registry recorded (§7 A 5), so a restarted or
+// new daemon does not heartbeat twice in a moment.
+func (d *Daemon) registrySync(ctx context.Context) error {
+	id, _, err := hook.RegistrationToken(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration token", err)
+	}
+	d.regToken = id
+	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration", err)
+	}
+	if info.LastHeartbeatIndex == 0 || d.hookCf.MomentBaseInfo.MomentType != hook.MomentTimestamp {
+		return nil
+	}
+	at := time.Unix(int64(info.LastHeartbeatIndex), 0)
+	if at.After(d.lastHeartbeat()) {
+		return d.update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bMeta).Put(keyHeartbeat, []byte(strconv.FormatInt(at.Unix(), 10)))
+		}, "registry:synced")
+	}
+	return nil
+}
+
+// rebate asks the registry for the registration fee paid above the current
+// one (§7 E 28), once per fee.
+func (d *Daemon) rebate(ctx context.Context) error {
+	if !d.registered {
+		return nil
+	}
+	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration", err)
+	}
+	if info.RegistrationFee <= d.hookCf.HostRegFee {
+		return nil
+	}
+	d.log.Info("hostd: requesting a rebate", "paid", info.RegistrationFee, "fee", d.hookCf.HostRegFee)
+	return d.update(func(tx *bolt.Tx) error {
+		_, err := d.enqueue(tx, &intent{ID: fmt.Sprintf("rebate/%d/%d", info.RegistrationFee, d.hookCf.HostRegFee), Kind: kRebate})
+		return err
+	}, "rebate:queued")
 }
 
 func (d *Daemon) leasePrice() string {

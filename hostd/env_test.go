@@ -132,11 +132,18 @@ type testNet struct {
 }
 
 func newTestNet(t testing.TB, timeout time.Duration) *testNet {
+	return newTestNetClosing(t, timeout, 5*time.Millisecond)
+}
+
+// newTestNetClosing is newTestNet with ledgers closing every closeEvery.
+func newTestNetClosing(t testing.TB, timeout, closeEvery time.Duration) *testNet {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	// History: at 5 ms a ledger the default 256 would last 1.3 s.
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond, History: 1 << 20})
+	// Ledgers close every few milliseconds, so the default 256-ledger
+	// history is gone in about a second: keep every ledger of a test
+	// readable, or a slow run's answers would vanish from account_tx.
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery, History: 1 << 20})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
@@ -367,4 +374,8 @@ func (h *host) submitBlob(w *evernode.Wallet, tx evernode.Transaction) evernode.
 	}
 	h.t.Fatalf("transaction %s never validated", s.HashHex())
 	return evernode.TxResult{}
+}
+
+func instanceReq(name string) instance.CreateRequest {
+	return instance.CreateRequest{Name: name, Requirements: instance.RequirementsFromMemo(testReq)}
 }

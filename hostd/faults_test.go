@@ -18,9 +18,7 @@ import (
 func TestDroppedConnections(t *testing.T) {
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 3, "2")
-	s := &supervisor{h: h, r: h.start(nil)}
-	defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
-	s.until(t, "offered", func() bool { return h.offers() == 3 })
+	s := h.serve(t)
 	type tenant struct {
 		w   *evernode.Wallet
 		ref string
@@ -89,9 +87,7 @@ func TestProvisionerFailsOrHangs(t *testing.T) {
 	n := newTestNet(t, time.Minute)
 	h := n.host(t, 1, "2")
 	h.cfg.AcquireWindow = 2 * time.Second
-	s := &supervisor{h: h, r: h.start(nil)}
-	defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
-	s.until(t, "offered", func() bool { return h.offers() == 1 })
+	s := h.serve(t)
 
 	h.prov.mu.Lock()
 	h.prov.failNext = 1

@@ -1,12 +1,11 @@
 package hostd
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/evernode-go/sdk/lease"
 )
 
 // A tenant acquires, extends and terminates through the real tenant API;
@@ -14,6 +13,7 @@ import (
 func TestLifecycle(t *testing.T) {
 	n := newTestNet(t, 60*time.Second)
 	h := n.host(t, 2, "2")
+	before := runtime.NumGoroutine()
 	r := h.start(nil)
 	n.waitFor(t, "2 offers", func() bool { return h.offers() == 2 })
 
@@ -49,8 +49,12 @@ func TestLifecycle(t *testing.T) {
 	n.waitFor(t, "slot re-offered", func() bool { return h.offers() == 2 })
 	n.waitFor(t, "idle", func() bool { ok, _ := r.d.Idle(); return ok })
 	require.NoError(t, ignoreStop(r.stop(t)))
-	ls, err = r.d.Leases()
-	require.Error(t, err) // closed
-	_ = ls
-	_ = lease.URIToken
+	_, err = r.d.Leases()
+	require.Error(t, err, "the database is closed")
+	// No goroutine outlives Close.
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left after Close")
 }

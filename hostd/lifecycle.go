@@ -268,7 +268,10 @@ func (d *Daemon) expire(ctx context.Context, l *Lease) error {
 			return err
 		}
 		d.log.Info("hostd: lease ended, slot recycling", "ref", cur.Ref, "token", cur.TokenID, "index", cur.Index)
-		return d.recycle(tx, cur)
+		if err := d.recycle(tx, cur); err != nil {
+			return err
+		}
+		return d.updateActive(tx)
 	})
 }
 
@@ -376,7 +379,32 @@ func (d *Daemon) activate(tx *bolt.Tx, ref string) error {
 	}
 	l.State, l.Expiry = Active, d.now().Add(d.momentSize())
 	d.log.Info("hostd: lease active", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "expiry", l.Expiry)
-	return putLease(tx, l, d.now())
+	if err := putLease(tx, l, d.now()); err != nil {
+		return err
+	}
+	return d.updateActive(tx)
+}
+
+// updateActive queues a registry update with the number of active
+// instances (mb-xrpl's updateRegInfo(activeInstanceCount)), when the host is
+// registered.
+func (d *Daemon) updateActive(tx *bolt.Tx) error {
+	if !d.registered {
+		return nil
+	}
+	ls, err := allLeases(tx)
+	if err != nil {
+		return err
+	}
+	var n uint32
+	for _, l := range ls {
+		if l.State == Active {
+			n++
+		}
+	}
+	v := tx.Bucket(bMeta).Get(keyN)
+	_, err = d.enqueue(tx, &intent{ID: fmt.Sprintf("reginfo/%x", v), Kind: kRegInfo, Active: n})
+	return err
 }
 
 // owe records a refund that could not be paid and queues a 1-drop refusal
@@ -600,6 +628,14 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 	if !last.IsZero() && moment%freq != 0 {
 		return nil
 	}
+	if !last.IsZero() {
+		// Hosts spread their heartbeats over the moment (§7 E 29).
+		ts := uint64(d.now().Unix())
+		start := d.hookCf.Moments().StartAt(ts, uint64(d.c.ValidatedLedger()))
+		if ts < start+uint64(heartbeatOffset(d.regToken, d.momentSize())/time.Second) {
+			return nil
+		}
+	}
 	un, err := d.host.Unoffered(ctx)
 	if err != nil {
 		return d.transient(ctx, "listing unoffered tokens", err)
@@ -611,6 +647,21 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 		_, err := d.enqueue(tx, &intent{ID: id, Kind: kHeartbeat})
 		return err
 	}, "heartbeat:queued")
+}
+
+// heartbeatOffset is when in its moment a host heartbeats, as mb-xrpl
+// schedules it: the last two bytes of the registration token id (big
+// endian) over 0xFFFF, times 75 % of the moment (the hook's acceptance
+// limit), plus 60 s when that falls in the first half of the moment (so
+// the ledger never counts it in the previous moment).
+func heartbeatOffset(regToken [32]byte, moment time.Duration) time.Duration {
+	limit := moment * 3 / 4
+	frac := float64(uint16(regToken[30])<<8|uint16(regToken[31])) / 0xFFFF
+	off := time.Duration(frac * float64(limit))
+	if off < moment/2 {
+		off += time.Minute
+	}
+	return min(off, limit)
 }
 
 func (d *Daemon) lastHeartbeat() time.Time {

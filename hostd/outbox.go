@@ -16,7 +16,6 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
-	"github.com/evernode-go/sdk/memo"
 )
 
 // The outbox is the daemon's one transaction queue. An intent is written in
@@ -40,6 +39,8 @@ const (
 	kMint           kind = "mint"
 	kOffer          kind = "offer"
 	kHeartbeat      kind = "heartbeat"
+	kRegInfo        kind = "reginfo"
+	kRebate         kind = "rebate"
 )
 
 type istate string
@@ -66,6 +67,7 @@ type intent struct {
 	Moment  uint32     `json:"moment,omitempty"`
 	Seconds int64      `json:"seconds,omitempty"` // an extension's credit
 	Final   bool       `json:"final,omitempty"`   // a burn not followed by a mint
+	Active  uint32     `json:"active,omitempty"`  // a registry update's active instances
 	Token   string     `json:"token,omitempty"`
 	Index   uint16     `json:"index"`
 	Price   string     `json:"price,omitempty"`
@@ -139,7 +141,7 @@ func openIntents(tx *bolt.Tx) ([]*intent, error) {
 
 // maxBatch bounds how many intents are signed and submitted together (one
 // account sequence run).
-const maxBatch = 64
+const maxBatch = 200
 
 // runOutbox drives the queue until ctx ends.
 func (d *Daemon) runOutbox(ctx context.Context) error {
@@ -217,6 +219,11 @@ func (d *Daemon) outboxStep(ctx context.Context) (waiting bool, err error) {
 // resolve finds out what became of a submitted intent: validated (apply the
 // result), expired unapplied (back to pending), or still in flight.
 func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
+	// The validated ledger first, then the lookups: a blob validated at or
+	// before v is then surely found, so "past LastLedgerSequence and not
+	// found" proves it dead. Read the other way round, a blob validating
+	// between the two would be signed again and paid twice.
+	v := d.c.ValidatedLedger()
 	for _, h := range it.Hashes {
 		t, err := d.c.Tx(ctx, h)
 		if err == nil && t.Validated {
@@ -230,7 +237,9 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 			return false, nil
 		}
 	}
-	v := d.c.ValidatedLedger()
+	if d.afterLookup != nil {
+		d.afterLookup(it)
+	}
 	if v <= it.LastLedger {
 		// Still able to apply: make sure the node has it.
 		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 {
@@ -270,6 +279,10 @@ func (d *Daemon) build(it *intent) (evernode.Transaction, error) {
 			Amount: d.hookCf.EVR(it.Price)}, nil
 	case kHeartbeat:
 		return hook.Heartbeat(d.hookCf, host, nil)
+	case kRegInfo:
+		return hook.UpdateRegInfo(d.hookCf, host, hook.RegUpdate{ActiveInstances: it.Active})
+	case kRebate:
+		return hook.RequestRebate(d.hookCf, host)
 	}
 	return nil, fmt.Errorf("hostd: unknown intent kind %q", it.Kind)
 }
@@ -292,9 +305,17 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []*intent) error {
 	}
 	var signed []*intent
 	var blobs [][]byte
+	var held []lease.Token // the host's lease tokens, read once per batch
+	heldRead := false
 	for _, it := range batch {
 		if it.Kind == kMint {
-			skip, err := d.mintPresign(ctx, it, seq)
+			if !heldRead {
+				if held, err = d.host.Leases(ctx); err != nil {
+					return d.transient(ctx, "listing lease tokens", err)
+				}
+				heldRead = true
+			}
+			skip, err := d.mintPresign(it, seq, held)
 			if err != nil {
 				return d.transient(ctx, "checking the lease slot", err)
 			}
@@ -319,6 +340,9 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []*intent) error {
 			continue
 		}
 		raw := evernode.Raw(m)
+		// The margin counts from the ledger when this one is signed: a
+		// long batch on a fast network must not sign expired blobs.
+		v = max(v, d.c.ValidatedLedger())
 		raw["Sequence"] = seq
 		raw["LastLedgerSequence"] = v + d.cfg.LedgerOffset
 		raw, err = d.c.Prepare(ctx, raw)
@@ -430,11 +454,7 @@ func (d *Daemon) transient(ctx context.Context, what string, err error) error {
 // a lease token of that index at that price, the mint becomes an offer of
 // it (or nothing, if offered). Otherwise it fixes the URI with the
 // sequence the mint will use, as the JS host client does.
-func (d *Daemon) mintPresign(ctx context.Context, it *intent, seq uint32) (skip bool, err error) {
-	held, err := d.host.Leases(ctx)
-	if err != nil {
-		return false, err
-	}
+func (d *Daemon) mintPresign(it *intent, seq uint32, held []lease.Token) (skip bool, err error) {
 	for _, t := range held {
 		if t.URI.Index != it.Index || !samePrice(t.URI.Price, it.Price) {
 			continue
@@ -506,5 +526,3 @@ func samePrice(a, b string) bool {
 func noteAnswer(tx *bolt.Tx, ref, hash string) error {
 	return tx.Bucket(bAnswered).Put([]byte(ref), []byte(hash))
 }
-
-var _ = memo.EventRefund

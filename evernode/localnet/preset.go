@@ -16,8 +16,15 @@ const FastHistory = 4096
 // memo.Requirement.Config when a tenant acquires a lease on a localnet:
 // HotPocket rounds of 200 ms instead of the default 2 s, so an input's
 // output or an upload's confirmation comes back in well under a second.
-// Hosts apply it at acquire time, as sashimono does.
-const FastHotPocketConfig = `{"contract":{"consensus":{"roundtime":200}}}`
+// An input may name a last ledger up to FastMaxLedgerOffset rounds ahead,
+// which keeps HotPocket's usual 20 s for a slow upload. Hosts apply it at
+// acquire time, as sashimono does.
+const FastHotPocketConfig = `{"contract":{"consensus":{"roundtime":200},"max_input_ledger_offset":100}}`
+
+// FastMaxLedgerOffset is the max-ledger offset for inputs and uploads to
+// instances made with FastHotPocketConfig (contract.InputOptions and
+// contract.UploadOptions MaxLedgerOffset): 100 rounds of 200 ms.
+const FastMaxLedgerOffset = 100
 
 // Fast returns the preset for tests and demos: a Xahau network on a random
 // 127.0.0.1 port closing a ledger every FastCloseInterval and keeping

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -52,6 +51,8 @@ type world struct {
 	logs   bytes.Buffer
 }
 
+// newWorld starts the network; instances get user ports from ports and
+// peer ports from ports+100 (below the kernel's ephemeral range).
 func newWorld(t *testing.T, ports int, closeEvery time.Duration) *world {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -126,6 +127,14 @@ func tail(s string, n int) string {
 	return s
 }
 
+func (w *world) activeInstances() int {
+	info, err := hook.Host(w.ctx, w.c, w.cfg, w.hostW.Address())
+	if err != nil {
+		return -1
+	}
+	return int(info.ActiveInstances)
+}
+
 func (w *world) offers() int {
 	o, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
 	if err != nil {
@@ -163,7 +172,7 @@ var testReq = memo.Requirement{OwnerPubkey: "ed5cb83404120ac759609819591ef839b7d
 // while it is killed with SIGKILL around the acquire and the extension:
 // each request gets exactly one answer. SIGTERM stops it cleanly.
 func TestKilledHostAnswersOnce(t *testing.T) {
-	w := newWorld(t, 33201, 50*time.Millisecond)
+	w := newWorld(t, 30201, 50*time.Millisecond)
 	cmd := w.start()
 	defer func() {
 		if cmd.ProcessState == nil {
@@ -204,6 +213,7 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	var ans []lease.Event
 	w.waitFor("acquire answered", func() bool { ans = w.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	require.Equal(t, memo.EventAcquireSuccess, ans[0].Type, ans[0].Reason)
+	w.waitFor("registry counts the instance", func() bool { return w.activeInstances() == 1 })
 
 	// Extend, and kill again.
 	amt, err := lease.ExtendAmount(offers[0].URI, w.cfg.EVRIssuerAddress, 2)
@@ -228,6 +238,7 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 		}
 		return o[0].ID != offers[0].ID && o[1].ID != offers[0].ID
 	})
+	w.waitFor("registry counts no instance", func() bool { return w.activeInstances() == 0 })
 	for range 5 {
 		require.NoError(t, w.c.WaitLedger(w.ctx, w.c.ValidatedLedger()+1))
 	}
@@ -241,5 +252,4 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	w.mu.Unlock()
 	require.NotContains(t, logs, w.hostW.Seed(), "the seed was logged")
 	require.Contains(t, logs, "lease active")
-	_ = strings.Contains
 }

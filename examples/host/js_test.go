@@ -31,7 +31,7 @@ func TestJSTenant(t *testing.T) {
 	}
 	// Ledgers close every second: the JS client's LastLedgerSequence
 	// margin assumes Xahau's pace, not a test network's 50 ms.
-	w := newWorld(t, 33401, time.Second)
+	w := newWorld(t, 30401, time.Second)
 	cmd := w.start()
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)

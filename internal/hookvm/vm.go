@@ -16,12 +16,16 @@
 // normalize_xfl's rounding through the C library's log10; the known
 // answers of xahaud's SetHook tests are in testdata.
 //
+// ValidateGuards is SetHook's guard analysis (xahaud's Guard.h): the
+// "guard at the top of every loop" rule, the memory.grow, call_indirect and
+// internal-call bans, and the worst-case instruction counts that become a
+// HookDefinition's Fee and HookCallbackFee.
+//
 // Differences from xahaud: wazero does not meter instructions, so
 // Result.Instructions counts host calls and Call.Timeout bounds a run;
-// SetHook's guard analysis (worst-case instruction counts, the "guard at
-// the top of every loop" rule, the memory.grow and call_indirect bans) is
-// not done: a module is accepted when it compiles, imports only whitelisted
-// env functions and exports int64 hook(uint32).
+// Compile itself checks only that a module compiles, imports whitelisted
+// env functions and exports int64 hook(uint32) (SetHook runs
+// ValidateGuards first).
 package hookvm
 
 import (

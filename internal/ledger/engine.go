@@ -496,6 +496,9 @@ func (e *Engine) checkShape(tx map[string]any) string {
 
 // checkSignature verifies TxnSignature against SigningPubKey.
 func (e *Engine) checkSignature(tx map[string]any) (bool, string) {
+	if isMultiSigned(tx) {
+		return e.checkMultiSignature(tx)
+	}
 	pub, err := hex.DecodeString(str(tx, "SigningPubKey"))
 	if err != nil || len(pub) != 33 {
 		return false, "Invalid signature."
@@ -533,7 +536,7 @@ func (e *Engine) Fee(tx map[string]any) int64 {
 }
 
 func (e *Engine) requiredFee(tx map[string]any) int64 {
-	fee := e.cfg.BaseFee
+	fee := e.cfg.BaseFee * int64(1+signerCount(tx)) // each signer adds a base fee
 	if e.cfg.Xahau {
 		n := 0
 		for _, a := range e.stakeholders(newView(e.open), tx) {
@@ -633,9 +636,19 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 		result = "tefINTERNAL"
 	}
 	final := feeView
-	if result == "tesSUCCESS" {
+	switch {
+	case result == "tesSUCCESS":
 		ctx.v.commitTo(feeView)
-	} else {
+	case strings.HasPrefix(result, "tec") && forced == "":
+		// xahaud runs the post-apply hooks of every applied transaction:
+		// on a tec, over the fee and sequence changes it keeps (an
+		// emitted transaction's callback runs with 0, as on success).
+		ctx.emits = nil
+		ctx.v = newView(feeView)
+		ctx.tecResult = result
+		ctx.runWeakWasmHooks()
+		ctx.v.commitTo(feeView)
+	default:
 		ctx.emits = nil
 	}
 	if !strings.HasPrefix(result, "tes") && !strings.HasPrefix(result, "tec") {
@@ -687,6 +700,9 @@ func (e *Engine) preflight0(tx map[string]any) string {
 // checkAuth checks the signing key against the account's master and
 // regular keys.
 func (e *Engine) checkAuth(ar Entry, tx map[string]any) string {
+	if isMultiSigned(tx) {
+		return e.checkMultiSign(e.open, tx)
+	}
 	pub, _ := hex.DecodeString(str(tx, "SigningPubKey"))
 	signer := accountOfKey(pub)
 	acct, _ := ParseAccount(str(tx, "Account"))
@@ -740,6 +756,10 @@ type applyCtx struct {
 	aaw       []hookExecution // strong wasm executions that asked hook_again
 	hookEmits []any
 	emits     []map[string]any
+	// tecResult is the tec result of an applied transaction whose
+	// post-apply hooks run (their provisional metadata shows it); ""
+	// means tesSUCCESS.
+	tecResult string
 }
 
 // sortedKeys returns the keys of m in order.

@@ -3,7 +3,6 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -83,44 +82,22 @@ func (e *Engine) module(hash Hash, def Entry) (*hookvm.Module, error) {
 }
 
 // hookExecutionFees validates wasm and returns the Fee and HookCallbackFee
-// of its HookDefinition. xahaud derives them from the worst-case
-// instruction count its guard checker computes; localnet uses the size of
-// the code section in bytes, a deterministic figure of the same kind
-// (documented difference).
+// of its HookDefinition: xahaud's computeExecutionFee of the worst-case
+// instruction counts of hook and cbak from the guard analysis (cbak 0: no
+// HookCallbackFee). The module must also compile (xahaud's smoke test).
 func (e *Engine) hookExecutionFees(wasm []byte) (fee, cbak int64, err error) {
+	hookCount, cbakCount, err := hookvm.ValidateGuards(wasm)
+	if err != nil {
+		return 0, 0, err
+	}
 	rt, err := e.hookRuntime()
 	if err != nil {
 		return 0, 0, err
 	}
-	m, err := rt.Compile(context.Background(), wasm)
-	if err != nil {
+	if _, err := rt.Compile(context.Background(), wasm); err != nil {
 		return 0, 0, err
 	}
-	fee = codeSectionSize(wasm)
-	if fee < 1 {
-		fee = 1
-	}
-	if m.HasCallback() {
-		cbak = fee
-	}
-	return fee, cbak, nil
-}
-
-// codeSectionSize is the byte size of a module's code section.
-func codeSectionSize(wasm []byte) int64 {
-	b := wasm[min(8, len(wasm)):]
-	for len(b) > 0 {
-		id := b[0]
-		n, k := binary.Uvarint(b[1:])
-		if k <= 0 || uint64(len(b)-1-k) < n {
-			return 0
-		}
-		if id == 10 {
-			return int64(n)
-		}
-		b = b[1+k+int(n):]
-	}
-	return 0
+	return hookvm.ExecutionFee(hookCount), hookvm.ExecutionFee(cbakCount), nil
 }
 
 // canHook is hook::canHook: every HookOn bit is active low except
@@ -181,6 +158,12 @@ func (c *applyCtx) wasmStakeholders() []tsh {
 	case "SetRegularKey":
 		if a, ok := acctOf(c.tx, "RegularKey"); ok {
 			add(a, true)
+		}
+	case "SignerListSet":
+		// An account may refuse to be put on another's signer list.
+		entries, _ := signerEntries(c.tx["SignerEntries"])
+		for _, s := range entries {
+			add(s.acct, true)
 		}
 	case "DepositPreauth":
 		if a, ok := acctOf(c.tx, "Authorize"); ok {
@@ -542,6 +525,9 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 			switch {
 			case mode.callback != nil:
 				call.Callback = true
+				if str(c.tx, "TransactionType") == "EmitFailure" {
+					call.WasmParam = 1 // the emission failed
+				}
 			case mode.again != nil:
 				call.WasmParam = 2
 			case !strong:
@@ -790,7 +776,11 @@ func (c *applyCtx) provisionalMeta() []byte {
 			}
 		}
 	}
-	meta, _ := c.e.buildMeta(tmp, c, "tesSUCCESS", uint32(len(c.e.pending)))
+	result := "tesSUCCESS"
+	if c.tecResult != "" {
+		result = c.tecResult
+	}
+	meta, _ := c.e.buildMeta(tmp, c, result, uint32(len(c.e.pending)))
 	b, err := c.e.defs.Encode(meta)
 	if err != nil {
 		c.e.log.Debug("provisional metadata does not serialise", "err", err)
