@@ -441,6 +441,9 @@ func (c *Client) writeErr(ctx context.Context, err error) error {
 // keeps the reader from ever blocking on it.
 type watcher struct {
 	q *queue[watchItem]
+	// claim, if set, reports whether a verified output is the watcher's own (the bootstrap
+	// answering Upload): such an output is kept out of NextOutput.
+	claim func(*Output) bool
 }
 
 // watchItem is what a watcher sees: a verified output, an output error or an event.
@@ -450,8 +453,8 @@ type watchItem struct {
 	event *Event
 }
 
-func (c *Client) watch() *watcher {
-	w := &watcher{q: newQueue[watchItem](4096)}
+func (c *Client) watch(claim func(*Output) bool) *watcher {
+	w := &watcher{q: newQueue[watchItem](4096), claim: claim}
 	c.mu.Lock()
 	c.watchers[w] = struct{}{}
 	c.mu.Unlock()
@@ -464,12 +467,15 @@ func (c *Client) unwatch(w *watcher) {
 	c.mu.Unlock()
 }
 
-func (c *Client) notify(it watchItem) {
+// notify hands it to every watcher and reports whether one claimed its output.
+func (c *Client) notify(it watchItem) (claimed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for w := range c.watchers {
 		w.q.push(it)
+		claimed = claimed || it.out != nil && w.claim != nil && w.claim(it.out)
 	}
+	return claimed
 }
 
 func (c *Client) readLoop(ctx context.Context) {
@@ -525,8 +531,9 @@ func (c *Client) dispatch(m serverMsg) {
 			c.notify(watchItem{err: err})
 			return
 		}
-		c.outputs.push(outputItem{out: out})
-		c.notify(watchItem{out: &out})
+		if !c.notify(watchItem{out: &out}) {
+			c.outputs.push(outputItem{out: out})
+		}
 	case hpwire.MsgContractReadResponse:
 		c.mu.Lock()
 		ch := c.reads[m.ReplyFor]

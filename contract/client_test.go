@@ -16,7 +16,7 @@ func TestClientEcho(t *testing.T) {
 	n := startNode(t, "", true, nil)
 	for _, p := range protocols {
 		t.Run(p.String(), func(t *testing.T) {
-			ctx := testCtx(t, 20*time.Second)
+			ctx := testCtx(t, hangTimeout)
 			c := dialT(t, n, newKey(t), p)
 			if c.NodeKey() != n.PublicKey() || c.Protocol() != p || c.HPVersion() != hotpocket.HPVersion {
 				t.Fatalf("client identity: %s %v %s", c.NodeKey(), c.Protocol(), c.HPVersion())
@@ -28,7 +28,7 @@ func TestClientEcho(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.HPVersion != hotpocket.HPVersion || !st.ContractExecutionEnabled || st.RoundTime != 50 || len(st.UNL) != 1 || st.UNL[0] != n.PublicKey() {
+			if st.HPVersion != hotpocket.HPVersion || !st.ContractExecutionEnabled || st.RoundTime != 200 || len(st.UNL) != 1 || st.UNL[0] != n.PublicKey() {
 				t.Fatalf("stat %+v", st)
 			}
 			seq, hash, err := c.LCL(ctx)
@@ -85,7 +85,7 @@ func TestClientRejections(t *testing.T) {
 	n := startNode(t, "", true, func(cfg *hotpocket.Config) { cfg.Contract.RoundLimits.UserInputBytes = 1000 })
 	for _, p := range protocols {
 		t.Run(p.String(), func(t *testing.T) {
-			ctx := testCtx(t, 20*time.Second)
+			ctx := testCtx(t, hangTimeout)
 			c := dialT(t, n, newKey(t), p)
 			var lcl uint64
 			for lcl == 0 { // MaxLedgerSeqNo 0 means "lcl + offset"

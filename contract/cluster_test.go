@@ -32,7 +32,7 @@ func TestDeploy(t *testing.T) {
 		in.PeerPort = string(rune('1'+i)) + "2861"
 		insts = append(insts, in)
 	}
-	ctx := testCtx(t, 25*time.Second)
+	ctx := testCtx(t, hangTimeout)
 	res, err := Deploy(ctx, insts, owner, echoBundle(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func sameSet(a, b []string) bool {
 
 func TestCluster(t *testing.T) {
 	a, b := startNode(t, "", true, nil), startNode(t, "", true, nil)
-	ctx := testCtx(t, 20*time.Second)
+	ctx := testCtx(t, hangTimeout)
 	key := newKey(t)
 	eps := []Endpoint{{Addr: a.addr(), Key: a.PublicKey()}, {Addr: b.addr(), Key: b.PublicKey()}}
 	cl, err := DialCluster(ctx, eps, key, nil)

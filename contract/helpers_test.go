@@ -46,7 +46,7 @@ func echoBinary(t testing.TB) string {
 			return
 		}
 		echoPath = filepath.Join(echoDir, "echocontract")
-		cmd := exec.Command("go", "build", "-o", echoPath, "../examples/echocontract")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", echoPath, "../examples/echocontract") // smaller uploads: cheaper under -race
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			echoErr = fmt.Errorf("go build echocontract: %v\n%s", err, out)
@@ -88,7 +88,10 @@ type testNode struct {
 	owner ed25519.PrivateKey
 }
 
-const fastRounds = `{"contract":{"consensus":{"roundtime":50}}}`
+// fastRounds: 200 ms rounds. An input's max ledger is lcl+10, two seconds of rounds for the
+// client's own work between reading the LCL and sending (the node holds rounds while a
+// message is in transit, see startNode); shorter rounds only burn CPU under -race.
+const fastRounds = `{"contract":{"consensus":{"roundtime":200}}}`
 
 // startNode provisions a node on 127.0.0.1 (the bootstrap contract, owner key new) and
 // starts it. With echo, the echo contract is installed directly in its config instead.
@@ -124,7 +127,10 @@ func startNode(t testing.TB, override string, echo bool, edit func(*hotpocket.Co
 			t.Fatal(err)
 		}
 	}
-	n, err := hotpocket.Open(dir, &hotpocket.Options{ListenHost: "127.0.0.1"})
+	// Rounds are paced by the node's state: an input's max ledger cannot expire while the
+	// test is still sending it, however loaded the machine (a 1.8 MiB upload under -race
+	// outlasts ten 50 ms rounds).
+	n, err := hotpocket.Open(dir, &hotpocket.Options{ListenHost: "127.0.0.1", PaceRounds: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +157,11 @@ func splitHostPort(a string) (string, string) {
 	}
 	return a, ""
 }
+
+// hangTimeout bounds tests that upload or wait on rounds. It only catches a hang: progress
+// is paced by the node's state (Options.PaceRounds), so a loaded machine makes a test slow,
+// not wrong.
+const hangTimeout = 2 * time.Minute
 
 func testCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -185,6 +185,10 @@ type UploadOptions struct {
 	MaxLedgerOffset uint64
 	// ChunkBytes is the write size between progress reports; default 256 KiB.
 	ChunkBytes int
+	// KeepResultOutputs also delivers the bootstrap contract's answers to Upload (its
+	// statusResult and uploadResult outputs) to NextOutput. Default false: while Upload
+	// runs, they reach Upload only; every other output still reaches NextOutput.
+	KeepResultOutputs bool
 }
 
 // UploadResult describes a successful upload.
@@ -222,8 +226,9 @@ func Upload(ctx context.Context, c *Client, b *Bundle, opts *UploadOptions) (*Up
 // uploadResult, then ConfirmRounds more ledgers watching for the late failure of the
 // upgrade script. Bootstrap failures are *UploadError; a rejected input is an
 // *InputRejectedError. The client must use ProtocolBSON and the owner key. Upload
-// subscribes the client to ledger events and reads outputs alongside the caller, who still
-// gets them from NextOutput.
+// subscribes the client to ledger events and reads outputs alongside the caller: the
+// bootstrap's answers are Upload's (see UploadOptions.KeepResultOutputs), every other output
+// still reaches NextOutput.
 func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) (*UploadResult, error) {
 	if opts == nil {
 		opts = &UploadOptions{}
@@ -251,7 +256,11 @@ func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) 
 			opts.Progress(p)
 		}
 	}
-	w := c.watch()
+	var claim func(*Output) bool
+	if !opts.KeepResultOutputs {
+		claim = isBootstrapAnswer
+	}
+	w := c.watch(claim)
 	defer c.unwatch(w)
 	if err := c.Subscribe(ctx, ChannelLedgerEvent, true); err != nil {
 		return nil, err
@@ -377,6 +386,22 @@ func next(ctx context.Context, c *Client, w *watcher) (watchItem, error) {
 type bootstrapResult struct{ typ, status, msg string }
 
 // bootstrapResults decodes the BSON {type, status, message} outputs of the bootstrap.
+// isBootstrapAnswer reports whether every output of o is a bootstrap contract answer.
+func isBootstrapAnswer(o *Output) bool {
+	rs := bootstrapResults(o)
+	if len(rs) == 0 || len(rs) != len(o.Outputs) {
+		return false
+	}
+	for _, r := range rs {
+		switch r.typ {
+		case hpwire.BootstrapStatusResult, hpwire.BootstrapUploadResult, hpwire.BootstrapUnknownResult:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func bootstrapResults(o *Output) []bootstrapResult {
 	var rs []bootstrapResult
 	for _, b := range o.Outputs {

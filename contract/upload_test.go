@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/evernode-go/sdk/internal/hpwire"
 )
 
 type zipEntry struct {
@@ -44,7 +47,7 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 
 func TestUploadEcho(t *testing.T) {
 	n := startNode(t, "", false, nil)
-	ctx := testCtx(t, 20*time.Second)
+	ctx := testCtx(t, hangTimeout)
 	c := dialT(t, n, n.owner, ProtocolBSON)
 	var phases []Phase
 	var lastSent, total int
@@ -93,9 +96,11 @@ func TestUploadEcho(t *testing.T) {
 }
 
 func TestUploadErrors(t *testing.T) {
-	echo := echoFile(t).Data
+	// None of these bundles runs its binary: a small stand-in keeps eleven parallel uploads
+	// cheap under -race on a loaded machine.
+	stub := bytes.Repeat([]byte("#!/bin/sh\n"), 100)
 	ov := func(s string) zipEntry { return zipEntry{name: "hp.cfg.override", data: []byte(s)} }
-	bin := zipEntry{name: "echocontract", data: echo, mode: 0o755}
+	bin := zipEntry{name: "echocontract", data: stub, mode: 0o755}
 	cases := []struct {
 		name string
 		zip  func(nodeKey string) []byte
@@ -123,7 +128,7 @@ func TestUploadErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			n := startNode(t, "", false, nil)
-			ctx := testCtx(t, 20*time.Second)
+			ctx := testCtx(t, hangTimeout)
 			c := dialT(t, n, n.owner, ProtocolBSON)
 			_, err := UploadZip(ctx, c, tc.zip(n.PublicKey()), nil)
 			var ue *UploadError
@@ -141,7 +146,7 @@ func TestUploadErrors(t *testing.T) {
 			t.Skip("no /bin/sh: install.sh cannot run")
 		}
 		n := startNode(t, "", false, nil)
-		ctx := testCtx(t, 20*time.Second)
+		ctx := testCtx(t, hangTimeout)
 		c := dialT(t, n, n.owner, ProtocolBSON)
 		b := echoBundle(t)
 		b.InstallScript = []byte("#!/bin/sh\necho failing on purpose\nexit 1\n")
@@ -158,10 +163,11 @@ func TestUploadErrors(t *testing.T) {
 	t.Run("not-owner", func(t *testing.T) {
 		t.Parallel()
 		n := startNode(t, "", false, nil)
-		ctx := testCtx(t, 20*time.Second)
+		ctx := testCtx(t, hangTimeout)
+		b := &Bundle{Files: []File{{Name: "echocontract", Data: stub, Mode: 0o755}}, Config: Config{BinPath: "echocontract"}}
 		for _, skip := range []bool{false, true} { // refused by the probe, then by the upload itself
 			c := dialT(t, n, newKey(t), ProtocolBSON)
-			_, err := Upload(ctx, c, echoBundle(t), &UploadOptions{SkipProbe: skip})
+			_, err := Upload(ctx, c, b, &UploadOptions{SkipProbe: skip})
 			var ue *UploadError
 			if !errors.As(err, &ue) || ue.Code != CodeUserNotAllowed {
 				t.Fatalf("skip probe %v: want UserNotAllowed, got %v", skip, err)
@@ -180,7 +186,7 @@ func TestUploadErrors(t *testing.T) {
 
 func TestUploadTooLarge(t *testing.T) {
 	n := startNode(t, "", false, nil)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := testCtx(t, hangTimeout)
 	c := dialT(t, n, n.owner, ProtocolBSON)
 	big := make([]byte, EvernodeMaxMessageBytes)
 	rand.Read(big)
@@ -240,4 +246,36 @@ func mustBSONUpload(t testing.TB, zipData []byte) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestUploadAnswersStayOutOfOutputs: the bootstrap's answers to Upload reach Upload, not the
+// caller's NextOutput, unless KeepResultOutputs asks for them.
+func TestUploadAnswersStayOutOfOutputs(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			n := startNode(t, "", false, nil)
+			ctx := testCtx(t, hangTimeout)
+			c := dialT(t, n, n.owner, ProtocolBSON)
+			_, err := UploadZip(ctx, c, []byte("not a zip"), &UploadOptions{KeepResultOutputs: keep})
+			var ue *UploadError
+			if !errors.As(err, &ue) || ue.Code != CodeUnzipFailed {
+				t.Fatalf("upload: %v", err)
+			}
+			status, _ := bson.Marshal(bson.D{{Key: "type", Value: "status"}})
+			if _, err := c.SubmitInput(ctx, status, nil); err != nil {
+				t.Fatal(err)
+			}
+			want := hpwire.BootstrapStatusResult // the caller's own input
+			if keep {
+				want = hpwire.BootstrapUploadResult
+			}
+			o, err := c.NextOutput(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs := bootstrapResults(&o); len(rs) != 1 || rs[0].typ != want {
+				t.Fatalf("first output %+v, want a %s", rs, want)
+			}
+		})
+	}
 }

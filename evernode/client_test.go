@@ -290,7 +290,12 @@ func TestLedgerSubscription(t *testing.T) {
 	}
 }
 
-// submitter runs SubmitAndWait while a goroutine closes ledgers.
+// submitter runs SubmitAndWait while a goroutine closes a ledger each time the
+// client asks for its transaction (a "tx" request: it is waiting for a
+// ledger), and, once something was submitted, when the client has been quiet
+// for 100 ms (it is waiting in WaitLedger). Ledgers follow the client rather
+// than a clock, so its LastLedgerSequence does not pass while it is busy
+// preparing or re-signing, however loaded the machine.
 func submitWithCloses(t *testing.T, f *fakeNode, c *Client, w *Wallet, tx Transaction) (TxResult, error) {
 	t.Helper()
 	ctx := testCtx(t)
@@ -299,14 +304,34 @@ func submitWithCloses(t *testing.T, f *fakeNode, c *Client, w *Wallet, tx Transa
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
+		seen, quietSince := 0, time.Now()
 		for {
 			select {
 			case <-stop:
 				return
-			case <-tick.C:
+			default:
+			}
+			f.mu.Lock()
+			asks := 0
+			for _, r := range f.requests[seen:] {
+				if r["command"] == "tx" {
+					asks++
+				}
+			}
+			if len(f.requests) > seen {
+				quietSince = time.Now()
+			}
+			seen = len(f.requests)
+			waiting := len(f.submitted) > 0 && time.Since(quietSince) >= 100*time.Millisecond
+			f.mu.Unlock()
+			if waiting {
+				asks, quietSince = 1, time.Now()
+			}
+			for range asks {
 				f.close()
+			}
+			if asks == 0 {
+				time.Sleep(time.Millisecond) // poll the request log
 			}
 		}
 	}()

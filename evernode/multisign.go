@@ -18,9 +18,6 @@ import (
 // ErrMultisign is wrapped by the errors of the multi-signing functions.
 var ErrMultisign = errors.New("evernode: multisign")
 
-// prefixMultiSign is rippled's HashPrefix::txMultiSign, "SMT\0".
-var prefixMultiSign = []byte{0x53, 0x4D, 0x54, 0x00}
-
 // SignerEntry is one signer's signature of a multi-signed transaction: the
 // account of the signer list it signs as, and the key that signed (the
 // account's master key or its regular key).
@@ -54,12 +51,11 @@ func multisignForm(n Network, tx Transaction, signer string) (map[string]any, []
 	m["SigningPubKey"] = ""
 	delete(m, "TxnSignature")
 	delete(m, "Signers")
-	single, err := n.defs().EncodeForSigning(m)
+	msg, err := n.defs().EncodeForMultisigning(m, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	msg := append(slices.Clone(prefixMultiSign), single[len(prefixMultiSign):]...)
-	return m, append(msg, id...), nil
+	return m, msg, nil
 }
 
 // EncodeForMultisigning returns the bytes the signer account signs when
@@ -191,14 +187,33 @@ func MultisignFee(singleFee, baseFee uint64, signers int) uint64 {
 }
 
 // PrepareMultisigned is Prepare for a transaction that signers accounts
-// will multi-sign: Sequence, LastLedgerSequence and NetworkID as Prepare
-// sets them, and the Fee raised by MultisignFee with the node's reference
-// fee. Sign it with SignFor, combine with Multisign, submit the blob.
+// will multi-sign: LastLedgerSequence and NetworkID as Prepare sets them,
+// and the Fee raised by MultisignFee with the node's reference fee. Sign it
+// with SignFor, combine with Multisign, submit the blob.
+//
+// Unless set, Sequence is the account's sequence in the current ledger. It
+// is not reserved in the client as Prepare does: the client never learns
+// whether a transaction others sign is submitted, and a sequence kept for
+// one that never applies would leave a gap every later transaction of the
+// account waits behind. Set Sequence to prepare several at once.
 func (c *Client) PrepareMultisigned(ctx context.Context, tx Transaction, signers int) (Raw, error) {
 	if signers < 1 {
 		return nil, fmt.Errorf("%w: %d signers", ErrMultisign, signers)
 	}
-	r, err := c.Prepare(ctx, tx)
+	m, err := JSON(c.net, tx)
+	if err != nil {
+		return nil, err
+	}
+	_, ticket := m["TicketSequence"]
+	if seq, _ := toUint64(m["Sequence"]); seq == 0 && !ticket {
+		account, _ := m["Account"].(string)
+		info, err := c.AccountInfo(ctx, account, Current)
+		if err != nil {
+			return nil, err
+		}
+		m["Sequence"] = info.AccountData.Sequence
+	}
+	r, err := c.Prepare(ctx, Raw(m))
 	if err != nil {
 		return nil, err
 	}

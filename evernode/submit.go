@@ -322,18 +322,24 @@ func (s *submission) resolve(ctx context.Context, latest Signed, pre *TxError, r
 	seq := s.seqs[len(s.seqs)-1]
 	for {
 		// First the validated ledger and the account's Sequence in it,
-		// then the lookups: a blob validated at or before that ledger is
-		// then surely found.
-		v := c.ValidatedLedger()
+		// then the lookups, all on one connection: a blob validated at or
+		// before that ledger is then surely found. (Over a reconnection
+		// the answers may come from different nodes, one lagging.)
+		gen := c.connGen()
+		var v uint32
 		seqTaken := false
 		info, err := c.AccountInfo(ctx, s.account, Validated)
 		switch {
 		case err == nil:
-			v = max(v, info.LedgerIndex)
+			// The ledger the answer was read from; a node that does not
+			// say is taken at its ledger stream's word.
+			v = info.LedgerIndex
+			if v == 0 {
+				v = c.ValidatedLedger()
+			}
 			seqTaken = info.AccountData.Sequence > seq
-		case errors.Is(err, ErrNotFound):
-		case errors.Is(err, ErrDisconnected):
-			v = 0 // unknown: decide nothing this round
+		case errors.Is(err, ErrNotFound), errors.Is(err, ErrDisconnected):
+			// No account yet, or no answer: decide nothing this round.
 		default:
 			return TxResult{}, nil, s.unresolved(err)
 		}
@@ -353,11 +359,14 @@ func (s *submission) resolve(ctx context.Context, latest Signed, pre *TxError, r
 				return TxResult{}, nil, s.unresolved(err)
 			}
 		}
+		if c.connGen() != gen {
+			unknown = true
+		}
 		if !unknown {
 			switch {
 			case seqTaken:
 				reason := error(pre)
-				if reason == nil || pre.Result != "tefPAST_SEQ" {
+				if pre == nil || pre.Result != "tefPAST_SEQ" {
 					reason = &TxError{Result: "tefPAST_SEQ", Hash: latest.HashHex(),
 						Message: "the Sequence was used by another transaction"}
 				}
@@ -392,4 +401,11 @@ func (s *submission) final(t TxResult, hash string) (TxResult, *resign, error) {
 		code = n
 	}
 	return t, nil, &TxError{Result: t.Result(), Code: code, Hash: hash, Validated: true, Tx: &t}
+}
+
+// connGen is the connection generation: it changes at every reconnection.
+func (c *Client) connGen() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
 }

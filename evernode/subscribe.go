@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -321,6 +323,23 @@ func (s *TxSubscription) fill() {
 	s.mu.Unlock()
 	from = max(from, 1)
 	to := s.c.ValidatedLedger()
+	if from <= to {
+		// A node answers account_tx for the ledgers it has and (API v1)
+		// silently narrows the range to them: what it lacks is a gap.
+		first, err := s.c.firstComplete(to)
+		switch {
+		case err != nil && (errors.Is(err, ErrDisconnected) || errors.Is(err, ErrClosed) || s.c.ctx.Err() != nil):
+			return
+		case err == nil && first > from:
+			s.q.pushErr(&GapError{From: from, To: first - 1, Err: errors.New("the node does not have these ledgers")})
+			s.mu.Lock()
+			if done := (txKey{ledger: first - 1, index: ^uint32(0)}); s.last.less(done) {
+				s.last = done
+			}
+			s.mu.Unlock()
+			from = first
+		}
+	}
 	for lo := from; lo <= to && lo != 0; lo += fillWindow {
 		hi := min(to, lo+fillWindow-1)
 		var found []TxResult
@@ -468,4 +487,26 @@ func mentionsAny(v any, accounts []string) bool {
 		}
 	}
 	return false
+}
+
+// firstComplete returns the first ledger of the node's complete range that
+// holds ledger to (server_info complete_ledgers, e.g. "32570-62341" or
+// "1-5,9-40"). A node that does not say is taken to have them all.
+func (c *Client) firstComplete(to uint32) (uint32, error) {
+	info, err := c.ServerInfo(c.ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range strings.Split(info.CompleteLedgers, ",") {
+		lo, hi, ok := strings.Cut(strings.TrimSpace(r), "-")
+		if !ok {
+			hi = lo
+		}
+		a, err1 := strconv.ParseUint(lo, 10, 32)
+		b, err2 := strconv.ParseUint(hi, 10, 32)
+		if err1 == nil && err2 == nil && uint64(to) >= a && uint64(to) <= b {
+			return uint32(a), nil
+		}
+	}
+	return 0, nil
 }

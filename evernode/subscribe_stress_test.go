@@ -2,8 +2,10 @@ package evernode_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,33 +24,7 @@ func TestSubscriptionLosesNothingAcrossRandomDrops(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Commit()
-	rl := newRelay(t, n.URL())
-	relayed := n.Network()
-	relayed.URL = rl.url()
-	c, err := evernode.Dial(ctx, relayed, &evernode.ClientOptions{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sub, err := c.SubscribeAccounts(ctx, []string{b.Address()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	n, rl, a, b, sub := subscribedThroughRelay(t, ctx, 0)
 
 	rnd, planRnd := rand.New(rand.NewPCG(7, 7)), rand.New(rand.NewPCG(8, 8))
 	rl.setPlan(func(cmd string) cut { // called under the relay's lock
@@ -113,4 +89,85 @@ func TestSubscriptionLosesNothingAcrossRandomDrops(t *testing.T) {
 		t.Fatalf("%d of %d lost, %d doubled, order kept: %v", lost, len(want), doubled, slices.Equal(got, want))
 	}
 	t.Logf("%d transactions, %d cuts", total, rl.cuts)
+}
+
+// A gap the node can no longer fill (its history moved on while the client
+// was away) is reported as a *GapError, then delivery goes on.
+func TestSubscriptionGapBeyondHistory(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	n, rl, a, b, sub := subscribedThroughRelay(t, ctx, 4)
+	pay := func() string {
+		h, err := n.Submit(ctx, a, a.Address(), evernode.Payment{Destination: b.Address(), Amount: evernode.Drops(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Commit()
+		return h
+	}
+	first := pay()
+	if tx, err := sub.Next(ctx); err != nil || tx.Hash != first {
+		t.Fatalf("first: %s, %v", tx.Hash, err)
+	}
+	var mu sync.Mutex
+	away := true
+	rl.setPlan(func(string) cut {
+		mu.Lock()
+		defer mu.Unlock()
+		if away {
+			return cutBefore
+		}
+		return pass
+	})
+	n.DropConnections()
+	lost := pay()
+	for range 6 {
+		n.Commit()
+	}
+	kept := pay()
+	mu.Lock()
+	away = false
+	mu.Unlock()
+	_, err := sub.Next(ctx)
+	var gap *evernode.GapError
+	if !errors.As(err, &gap) || gap.From > gap.To {
+		t.Fatalf("want a GapError for the forgotten ledgers (transaction %s), got %v", lost, err)
+	}
+	tx, err := sub.Next(ctx)
+	if err != nil || tx.Hash != kept {
+		t.Fatalf("after the gap: %s, %v; want %s", tx.Hash, err, kept)
+	}
+}
+
+// subscribedThroughRelay starts a manual-close localnet keeping history
+// ledgers (0: the default), funds a payer a and a payee b, and subscribes to
+// b through a relay that reconnects within milliseconds.
+func subscribedThroughRelay(t *testing.T, ctx context.Context, history uint32) (*localnet.Net, *relay, *evernode.Wallet, *evernode.Wallet, *evernode.TxSubscription) {
+	t.Helper()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose, History: history})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	var ws [2]*evernode.Wallet
+	for i := range ws {
+		if ws[i], err = n.NewFundedWallet(ctx, 1_000_000_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.Commit()
+	rl := newRelay(t, n.URL())
+	relayed := n.Network()
+	relayed.URL = rl.url()
+	c, err := evernode.Dial(ctx, relayed, &evernode.ClientOptions{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sub, err := c.SubscribeAccounts(ctx, []string{ws[1].Address()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	return n, rl, ws[0], ws[1], sub
 }

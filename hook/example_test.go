@@ -2,9 +2,7 @@ package hook_test
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
@@ -13,9 +11,9 @@ import (
 )
 
 // A host joins Evernode and a tenant finds it: LoadConfig first, then the
-// registration (pay the fee, accept the registration token the registry
-// offers), a heartbeat, and the registry read with a tenant's filter. On
-// localnet the Evernode hooks are evhooks' emulation.
+// host flows (PrepareHostAccount, RegisterHost, SendHeartbeat) and the
+// registry read with a tenant's filter. On localnet the Evernode hooks are
+// evhooks' emulation.
 func Example() {
 	ctx := context.Background()
 	net, err := localnet.Start(ctx, localnet.Fast())
@@ -47,30 +45,18 @@ func Example() {
 	if err := d.FundEVR(ctx, host, "1000"); err != nil {
 		panic(err)
 	}
+	net.Commit()
+	// MessageKey, Domain and the EVR trust line, then the registration:
+	// pay the fee and accept the registration token the registry offers.
+	if _, err := hook.PrepareHostAccount(ctx, c, host, cfg, "host.example.org", nil); err != nil {
+		panic(err)
+	}
 	reg := hook.Registration{CountryCode: "SG", CPUMicrosec: 800000, RAMMB: 4096, DiskMB: 40000, TotalInstances: 3,
 		CPUModel: "example CPU", CPUCount: 2, CPUMHz: 2400, Description: "example host", Email: "host@example.org", LeaseAmount: "1.5"}
-	tx, err := hook.Register(cfg, host.Address(), reg, nil)
-	if err != nil {
+	if _, err := hook.RegisterHost(ctx, c, host, cfg, reg, nil); err != nil {
 		panic(err)
 	}
-	res, err := c.SubmitAndWait(ctx, host, tx)
-	if err != nil {
-		panic(err)
-	}
-	// The registry mints the registration token and offers it to the host
-	// for 1 drop; buying it completes the registration.
-	registry, _ := hook.ParseAccountID(cfg.RegistryAddress)
-	h, _ := hex.DecodeString(res.Hash)
-	token := hook.RegistrationTokenID(registry, [32]byte(h))
-	if _, err := c.SubmitAndWait(ctx, host, evernode.URITokenBuy{Common: evernode.Common{Account: host.Address()},
-		URITokenID: strings.ToUpper(hex.EncodeToString(token[:])), Amount: evernode.Drops(1)}); err != nil {
-		panic(err)
-	}
-	hb, err := hook.Heartbeat(cfg, host.Address(), nil)
-	if err != nil {
-		panic(err)
-	}
-	if _, err := c.SubmitAndWait(ctx, host, hb); err != nil {
+	if _, err := hook.SendHeartbeat(ctx, c, host, cfg, nil, nil); err != nil {
 		panic(err)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -50,7 +51,33 @@ var (
 	// ErrNoRegistrationToken: the registry recorded the host but its
 	// registration token never reached it (the emission failed or expired).
 	ErrNoRegistrationToken = errors.New("hook: registration token not issued")
+	// ErrNotReputationAccount: the sender of a deregistration from a
+	// reputation account is not the account the host's WalletLocator
+	// names; the registry would reject it.
+	ErrNotReputationAccount = errors.New("hook: not the host's reputation account")
+	// ErrInsufficientFunds is matched by every *FundsError.
+	ErrInsufficientFunds = errors.New("hook: insufficient funds")
 )
+
+// FundsError is a flow refused before paying because the account cannot
+// afford it. errors.Is(err, ErrInsufficientFunds) is true.
+type FundsError struct {
+	Account string
+	// Currency is "EVR" or "XAH".
+	Currency string
+	// Have and Need are decimal amounts in Currency units: what the account
+	// can spend and the least the flow needs. For XAH, Have is the balance
+	// above the reserve the account already needs, and Need the reserve
+	// increment of the registration token plus a lower bound of the fees.
+	Have, Need string
+}
+
+func (e *FundsError) Error() string {
+	return fmt.Sprintf("hook: %s has %s %s to spend, needs at least %s", e.Account, e.Have, e.Currency, e.Need)
+}
+
+// Is makes errors.Is(err, ErrInsufficientFunds) true.
+func (e *FundsError) Is(target error) bool { return target == ErrInsufficientFunds }
 
 // VoteError is a heartbeat whose vote the heartbeat hook skipped
 // (VOTE_VALIDATION_ERR). The heartbeat itself counted when Tx is nil;
@@ -164,8 +191,11 @@ type RegisterResult struct {
 // when a transfer to the account is pending), waits for the registry's
 // offer of the registration token (URI "evrhost" and the payment's hash,
 // or the transferred token) to the host, waits one more ledger and buys
-// it. Prepare the account first (PrepareHostAccount): the registry needs
-// the EVR trust line and tenants the MessageKey.
+// it. Before paying it checks the account holds the fee in EVR and, as a
+// lower bound, the XAH for the token's reserve and the fees, and refuses
+// with a *FundsError (ErrInsufficientFunds) otherwise. Prepare the account
+// first (PrepareHostAccount): the registry needs the EVR trust line and
+// tenants the MessageKey.
 func RegisterHost(ctx context.Context, c *evernode.Client, s evernode.Signer, cfg *Config, reg Registration, opts *FlowOptions) (*RegisterResult, error) {
 	acct, timeout, err := opts.resolve(s)
 	if err != nil {
@@ -206,6 +236,9 @@ func RegisterHost(ctx context.Context, c *evernode.Client, s evernode.Signer, cf
 	if err != nil {
 		return out, err
 	}
+	if err := checkRegistrationFunds(ctx, c, cfg, acct, pay.Amount); err != nil {
+		return out, err
+	}
 	if out.Payment, err = c.SubmitAndWait(ctx, s, pay); err != nil {
 		return out, fmt.Errorf("hook: registration payment: %w", err)
 	}
@@ -227,6 +260,88 @@ func RegisterHost(ctx context.Context, c *evernode.Client, s evernode.Signer, cf
 	out.TokenID = want.id
 	out.Buy, err = buyOffer(wctx, c, s, acct, want.id, offer, seen)
 	return out, err
+}
+
+// checkRegistrationFunds refuses a registration the account cannot
+// complete: fewer EVR than fee, or too little XAH above its reserve for
+// the registration token it will own and two transactions at the base
+// fee. The XAH check is a lower bound (hooks charge more than the base
+// fee), so it never refuses an account that could register.
+func checkRegistrationFunds(ctx context.Context, c *evernode.Client, cfg *Config, acct string, fee evernode.Amount) error {
+	need, ok := new(big.Rat).SetString(fee.Value)
+	if !ok {
+		return malformed("registration fee %q", fee.Value)
+	}
+	have := new(big.Rat)
+	lines, err := c.AccountLines(ctx, acct, cfg.EVRIssuerAddress)
+	if err != nil {
+		return fmt.Errorf("hook: trust lines of %s: %w", acct, err)
+	}
+	for _, l := range lines {
+		if l.Currency == evernode.EVRCurrency {
+			if _, ok := have.SetString(l.Balance); !ok {
+				return malformed("EVR balance %q of %s", l.Balance, acct)
+			}
+		}
+	}
+	if have.Cmp(need) < 0 {
+		return &FundsError{Account: acct, Currency: "EVR", Have: ratString(have), Need: ratString(need)}
+	}
+
+	info, err := c.AccountInfo(ctx, acct, evernode.Validated)
+	if err != nil {
+		return fmt.Errorf("hook: account %s: %w", acct, err)
+	}
+	srv, err := c.ServerInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("hook: server info: %w", err)
+	}
+	drops := func(what, v string) (*big.Rat, error) {
+		r, ok := new(big.Rat).SetString(v)
+		if !ok {
+			return nil, malformed("%s %q", what, v)
+		}
+		return r, nil
+	}
+	bal, err := drops("balance", info.AccountData.Balance)
+	if err != nil {
+		return err
+	}
+	bal.Quo(bal, big.NewRat(1_000_000, 1))
+	base, err := drops("reserve_base_xrp", srv.ValidatedLedger.ReserveBase.String())
+	if err != nil {
+		return err
+	}
+	inc, err := drops("reserve_inc_xrp", srv.ValidatedLedger.ReserveInc.String())
+	if err != nil {
+		return err
+	}
+	txFee, err := drops("base_fee_xrp", srv.ValidatedLedger.BaseFeeXRP.String())
+	if err != nil {
+		return err
+	}
+	// Spendable now: balance − (base + owners × inc). Needed: one more
+	// owned object, the payment's and the buy's fees, the 1-drop price.
+	spendable := new(big.Rat).Sub(bal, base)
+	spendable.Sub(spendable, new(big.Rat).Mul(inc, big.NewRat(int64(info.AccountData.OwnerCount), 1)))
+	needXAH := new(big.Rat).Add(inc, new(big.Rat).Mul(txFee, big.NewRat(2, 1)))
+	needXAH.Add(needXAH, big.NewRat(1, 1_000_000))
+	if spendable.Cmp(needXAH) < 0 {
+		if spendable.Sign() < 0 {
+			spendable.SetInt64(0)
+		}
+		return &FundsError{Account: acct, Currency: "XAH", Have: ratString(spendable), Need: ratString(needXAH)}
+	}
+	return nil
+}
+
+// ratString formats r as a plain decimal without trailing zeros.
+func ratString(r *big.Rat) string {
+	s := r.FloatString(15)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // AcceptRegistrationToken completes a registration that was paid for but
@@ -333,6 +448,46 @@ func DeregisterHost(ctx context.Context, c *evernode.Client, s evernode.Signer, 
 	if err != nil {
 		return evernode.TxResult{}, err
 	}
+	return deregister(ctx, c, s, tx, id, timeout)
+}
+
+// DeregisterHostFromReputation deregisters host from its reputation
+// account (the signer), as the registry allows: it refuses an unregistered
+// host (ErrNotRegistered) or a signer that the host's WalletLocator does
+// not name (ErrNotReputationAccount), before paying; then it sends the
+// 53-byte evnHostDereg (DeregisterFromReputation; withError flags an
+// error deregistration) and waits until the registry has burned the
+// registration token. The refund goes to the host, with the burn.
+// FlowOptions.Account is the reputation account's address.
+func DeregisterHostFromReputation(ctx context.Context, c *evernode.Client, s evernode.Signer, cfg *Config, host string, withError bool, opts *FlowOptions) (evernode.TxResult, error) {
+	rep, timeout, err := opts.resolve(s)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	if _, err := ParseAccountID(host); err != nil {
+		return evernode.TxResult{}, err
+	}
+	id, err := registeredToken(ctx, c, cfg, host)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	linked, _, found, err := ReputationAccountOf(ctx, c, host)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	if !found || linked != rep {
+		return evernode.TxResult{}, fmt.Errorf("%w: %s does not name %s", ErrNotReputationAccount, host, rep)
+	}
+	tx, err := DeregisterFromReputation(cfg, rep, host, id, withError)
+	if err != nil {
+		return evernode.TxResult{}, err
+	}
+	return deregister(ctx, c, s, tx, id, timeout)
+}
+
+// deregister submits a deregistration and waits until the registry has
+// burned the token.
+func deregister(ctx context.Context, c *evernode.Client, s evernode.Signer, tx evernode.Payment, id [32]byte, timeout time.Duration) (evernode.TxResult, error) {
 	res, err := c.SubmitAndWait(ctx, s, tx)
 	if err != nil {
 		return res, fmt.Errorf("hook: deregister: %w", err)

@@ -276,8 +276,16 @@ func upper(id [32]byte) string {
 // TestSendHeartbeatVoteSkipped: a vote the heartbeat hook skips
 // (VOTE_VALIDATION_ERR, an unknown candidate) comes back as a *VoteError
 // while the heartbeat itself counts.
-func TestSendHeartbeatVoteSkipped(t *testing.T) {
-	e := newFlowEnv(t, false)
+//
+// Under the real hooks the host is made reputed and mature by writing its
+// HOST_ADDR (the REPUTED_ON_HEARTBEAT flag, a registration three months
+// old) into the governor's state: earning that honestly takes reputation
+// rounds on the reputation hook and three months of ledger time. The
+// heartbeat hook's vote validation itself runs unchanged.
+func TestSendHeartbeatVoteSkipped(t *testing.T) { bothHooks(t, testSendHeartbeatVoteSkipped) }
+
+func testSendHeartbeatVoteSkipped(t *testing.T, real bool) {
+	e := newFlowEnv(t, real)
 	ctx := e.ctx
 	w := e.host("1000")
 	_, err := hook.RegisterHost(ctx, e.c, w, e.cfg, flowReg, nil)

@@ -74,6 +74,9 @@ type Daemon struct {
 	haltedSince time.Time
 	graceUntil  time.Time
 	fault       func(point string) bool
+	// afterLookup, for tests, runs in resolve after an intent's hashes
+	// were looked up and none was validated.
+	afterLookup func(it *intent)
 	registered  bool     // the registry knows the host: registry updates apply
 	regToken    [32]byte // the registration token id (heartbeat offset)
 	maintAt     time.Time

@@ -223,6 +223,11 @@ func (d *Daemon) outboxStep(ctx context.Context) (waiting bool, err error) {
 // resolve finds out what became of a submitted intent: validated (apply the
 // result), expired unapplied (back to pending), or still in flight.
 func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
+	// The validated ledger first, then the lookups: a blob validated at or
+	// before v is then surely found, so "past LastLedgerSequence and not
+	// found" proves it dead. Read the other way round, a blob validating
+	// between the two would be signed again and paid twice.
+	v := d.c.ValidatedLedger()
 	for _, h := range it.Hashes {
 		t, err := d.c.Tx(ctx, h)
 		if err == nil && t.Validated {
@@ -236,7 +241,9 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 			return false, nil
 		}
 	}
-	v := d.c.ValidatedLedger()
+	if d.afterLookup != nil {
+		d.afterLookup(it)
+	}
 	if v <= it.LastLedger {
 		// Still able to apply: make sure the node has it.
 		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 {

@@ -3,6 +3,8 @@ package lease
 import (
 	"errors"
 	"fmt"
+
+	"github.com/evernode-go/sdk/evernode"
 )
 
 // Errors, matched with errors.Is. A failed transaction is an
@@ -40,8 +42,12 @@ type AcquireError struct {
 	RawReason []byte
 	// Ref is the acquire transaction's hash, Hash the answer's.
 	Ref, Hash string
-	// Refund is what the host paid back; zero Value if nothing arrived.
+	// Refund is the real EVR (the governor's EVR issuer) the answer
+	// delivered back, as a decimal; empty when none arrived. A host that
+	// "refunds" in XAH or a look-alike EVR leaves it empty.
 	Refund string
+	// RefundAmount is what the answer delivered, in whatever currency.
+	RefundAmount evernode.Amount
 }
 
 func (e *AcquireError) Error() string {
@@ -54,7 +60,9 @@ type ExtendError struct {
 	Reason    string
 	RawReason []byte
 	Ref, Hash string
-	Refund    string
+	// Refund and RefundAmount are as in AcquireError.
+	Refund       string
+	RefundAmount evernode.Amount
 }
 
 func (e *ExtendError) Error() string {

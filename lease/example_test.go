@@ -2,7 +2,6 @@ package lease_test
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -136,32 +135,18 @@ func newAccount(ctx context.Context, net *localnet.Net, d *evhooks.Deployment, c
 	return w
 }
 
-// registeredHost registers a host, accepts its registration token and
-// sends a heartbeat.
+// registeredHost registers a host and sends its first heartbeat.
 func registeredHost(ctx context.Context, net *localnet.Net, d *evhooks.Deployment, c *evernode.Client, cfg *hook.Config) *evernode.Wallet {
 	w := newAccount(ctx, net, d, c, "1000")
+	if _, err := hook.PrepareHostAccount(ctx, c, w, cfg, "host.example.org", nil); err != nil {
+		panic(err)
+	}
 	reg := hook.Registration{CountryCode: "SG", CPUMicrosec: 800000, RAMMB: 4096, DiskMB: 40000, TotalInstances: 1,
 		CPUModel: "example CPU", CPUCount: 2, CPUMHz: 2400, Description: "example host", Email: "host@example.org", LeaseAmount: "1.5"}
-	tx, err := hook.Register(cfg, w.Address(), reg, nil)
-	if err != nil {
+	if _, err := hook.RegisterHost(ctx, c, w, cfg, reg, nil); err != nil {
 		panic(err)
 	}
-	res, err := c.SubmitAndWait(ctx, w, tx)
-	if err != nil {
-		panic(err)
-	}
-	registry, _ := hook.ParseAccountID(cfg.RegistryAddress)
-	h, _ := hex.DecodeString(res.Hash)
-	token := hook.RegistrationTokenID(registry, [32]byte(h))
-	if _, err := c.SubmitAndWait(ctx, w, evernode.URITokenBuy{Common: evernode.Common{Account: w.Address()},
-		URITokenID: strings.ToUpper(hex.EncodeToString(token[:])), Amount: evernode.Drops(1)}); err != nil {
-		panic(err)
-	}
-	hb, err := hook.Heartbeat(cfg, w.Address(), nil)
-	if err != nil {
-		panic(err)
-	}
-	if _, err := c.SubmitAndWait(ctx, w, hb); err != nil {
+	if _, err := hook.SendHeartbeat(ctx, c, w, cfg, nil, nil); err != nil {
 		panic(err)
 	}
 	return w

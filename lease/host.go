@@ -856,7 +856,9 @@ type ExtendFunc func(ctx context.Context, ev Event, tok Token, moments uint64) (
 // per-moment price) moments (the delivered EVR only, so a partial payment
 // counts what it delivered), calls extend, and answers ExtendSuccess, or
 // ExtendError refunding the delivered amount when the token is not leased
-// by the sender, less than one moment was paid, or extend failed.
+// by the sender, less than one moment was paid, or extend failed. Like
+// HandleAcquire it answers once: when the ledger already holds its answer
+// it returns that and calls nothing.
 func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (evernode.TxResult, error) {
 	if ev.Type != memo.EventExtendLease || ev.To != h.addr {
 		return evernode.TxResult{}, fmt.Errorf("%w: not an extension addressed to this host", ErrInvalid)
@@ -867,6 +869,13 @@ func (h *Host) HandleExtend(ctx context.Context, ev Event, extend ExtendFunc) (e
 	}
 	if !ev.Amount.IsEVR(cf.EVRIssuerAddress) {
 		return evernode.TxResult{}, fmt.Errorf("%w: extension %s not paid in EVR", ErrInvalid, ev.Hash)
+	}
+	if prev, ok, err := h.Answered(ctx, ev.Hash, ev.LedgerIndex); err != nil {
+		return evernode.TxResult{}, err
+	} else if ok {
+		// Seen again (a restart, a replayed stream): never credit or
+		// refund twice.
+		return prev, nil
 	}
 	reason := ReasonInvalidExtend
 	tok, err := h.Token(ctx, ev.TokenID, ev.From)

@@ -360,7 +360,8 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 		return nil, fmt.Errorf("lease: acquire from %s: %w", host, err)
 	}
 	if ev.Type == memo.EventAcquireError {
-		return nil, &AcquireError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
+		return nil, &AcquireError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash,
+			Refund: t.evrValue(ctx, ev.Amount), RefundAmount: ev.Amount}
 	}
 	if ev.Instance == nil {
 		perr := ev.PayloadErr
@@ -370,6 +371,15 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 		return nil, &AnswerError{TokenID: offer.ID, Ref: res.Hash, Hash: ev.Hash, Payload: ev.Payload, Err: perr}
 	}
 	return &AcquireResult{Instance: *ev.Instance, Token: offer, Ref: res.Hash, Tx: res, Answer: ev}, nil
+}
+
+// evrValue is a's value when a is real EVR, else "".
+func (t *Tenant) evrValue(ctx context.Context, a evernode.Amount) string {
+	cf, err := t.config(ctx)
+	if err != nil || !a.IsEVR(cf.EVRIssuerAddress) {
+		return ""
+	}
+	return a.Value
 }
 
 // parseMaxPrice reads AcquireOptions.MaxPrice; nil means no limit.
@@ -578,7 +588,8 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 		return nil, fmt.Errorf("lease: extend %s: %w", tokenID, err)
 	}
 	if ev.Type == memo.EventExtendError {
-		return nil, &ExtendError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash, Refund: ev.Amount.Value}
+		return nil, &ExtendError{Reason: ev.Reason, RawReason: ev.RawReason, Ref: res.Hash, Hash: ev.Hash,
+			Refund: t.evrValue(ctx, ev.Amount), RefundAmount: ev.Amount}
 	}
 	return &ExtendResult{ExpiryMoment: ev.ExpiryMoment, Ref: res.Hash, Amount: amt, Tx: res, Answer: ev}, nil
 }

@@ -49,15 +49,52 @@ func sboxCheckEd25519(k PublicKey) error {
 
 // sboxRecipient converts an ed25519 account key to the X25519 key sealed
 // boxes are made for, with the birational map u = (1+y)/(1−y) that libsodium
-// uses. Only decoding is checked here; the low-order case is caught by X25519
-// itself, which is all safety needs and keeps Seal fast.
+// uses. Only decoding is checked here (exactly as edwards25519's
+// Point.SetBytes decodes); the low-order case is caught by X25519 itself,
+// which is all safety needs and keeps Seal fast.
+//
+// Decoding and the inversion share one exponentiation. The key decodes when
+// x² = N/D has a root, N = y²−1 and D = dy²+1 (never zero). With W = 1−y and
+// I = 1/√(N·D·W²), which exists exactly when N/D is a square,
+// 1/W = W·I²·N·D. N = 0 (y = ±1, both of small order) decodes, to u = 0.
 func sboxRecipient(k PublicKey) (*[32]byte, error) {
-	p, err := new(edwards25519.Point).SetBytes(k[1:])
-	if err != nil {
+	// The curve constant d = −121665/121666, little endian.
+	edwardsD := [32]byte{
+		0xa3, 0x78, 0x59, 0x13, 0xca, 0x4d, 0xeb, 0x75,
+		0xab, 0xd8, 0x41, 0x41, 0x4d, 0x0a, 0x70, 0x00,
+		0x98, 0xe8, 0x79, 0x77, 0x79, 0x40, 0xc7, 0x8c,
+		0x73, 0xfe, 0x6f, 0x2b, 0xee, 0x6c, 0x03, 0x52,
+	}
+	var y, n, dd, w, t, one field.Element
+	if _, err := y.SetBytes(k[1:]); err != nil {
 		return nil, errors.New("memo: public key is not an ed25519 point")
 	}
+	if _, err := dd.SetBytes(edwardsD[:]); err != nil {
+		return nil, fmt.Errorf("memo: internal error: %w", err)
+	}
+	one.One()
+	n.Square(&y)
+	dd.Multiply(&dd, &n)
+	dd.Add(&dd, &one)
+	n.Subtract(&n, &one)
 	var u [32]byte
-	copy(u[:], p.BytesMontgomery())
+	if n.Equal(new(field.Element).Zero()) == 1 {
+		return &u, nil
+	}
+	w.Subtract(&one, &y)
+	t.Square(&w)
+	t.Multiply(&t, &n)
+	t.Multiply(&t, &dd)
+	inv, isSquare := new(field.Element).SqrtRatio(&one, &t)
+	if isSquare == 0 {
+		return nil, errors.New("memo: public key is not an ed25519 point")
+	}
+	inv.Square(inv)
+	inv.Multiply(inv, &n)
+	inv.Multiply(inv, &dd)
+	inv.Multiply(inv, &w) // 1/W
+	t.Add(&one, &y)
+	copy(u[:], t.Multiply(&t, inv).Bytes())
 	return &u, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"testing"
+
+	"filippo.io/edwards25519"
 )
 
 // TestSboxEphemeralMatchesECDH checks the fixed-base public key and the
@@ -72,5 +74,50 @@ func TestX25519LadderRFC7748(t *testing.T) {
 	got := z2.Invert(z2).Multiply(z2, x2).Bytes()
 	if want := "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"; hex.EncodeToString(got) != want {
 		t.Fatalf("got %x, want %s", got, want)
+	}
+}
+
+// TestSboxRecipientMatchesEdwards checks the one-exponentiation conversion
+// against edwards25519's own decoding and map on random encodings (half of
+// them points, half mostly not), and on the special y of ±1 and 0.
+func TestSboxRecipientMatchesEdwards(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	check := func(k PublicKey) {
+		t.Helper()
+		got, err := sboxRecipient(k)
+		p, perr := new(edwards25519.Point).SetBytes(k[1:])
+		if (err == nil) != (perr == nil) {
+			t.Fatalf("%x: error %v, edwards25519 %v", k, err, perr)
+		}
+		if err == nil && !bytes.Equal(got[:], p.BytesMontgomery()) {
+			t.Fatalf("%x: u %x, want %x", k, got, p.BytesMontgomery())
+		}
+	}
+	var k PublicKey
+	k[0] = keyPrefixEd25519
+	for i := range 2000 {
+		if i%2 == 0 {
+			var s [32]byte
+			for j := range s {
+				s[j] = byte(r.Uint32())
+			}
+			sc, _ := edwards25519.NewScalar().SetBytesWithClamping(s[:])
+			copy(k[1:], new(edwards25519.Point).ScalarBaseMult(sc).Bytes())
+		} else {
+			for j := 1; j < len(k); j++ {
+				k[j] = byte(r.Uint32())
+			}
+		}
+		check(k)
+	}
+	for _, yh := range []string{
+		"0100000000000000000000000000000000000000000000000000000000000000", // y = 1
+		"0100000000000000000000000000000000000000000000000000000000000080", // y = 1, sign set
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = −1
+		"0000000000000000000000000000000000000000000000000000000000000000", // y = 0
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = p+1, not reduced
+	} {
+		hex.Decode(k[1:], []byte(yh))
+		check(k)
 	}
 }

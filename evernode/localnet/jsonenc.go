@@ -164,21 +164,15 @@ func appendUpperHexString(b, p []byte) []byte {
 	return append(b, '"')
 }
 
-// jsonPlain reports whether json.Marshal copies c into a string unchanged:
-// printable ASCII but the quote, the backslash and <, > and &.
-func jsonPlain(c byte) bool {
-	const (
-		lo = 1<<'"' | 1<<'&' | 1<<'<' | 1<<'>' // specials below 64
-		hi = 1 << ('\\' - 64)                  // and above
-	)
-	switch {
-	case c < 0x20 || c > 0x7e:
-		return false
-	case c < 64:
-		return lo>>c&1 == 0
-	}
-	return hi>>(c-64)&1 == 0
-}
+// jsonPlainASCII is the ASCII table with a dot at each byte json.Marshal
+// does not copy into a string unchanged (controls, the quote, the
+// backslash, <, > and &): byte c is plain when jsonPlainASCII[c] == c.
+const jsonPlainASCII = "................................" +
+	` !.#$%.'()*+,-./0123456789:;.=.?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[.]^_` + "`" +
+	`abcdefghijklmnopqrstuvwxyz{|}~` + "\x7f"
+
+// jsonPlain reports whether json.Marshal copies c into a string unchanged.
+func jsonPlain(c byte) bool { return c < 128 && jsonPlainASCII[c] == c }
 
 // appendJSONString quotes s as json.Marshal does: printable ASCII other than
 // the quote, backslash and the HTML characters <, > and & is copied; any

@@ -128,3 +128,16 @@ func BenchmarkEncodingJSONPage(b *testing.B) {
 		}
 	}
 }
+
+func TestJSONPlain(t *testing.T) {
+	if len(jsonPlainASCII) != 128 {
+		t.Fatalf("table of %d bytes", len(jsonPlainASCII))
+	}
+	for c := range 256 {
+		b, _ := json.Marshal(string([]byte{byte(c)}))
+		plain := len(b) == 3 && b[1] == byte(c)
+		if jsonPlain(byte(c)) != plain {
+			t.Errorf("byte %#x: plain %v, json.Marshal gives %s", c, jsonPlain(byte(c)), b)
+		}
+	}
+}

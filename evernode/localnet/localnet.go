@@ -19,9 +19,9 @@
 // client can tell (signatures, sequences, fees, NetworkID, reserves, result
 // codes, object layouts and indexes, metadata). Simplifications: issued
 // currencies move only along direct trust lines (through the issuer), with
-// no order books, paths or transfer fees; only the latest closed and the
-// open ledger states can be read (headers and transactions of every ledger
-// stay available); terPRE_SEQ transactions are not queued; hooks are Go
+// no order books, paths or transfer fees; the open ledger and the last
+// Config.History closed ledgers can be read (older ledgers, and their
+// transactions, are forgotten); terPRE_SEQ transactions are not queued; hooks are Go
 // code (see Hook), not WebAssembly. As on Xahau, what hooks emit applies in
 // a later ledger than the transaction that fired them (see Settle).
 package localnet
@@ -77,6 +77,11 @@ type Config struct {
 	// HookFee is the extra fee, in drops, for each hook a transaction fires;
 	// the fee command with a tx_blob includes it. Defaults to 10.
 	HookFee int64
+	// History is how many closed ledgers stay readable by every command
+	// that takes ledger_index or ledger_hash (their state, headers and
+	// transactions); older ones answer lgrNotFound and their transactions
+	// are forgotten, so a long-running network stays flat. Zero means 256.
+	History uint32
 	// Now is the clock ledger close times follow (plus AdvanceTime); nil
 	// means time.Now.
 	Now func() time.Time
@@ -153,7 +158,7 @@ func Start(ctx context.Context, cfg *Config) (*Net, error) {
 	n.eng = ledger.New(ledger.Config{
 		Xahau: c.Chain == evernode.Xahau, NetworkID: c.NetworkID,
 		BaseFee: c.BaseFee, ReserveBase: c.ReserveBase, ReserveInc: c.ReserveIncrement, HookFee: c.HookFee,
-		Start: n.start, Logger: log, HookRuntime: c.HookCache.runtime(),
+		History: c.History, Start: n.start, Logger: log, HookRuntime: c.HookCache.runtime(),
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)

@@ -70,7 +70,7 @@ func (n *Net) call(c *conn, method string, p map[string]any, api int) (map[strin
 	case "ledger":
 		return n.ledgerCmd(p, api)
 	case "account_info":
-		return n.accountInfo(p)
+		return n.accountInfo(p, api)
 	case "account_lines":
 		return n.accountLines(p)
 	case "account_objects":
@@ -152,26 +152,37 @@ func limitParam(p map[string]any, def, lo, hi int) (int, *rpcError) {
 	return int(min(max(n, int64(lo)), int64(hi))), nil
 }
 
-// ledgerSel is a state a request reads.
+// ledgerSel is a state a request reads: the open ledger, the last closed
+// one, or (seq set) a retained older closed ledger.
 type ledgerSel struct {
 	which ledger.Which
+	seq   uint32
 }
 
-// selectLedger resolves ledger_index / ledger_hash to the open or the last
-// closed state; def is used when neither is given. Only those two states
-// are kept.
+// selectLedger resolves ledger_index / ledger_hash to a state; def is used
+// when neither is given. Closed ledgers outside the retained window
+// (Config.History) are lgrNotFound.
 func (n *Net) selectLedger(p map[string]any, def ledger.Which) (ledgerSel, *rpcError) {
 	openSeq := n.eng.OpenSeq()
+	closed := func(seq uint32) (ledgerSel, *rpcError) {
+		switch {
+		case seq == openSeq-1:
+			return ledgerSel{which: ledger.Validated}, nil
+		case n.eng.Ledger(seq) != nil:
+			return ledgerSel{which: ledger.Validated, seq: seq}, nil
+		}
+		return ledgerSel{}, errLgrNotFound
+	}
 	if h, ok := p["ledger_hash"].(string); ok && h != "" {
 		hh, ok := ledger.ParseHash(h)
 		if !ok {
 			return ledgerSel{}, invalidField("ledger_hash")
 		}
 		l := n.eng.LedgerByHash(hh)
-		if l == nil || l.Seq != openSeq-1 {
+		if l == nil {
 			return ledgerSel{}, errLgrNotFound
 		}
-		return ledgerSel{which: ledger.Validated}, nil
+		return closed(l.Seq)
 	}
 	v, ok := p["ledger_index"]
 	if !ok {
@@ -187,16 +198,26 @@ func (n *Net) selectLedger(p map[string]any, def ledger.Which) (ledgerSel, *rpcE
 		}
 	}
 	i, ok := intParam(v)
-	if !ok {
+	if !ok || i < 0 || i > math.MaxUint32 {
 		return ledgerSel{}, errLgrIdxMalformed
 	}
-	switch uint32(i) {
-	case openSeq:
+	if uint32(i) == openSeq {
 		return ledgerSel{which: ledger.Current}, nil
-	case openSeq - 1:
-		return ledgerSel{which: ledger.Validated}, nil
 	}
-	return ledgerSel{}, errLgrNotFound
+	return closed(uint32(i))
+}
+
+// read calls fn with the selected state. A retained ledger that left the
+// window between selection and reading is lgrNotFound.
+func (n *Net) read(sel ledgerSel, fn func(r ledger.Reader)) *rpcError {
+	if sel.seq == 0 {
+		n.eng.Read(sel.which, fn)
+		return nil
+	}
+	if !n.eng.ReadLedger(sel.seq, fn) {
+		return errLgrNotFound
+	}
+	return nil
 }
 
 // stamp adds the ledger fields of a state read to a result.
@@ -233,7 +254,7 @@ func (n *Net) serverInfo(state bool) map[string]any {
 	}
 	info := map[string]any{
 		"build_version":     buildVersion,
-		"complete_ledgers":  "1-" + strconv.FormatUint(uint64(seq), 10),
+		"complete_ledgers":  completeLedgers(n.eng),
 		"hostid":            "localnet",
 		"io_latency_ms":     1,
 		"last_close":        map[string]any{"converge_time_s": 0, "proposers": 0},
@@ -303,7 +324,7 @@ var accountFlagNames = []struct {
 	{"passwordSpent", 0x00010000}, {"requireAuthorization", 0x00040000}, {"requireDestinationTag", 0x00020000},
 }
 
-func (n *Net) accountInfo(p map[string]any) (map[string]any, *rpcError) {
+func (n *Net) accountInfo(p map[string]any, api int) (map[string]any, *rpcError) {
 	a, err := accountParam(p, "account")
 	if err != nil {
 		return nil, err
@@ -313,7 +334,7 @@ func (n *Net) accountInfo(p map[string]any) (map[string]any, *rpcError) {
 		return nil, err
 	}
 	var res map[string]any
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		k := ledger.AccountKey(a)
 		ar := r.Get(k)
 		if ar == nil {
@@ -326,10 +347,12 @@ func (n *Net) accountInfo(p map[string]any) (map[string]any, *rpcError) {
 		}
 		res = map[string]any{"account_data": withIndex(ar, k), "account_flags": flags}
 		if b, _ := p["signer_lists"].(bool); b {
-			res["signer_lists"] = []any{}
+			signerLists(r, a, res, api)
 		}
 		n.stamp(res, r, sel.which)
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if res == nil {
 		return nil, errActNotFound
 	}
@@ -415,7 +438,7 @@ func (n *Net) accountObjects(p map[string]any) (map[string]any, *rpcError) {
 		return nil, err
 	}
 	var res map[string]any
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		if r.Get(ledger.AccountKey(a)) == nil {
 			err = errActNotFound
 			return
@@ -438,7 +461,9 @@ func (n *Net) accountObjects(p map[string]any) (map[string]any, *rpcError) {
 			res["marker"], res["limit"] = next, limit
 		}
 		n.stamp(res, r, sel.which)
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -467,7 +492,7 @@ func (n *Net) accountLines(p map[string]any) (map[string]any, *rpcError) {
 		return nil, err
 	}
 	var res map[string]any
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		if r.Get(ledger.AccountKey(a)) == nil {
 			err = errActNotFound
 			return
@@ -497,7 +522,9 @@ func (n *Net) accountLines(p map[string]any) (map[string]any, *rpcError) {
 			res["marker"], res["limit"] = next, limit
 		}
 		n.stamp(res, r, sel.which)
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +578,7 @@ func (n *Net) accountNFTs(p map[string]any) (map[string]any, *rpcError) {
 		return nil, err
 	}
 	var res map[string]any
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		if r.Get(ledger.AccountKey(a)) == nil {
 			err = errActNotFound
 			return
@@ -589,7 +616,9 @@ func (n *Net) accountNFTs(p map[string]any) (map[string]any, *rpcError) {
 			res["marker"] = next
 		}
 		n.stamp(res, r, sel.which)
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -637,7 +666,7 @@ func (n *Net) accountNamespace(p map[string]any) (map[string]any, *rpcError) {
 		}
 	}
 	var res map[string]any
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		if r.Get(ledger.AccountKey(a)) == nil {
 			err = errActNotFound
 			return
@@ -702,7 +731,9 @@ func (n *Net) accountNamespace(p map[string]any) (map[string]any, *rpcError) {
 			res["marker"], res["limit"] = marker, limit
 		}
 		n.stamp(res, r, sel.which)
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -783,7 +814,7 @@ func (n *Net) ledgerEntry(p map[string]any) (map[string]any, *rpcError) {
 	}
 	var res map[string]any
 	var rerr *rpcError
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		e := r.Get(key)
 		if e == nil {
 			rerr = errEntryNotFound
@@ -801,7 +832,9 @@ func (n *Net) ledgerEntry(p map[string]any) (map[string]any, *rpcError) {
 			res["node"] = withIndex(e, key)
 		}
 		n.stamp(res, r, sel.which)
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if rerr != nil {
 		return nil, rerr
 	}
@@ -846,7 +879,7 @@ func (n *Net) nftOffers(p map[string]any, sell bool) (map[string]any, *rpcError)
 		dir = ledger.NFTSellDirKey(id)
 	}
 	var res map[string]any
-	n.eng.Read(sel.which, func(r ledger.Reader) {
+	if rerr := n.read(sel, func(r ledger.Reader) {
 		var all []ledger.Hash
 		r.Walk(dir, 0, ledger.Hash{}, func(_ uint64, h ledger.Hash) bool { all = append(all, h); return true })
 		if len(all) == 0 {
@@ -874,9 +907,17 @@ func (n *Net) nftOffers(p map[string]any, sell bool) (map[string]any, *rpcError)
 		if next != "" {
 			res["marker"], res["limit"] = next, limit
 		}
-	})
+	}); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// completeLedgers is the retained window as rippled writes it, "first-last".
+func completeLedgers(e *ledger.Engine) string {
+	first, last := e.Retained()
+	return strconv.FormatUint(uint64(first), 10) + "-" + strconv.FormatUint(uint64(last), 10)
 }

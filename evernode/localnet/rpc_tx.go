@@ -155,6 +155,15 @@ func (n *Net) accountTx(p map[string]any, api int) (map[string]any, *rpcError) {
 		return nil, errInvalidLgrRange
 	}
 	maxL = min(maxL, validated)
+	// Only the retained window is searched: API v2 refuses a range that
+	// starts before it, v1 narrows it, as rippled does for ledgers it
+	// lacks (ledger_index_min in the answer says where the search began).
+	if first, _ := n.eng.Retained(); minL < first {
+		if lo >= 0 && api >= 2 {
+			return nil, errLgrIdxMalformed
+		}
+		minL = first
+	}
 	limit, rerr := limitParam(p, 200, 10, 400)
 	if rerr != nil {
 		return nil, rerr

@@ -115,6 +115,12 @@ func (n *Net) InstallHooks(ctx context.Context, w *evernode.Wallet, hooks ...Was
 	return n.submit(ctx, w, w.Address(), SetHookJSON(hooks...))
 }
 
+// CleanHook removes what Xahau's SetHook refuses but compilers emit: the
+// custom sections (a "producers" section, debug names), as Xahau's
+// hook-cleaner does. Install the result; its hook hash differs from the
+// input's.
+func CleanHook(wasm []byte) []byte { return hookvm.StripCustomSections(wasm) }
+
 // HookHash is the hook hash of a wasm module (SHA-512Half of its bytes),
 // the key of its HookDefinition.
 func HookHash(wasm []byte) [32]byte {

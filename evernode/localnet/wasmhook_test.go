@@ -3,6 +3,7 @@ package localnet_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -342,23 +343,22 @@ func TestLedgerKeyletFindsTheNextObject(t *testing.T) {
 	}
 }
 
-func TestEmitAndCallback(t *testing.T) {
-	e := newHookEnv(t)
-	a, payer := e.wallet(), e.wallet()
-	// The SetHook goes into ledger open, the payment into open+1: the
-	// emitted payment must be valid from the ledger after it.
-	open := e.n.Commit() + 1
+// emitHook installs on a a hook that emits a payment of 1000 drops to dest
+// with the given fee, valid from ledger open+2 to open+5, with a callback
+// that writes its parameter under state key "c" (namespace 7).
+func (e *hookEnv) emitHook(a *evernode.Wallet, dest, fee string, open uint32) {
 	zero := strings.Repeat("00", 32)
-	tmpl := map[string]any{"TransactionType": "Payment", "Account": a.Address(), "Destination": payer.Address(),
-		"Amount": "1000", "Fee": "1000000", "Sequence": uint32(0), "SigningPubKey": "", "Flags": uint32(0),
+	tmpl := map[string]any{"TransactionType": "Payment", "Account": a.Address(), "Destination": dest,
+		"Amount": "1000", "Fee": fee, "Sequence": uint32(0), "SigningPubKey": "", "Flags": uint32(0),
 		"NetworkID": e.n.Network().NetworkID, "FirstLedgerSequence": open + 2, "LastLedgerSequence": open + 5,
 		"EmitDetails": map[string]any{"EmitGeneration": uint32(0), "EmitBurden": "0", "EmitParentTxnID": zero,
 			"EmitNonce": zero, "EmitHookHash": zero, "EmitCallback": a.Address()}}
 	blob, err := codec.Xahau().Encode(tmpl)
-	require.NoError(t, err)
-	off := bytes.IndexByte(blob, 0xED)
-	require.Equal(t, 138, len(blob)-off, "EmitDetails with a callback is last and 138 bytes")
-	data := append(append([]byte{}, blob...), "1c"...)
+	require.NoError(e.t, err)
+	// EmitDetails (an STObject) sorts last here: it is the final 138 bytes.
+	off := len(blob) - 138
+	require.Equal(e.t, byte(0xED), blob[off])
+	data := append(append([]byte{}, blob...), "c?"...)
 	at := int32(1024 + len(blob))
 	imReserve := w.Func("etxn_reserve", []byte{0x7f}, []byte{0x7e})
 	imDetails := w.Func("etxn_details", []byte{0x7f, 0x7f}, []byte{0x7e})
@@ -366,11 +366,34 @@ func TestEmitAndCallback(t *testing.T) {
 	imports := []w.Import{imAccept, imReserve, imDetails, imEmit, imStateSet}
 	hookBody := w.Cat(w.I32(1), w.Call(1), w.Drop(), w.I32(int32(1024+off)), w.I32(138), w.Call(2), w.Drop(),
 		w.I32(0), w.I32(0), w.I32(4096), w.I32(32), w.I32(1024), w.I32(int32(len(blob))), w.Call(3), w.Call(0))
-	cbakBody := w.Cat(w.I32(at), w.I32(1), w.I32(at+1), w.I32(1), w.Call(4), w.Drop(),
+	// cbak(p): memory[at+1] = p; state_set(&memory[at+1], 1, "c", 1); accept.
+	cbakBody := w.Cat(w.I32(at+1), []byte{0x20, 0x00, 0x3a, 0x00, 0x00},
+		w.I32(at+1), w.I32(1), w.I32(at), w.I32(1), w.Call(4), w.Drop(),
 		w.I32(0), w.I32(0), w.I64(0), w.Call(0))
 	code := w.BuildWithCallback(imports, hookBody, cbakBody, data)
 	_, err = e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: code, Namespace: [32]byte{7}})
-	require.NoError(t, err)
+	require.NoError(e.t, err)
+}
+
+// callbackParam is what the emitting hook's callback wrote, or "" if it
+// has not run.
+func (e *hookEnv) callbackParam(a *evernode.Wallet) string {
+	idx, err := localnet.StateIndex(a.Address(), [32]byte{7}, stateKey("c"))
+	require.NoError(e.t, err)
+	st := e.entryHex(idx)
+	if st == nil {
+		return ""
+	}
+	return fmt.Sprint(st["HookStateData"])
+}
+
+func TestEmitAndCallback(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	// The SetHook goes into ledger open, the payment into open+1: the
+	// emitted payment must be valid from the ledger after it.
+	open := e.n.Commit() + 1
+	e.emitHook(a, payer.Address(), "1000000", open)
 	require.Equal(t, open, e.n.Commit(), "the SetHook's ledger")
 	hash, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5000)})
 	require.NoError(t, err)
@@ -378,11 +401,71 @@ func TestEmitAndCallback(t *testing.T) {
 	require.Len(t, ex, 1)
 	assert.Equal(t, int64(32), ex[0].Code, "emit wrote the emitted transaction's id")
 	e.n.Commit()
-	idx, err := localnet.StateIndex(a.Address(), [32]byte{7}, stateKey("c"))
+	assert.Equal(t, "00", e.callbackParam(a), "the callback ran with 0 after the emitted payment applied")
+}
+
+// An emitted transaction that applies with a tec (its destination does not
+// exist and 1000 drops cannot create it) is removed from the queue and the
+// callback runs with 0, as xahaud runs it for every applied emission.
+func TestEmittedTecRunsCallback(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	nobody, err := evernode.NewWallet(rand.Reader, evernode.Ed25519)
 	require.NoError(t, err)
-	st := e.entryHex(idx)
-	require.NotNil(t, st, "the callback ran after the emitted payment applied")
-	assert.Equal(t, "31", st["HookStateData"])
+	open := e.n.Commit() + 1
+	e.emitHook(a, nobody.Address(), "1000000", open)
+	require.Equal(t, open, e.n.Commit())
+	_, err = e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5000)})
+	require.NoError(t, err)
+	e.n.Commit()
+	assert.Equal(t, "00", e.callbackParam(a), "the callback ran with 0 after the emitted payment's tec")
+	assert.Nil(t, e.entry(codec.SHA512Half([]byte{0, 'F'})), "the emitted directory is empty")
+}
+
+// An emitted transaction that never applies (its fee exceeds the hook
+// account's balance) stays queued until its LastLedgerSequence passes;
+// then xahaud's EmitFailure pseudo-transaction removes it and runs the
+// emitting hook's callback with parameter 1.
+func TestEmitFailureRunsCallback(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	open := e.n.Commit() + 1
+	e.emitHook(a, payer.Address(), "500000000", open) // 500 XRP; a holds 100
+	require.Equal(t, open, e.n.Commit())
+	_, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5000)})
+	require.NoError(t, err)
+	// Commit returns the ledger it closed; the next one is open and reads
+	// see it. Up to ledger open+5 the payment is retried and fails.
+	for seq := e.n.Commit(); seq < open+5; seq = e.n.Commit() {
+		require.Equal(t, "", e.callbackParam(a), "no callback while the emission may still apply (ledger %d)", seq+1)
+	}
+	assert.Equal(t, "01", e.callbackParam(a), "EmitFailure ran the callback with 1")
+	assert.Nil(t, e.entry(codec.SHA512Half([]byte{0, 'F'})), "the emitted directory is empty")
+
+	// The pseudo-transaction is in the ledger, with the callback's
+	// execution in its metadata.
+	seq := e.n.Commit()
+	c, err := evernode.Dial(e.ctx, e.n.Network(), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	var r struct {
+		Ledger struct {
+			Transactions []map[string]any `json:"transactions"`
+		} `json:"ledger"`
+	}
+	require.NoError(t, c.Request(e.ctx, "ledger", map[string]any{"ledger_index": seq, "transactions": true, "expand": true}, &r))
+	var ef map[string]any
+	for _, tx := range r.Ledger.Transactions {
+		if tx["TransactionType"] == "EmitFailure" {
+			ef = tx
+		}
+	}
+	require.NotNil(t, ef, "an EmitFailure in ledger %d", seq)
+	assert.Equal(t, "0", ef["Fee"])
+	assert.Equal(t, a.Address(), ef["EmitDetails"].(map[string]any)["EmitCallback"])
+	meta, _ := ef["metaData"].(map[string]any)
+	assert.Equal(t, "tesSUCCESS", meta["TransactionResult"])
+	assert.Len(t, meta["HookExecutions"], 1)
 }
 
 func TestHookOnAndNamespaceDelete(t *testing.T) {
@@ -415,4 +498,98 @@ func TestHookOnAndNamespaceDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, e.entryHex(idx))
 	assert.Equal(t, "1", e.ownerCount(a.Address()))
+}
+
+func TestWeakStakeholderCollectCall(t *testing.T) {
+	e := newHookEnv(t)
+	issuer, holder := e.wallet(), e.wallet()
+	_, err := e.n.InstallHooks(e.ctx, issuer, localnet.WasmHook{Wasm: stateHook(), Namespace: [32]byte{6},
+		Flags: localnet.HookSetCollect})
+	require.NoError(t, err)
+	idx, err := localnet.StateIndex(issuer.Address(), [32]byte{6}, stateKey("k"))
+	require.NoError(t, err)
+	trust := func(v string) string {
+		h, err := e.n.Submit(e.ctx, holder, holder.Address(), evernode.TrustSet{
+			LimitAmount: evernode.Amount{Currency: "USD", Issuer: issuer.Address(), Value: v}})
+		require.NoError(t, err)
+		return h
+	}
+	// The issuer is a weak stakeholder of a TrustSet: no collect call
+	// without its consent.
+	hash := trust("100")
+	ex, _ := e.n.HookExecutions(hash)
+	assert.Empty(t, ex)
+	assert.Nil(t, e.entryHex(idx))
+	_, err = e.n.Submit(e.ctx, issuer, issuer.Address(), evernode.Raw{"TransactionType": "AccountSet", "SetFlag": uint32(11)})
+	require.NoError(t, err)
+	hash = trust("200")
+	ex, _ = e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, uint32(3), ex[0].Result)
+	assert.NotNil(t, e.entryHex(idx), "the collect call wrote its state")
+}
+
+func TestMetaSlotInWeakExecutions(t *testing.T) {
+	e := newHookEnv(t)
+	issuer, holder := e.wallet(), e.wallet()
+	imMeta := w.Func("meta_slot", []byte{0x7f}, []byte{0x7e})
+	code := w.Build([]w.Import{imAccept, imMeta}, w.Cat(w.I32(0), w.I32(0), w.I32(0), w.Call(1), w.Call(0)), nil)
+	_, err := e.n.InstallHooks(e.ctx, issuer, localnet.WasmHook{Wasm: code, Namespace: [32]byte{4}, Flags: localnet.HookSetCollect})
+	require.NoError(t, err)
+	_, err = e.n.Submit(e.ctx, issuer, issuer.Address(), evernode.Raw{"TransactionType": "AccountSet", "SetFlag": uint32(11)})
+	require.NoError(t, err)
+	// Strong: a payment to the issuer has no provisional metadata.
+	hash, err := e.n.Submit(e.ctx, holder, holder.Address(), evernode.Payment{Destination: issuer.Address(), Amount: evernode.Drops(5)})
+	require.NoError(t, err)
+	ex, _ := e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(-9), ex[0].Code, "PREREQUISITE_NOT_MET")
+	// Weak: a trust line to the issuer; the metadata lands in slot 1.
+	hash, err = e.n.Submit(e.ctx, holder, holder.Address(), evernode.TrustSet{
+		LimitAmount: evernode.Amount{Currency: "USD", Issuer: issuer.Address(), Value: "1"}})
+	require.NoError(t, err)
+	ex, _ = e.n.HookExecutions(hash)
+	require.Len(t, ex, 1)
+	assert.Equal(t, int64(1), ex[0].Code)
+}
+
+// SetHook runs xahaud's guard analysis: unguarded loops, memory.grow and
+// calls to the module's own functions are temMALFORMED; the definition's
+// Fee and HookCallbackFee are the worst-case instruction counts of hook and
+// cbak, and a transaction the hook fires on must pay them.
+func TestSetHookGuardsAndExecutionFees(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	accept := w.Cat(w.I32(0), w.I32(0), w.I64(0), w.Call(0))
+	guard := 1 // wasmtest adds _g after accept
+	for name, body := range map[string][]byte{
+		"unguarded loop": w.Cat([]byte{0x03, 0x40, 0x01, 0x0b}, accept),
+		"memory.grow":    w.Cat(w.I32(1), []byte{0x40, 0x00, 0x1a}, accept),
+		"own function":   w.Cat(w.I32(0), w.Call(2), w.Drop(), accept),
+		"over 65535":     w.Cat(w.Loop(guard, 1, 40000, []byte{0x01}), accept),
+	} {
+		_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: w.Build([]w.Import{imAccept}, body, nil)})
+		var te *localnet.TxError
+		if assert.True(t, errors.As(err, &te), name) {
+			assert.Equal(t, "temMALFORMED", te.Result, name)
+		}
+	}
+	// hook: loop + (drop nop end)*100 + 4 + end; cbak: 4 + end.
+	code := w.BuildWithCallback([]w.Import{imAccept}, w.Cat(w.Loop(guard, 1, 100, []byte{0x01}), accept), accept, nil)
+	_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: code})
+	require.NoError(t, err)
+	def := e.entry(definitionIndex(code))
+	require.NotNil(t, def)
+	assert.Equal(t, "306", def["Fee"])
+	assert.Equal(t, "5", def["HookCallbackFee"])
+
+	pay := func(fee string) error {
+		_, err := e.n.Submit(e.ctx, payer, payer.Address(), evernode.Raw{"TransactionType": "Payment",
+			"Destination": a.Address(), "Amount": "5", "Fee": fee})
+		return err
+	}
+	var te *localnet.TxError
+	require.True(t, errors.As(pay("315"), &te), "base 10 + 306 is due")
+	assert.Equal(t, "telINSUF_FEE_P", te.Result)
+	require.NoError(t, pay("316"))
 }

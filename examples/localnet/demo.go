@@ -266,8 +266,12 @@ func (d *demo) listHosts(ctx context.Context) error {
 func (d *demo) acquire(ctx context.Context) error {
 	// Acquire-time config overrides reach hp.cfg, as with sashimono: quick
 	// rounds keep the demo short.
+	id, err := memo.NewContractID(rand.Reader)
+	if err != nil {
+		return err
+	}
 	req := memo.Requirement{OwnerPubkey: "ed" + hex.EncodeToString(d.owner.Public().(ed25519.PublicKey)),
-		ContractID: newUUID(), Image: "evernode/sashimono:hp.latest-ubt.20.04", Config: []byte(localnet.FastHotPocketConfig)}
+		ContractID: id, Image: "evernode/sashimono:hp.latest-ubt.20.04", Config: []byte(localnet.FastHotPocketConfig)}
 	d.leases = make([]*lease.AcquireResult, len(d.net.Hosts))
 	errs := make([]error, len(d.net.Hosts))
 	var wg sync.WaitGroup
@@ -310,7 +314,8 @@ func (d *demo) deploy(ctx context.Context) error {
 		Files:  []contract.File{{Name: "echocontract", Data: bin}},
 		Config: contract.Config{BinPath: "echocontract"},
 	}
-	res, err := contract.Deploy(ctx, d.instances(), d.owner, b, nil)
+	res, err := contract.Deploy(ctx, d.instances(), d.owner, b,
+		&contract.DeployOptions{Upload: contract.UploadOptions{MaxLedgerOffset: localnet.FastMaxLedgerOffset}})
 	if err != nil {
 		return err
 	}
@@ -333,14 +338,20 @@ func (d *demo) inputs(ctx context.Context) error {
 	// output carries its own node's signature only: one signature of the
 	// UNL is the threshold here, where a real cluster would ask for 80%.
 	threshold := 1 / float64(len(eps))
-	cl, err := contract.DialCluster(ctx, eps, d.owner, &contract.ClusterOptions{Dial: contract.DialOptions{Threshold: threshold}})
+	// Any user may send inputs; this one is not the owner, whose upload
+	// sessions the nodes may still be closing.
+	_, user, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	cl, err := contract.DialCluster(ctx, eps, user, &contract.ClusterOptions{Dial: contract.DialOptions{Threshold: threshold}})
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
 	msgs := [][]byte{[]byte("hello from the tenant"), []byte("and once more")}
 	for _, msg := range msgs {
-		rc, err := cl.SubmitInput(ctx, msg, nil)
+		rc, err := cl.SubmitInput(ctx, msg, &contract.InputOptions{MaxLedgerOffset: localnet.FastMaxLedgerOffset})
 		if err != nil {
 			return err
 		}
@@ -428,15 +439,4 @@ func (d *demo) terminate(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// newUUID returns a random RFC 4122 version 4 UUID, the form HotPocket
-// contract ids take.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -285,11 +285,29 @@ func (n *nodeFlags) dial(ctx context.Context, a *app) (*contract.Client, error) 
 	if err != nil {
 		return nil, err
 	}
-	c, err := contract.Dial(ctx, n.instance, key, &contract.DialOptions{ServerKey: n.nodeKey, TrustedKeys: []string{n.nodeKey}})
-	if err != nil {
-		return nil, fmt.Errorf("connecting to the instance: %w", err)
+	// A node that still holds this key's previous session (the last
+	// command's, closing) completes the handshake but drops the first
+	// request, as hpcore does: ask for its status to know, and try again.
+	const attempts = 5
+	for i := 1; ; i++ {
+		c, err := contract.Dial(ctx, n.instance, key, &contract.DialOptions{ServerKey: n.nodeKey, TrustedKeys: []string{n.nodeKey}})
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the instance: %w", err)
+		}
+		_, err = c.Stat(ctx)
+		if err == nil {
+			return c, nil
+		}
+		c.Close()
+		if i == attempts {
+			return nil, fmt.Errorf("connecting to the instance: %d attempts: %w", attempts, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(i) * 100 * time.Millisecond):
+		}
 	}
-	return c, nil
 }
 
 // emit prints v as JSON with -json, else calls human.

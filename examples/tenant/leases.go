@@ -168,15 +168,23 @@ func (a *app) acquire(ctx context.Context, fs *flag.FlagSet, args []string) erro
 		return usagef("acquire: -host is required (see the hosts command)")
 	case !validAddress(host):
 		return usagef("acquire: -host %q is not an account address", host)
-	case config != "" && !json.Valid([]byte(config)):
-		return usagef("acquire: -config is not valid JSON")
-	case contractID != "" && !isUUID(contractID):
-		return usagef("acquire: -contract-id %q is not a UUID", contractID)
 	case wait <= 0:
 		return usagef("acquire: -wait must be positive")
 	}
 	if contractID == "" {
-		contractID = newUUID()
+		var err error
+		if contractID, err = memo.NewContractID(rand.Reader); err != nil {
+			return err
+		}
+	}
+	// Check what the user typed before any file is written: the owner key
+	// comes next.
+	check := memo.Requirement{OwnerPubkey: "ed" + strings.Repeat("00", 32), ContractID: contractID, Image: image}
+	if config != "" {
+		check.Config = json.RawMessage(config)
+	}
+	if err := check.Validate(); err != nil {
+		return usagef("acquire: %v", err)
 	}
 	path, err := a.ownerKeyPath(ownerFile)
 	if err != nil {
@@ -375,34 +383,4 @@ func checkLeaseID(id string) error {
 		return fmt.Errorf("-lease %q: want 64 hex digits", id)
 	}
 	return nil
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// newUUID returns a random RFC 4122 version 4 UUID, the form HotPocket
-// contract ids take.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

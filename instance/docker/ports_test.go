@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"math/rand/v2"
 	"net"
 	"strconv"
 	"testing"
@@ -13,26 +12,15 @@ import (
 	"github.com/evernode-go/sdk/instance/instancetest"
 )
 
-// freePortBases picks user and peer port bases whose first n pairs are free on the host, at
-// random, so that test runs sharing one engine (or one host) do not collide.
+// freePortBases picks port bases with n free pairs (instance.FreePortBases), so
+// that runs sharing a host or an engine do not collide.
 func freePortBases(t testing.TB, hostIP string, n int) (user, peer int) {
 	t.Helper()
-	for range 200 {
-		user = 20000 + rand.IntN(2000)*10
-		peer = user + 20000
-		ok := true
-		for i := range n {
-			if !hostPortsFree(hostIP, instance.Ports{User: user + i, Peer: peer + i}) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return user, peer
-		}
+	user, peer, err := instance.FreePortBases(hostIP, n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port range")
-	return 0, 0
+	return user, peer
 }
 
 func TestCreateSkipsPortsTakenOnTheHost(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"runtime"
@@ -37,11 +36,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Port bases picked at random per test binary, so that runs (and the Docker
-// tests) share a machine; the provisioner passes over ports in use anyway.
+// Port bases picked free per test binary, so that runs (and the Docker tests)
+// share a machine; the provisioner passes over ports in use anyway. The tests
+// use offsets up to +600 from them.
 var userBase, peerBase = func() (int, int) {
-	u := 20000 + rand.IntN(2000)*10
-	return u, u + 20000
+	u, p, err := instance.FreePortBases("", 700)
+	if err != nil {
+		panic(err)
+	}
+	return u, p
 }()
 
 func newHarness(t *testing.T) instancetest.Harness {

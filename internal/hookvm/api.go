@@ -45,8 +45,8 @@ func ps(n int) []api.ValueType {
 }
 
 // hostFuncs is xahaud's import whitelist (Enum.h) with its signatures and
-// implementations; a nil fn marks a function this runtime does not provide
-// yet: hooks calling it get xahaud's NOT_IMPLEMENTED code.
+// implementations; a nil fn would mark a function this runtime does not
+// provide: hooks calling it would get xahaud's NOT_IMPLEMENTED code.
 func hostFuncs() []hostFunc {
 	return []hostFunc{
 		{"_g", ps(2), true, (*exec).guard},
@@ -240,7 +240,12 @@ func hostFuncs() []hostFunc {
 			return x.putSlot(u(a, 0), x.otx)
 		}},
 		{"otxn_param", ps(4), false, (*exec).otxnParam},
-		{"meta_slot", ps(1), false, nil},
+		{"meta_slot", ps(1), false, func(x *exec, a []uint64) int64 {
+			if x.call.ProvisionalMeta == nil {
+				return PrerequisiteNotMet
+			}
+			return x.putSlot(u(a, 0), stNode{typ: stiObject, nth: 2, val: x.call.ProvisionalMeta})
+		}},
 	}
 }
 

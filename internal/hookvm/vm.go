@@ -9,6 +9,23 @@
 // State writes are buffered in a StateMap shared by the executions of one
 // originating transaction; emitted transactions are returned in the Result
 // for the caller to queue.
+//
+// Every function of xahaud's import whitelist is provided (Implemented
+// lists them). XFL
+// arithmetic follows hook_float and ripple::Number to the bit, including
+// normalize_xfl's rounding through the C library's log10; the known
+// answers of xahaud's SetHook tests are in testdata.
+//
+// ValidateGuards is SetHook's guard analysis (xahaud's Guard.h): the
+// "guard at the top of every loop" rule, the memory.grow, call_indirect and
+// internal-call bans, and the worst-case instruction counts that become a
+// HookDefinition's Fee and HookCallbackFee.
+//
+// Differences from xahaud: wazero does not meter instructions, so
+// Result.Instructions counts host calls and Call.Timeout bounds a run;
+// Compile itself checks only that a module compiles, imports whitelisted
+// env functions and exports int64 hook(uint32) (SetHook runs
+// ValidateGuards first).
 package hookvm
 
 import (
@@ -100,6 +117,10 @@ type Call struct {
 	WasmParam uint32
 	// ChainPosition is the hook's index in the account's chain.
 	ChainPosition uint8
+	// ProvisionalMeta is the serialised provisional metadata of the
+	// originating transaction that weak executions read with meta_slot
+	// (nil: none, as for strong executions).
+	ProvisionalMeta []byte
 	// Trace receives trace() output; nil discards it.
 	Trace func(msg string)
 	// Timeout bounds one execution's wall time as a safety net against a

@@ -130,3 +130,29 @@ func TestCompileRejectsForeignImports(t *testing.T) {
 	_, err = rt.Compile(ctx, bad)
 	assert.True(t, errors.Is(err, ErrInvalidModule), "%v", err)
 }
+
+// BenchmarkRunGovernor is one execution of the real governor hook on a
+// plain payment (instantiation included):
+//
+//	go test -run '^$' -bench RunGovernor -benchtime=2000x ./internal/hookvm/
+func BenchmarkRunGovernor(b *testing.B) {
+	dir := hooksDir(b)
+	ctx := context.Background()
+	rt, err := NewRuntime(ctx, nil, nil)
+	require.NoError(b, err)
+	defer rt.Close(ctx)
+	wasm, err := os.ReadFile(filepath.Join(dir, "governor.wasm"))
+	require.NoError(b, err)
+	m, err := rt.Compile(ctx, wasm)
+	require.NoError(b, err)
+	l := &fakeLedger{entries: map[[32]byte][]byte{}, fee: 10}
+	c := newCall(b, l, payment())
+	c.HookHash = m.Hash()
+	b.ResetTimer()
+	for b.Loop() {
+		c.State = NewStateMap()
+		if res := rt.Run(ctx, m, c); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+}

@@ -3,11 +3,13 @@ package hotpocket
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/evernode-go/sdk/internal/hpwire"
 )
@@ -107,4 +109,26 @@ func TestNonceCheckedAtSubmissionRecordedAtClose(t *testing.T) {
 		assert.Equal(t, hpwire.ReasonNonceExpired, st["reason"])
 	}
 	assert.Equal(t, hpwire.ReasonNonceExpired, statuses[string(hc)][0]["reason"])
+}
+
+func TestPaceRoundsWork(t *testing.T) {
+	n := manualNode(t)
+	assert.True(t, n.hasWork(), "the first ledger")
+	n.close1(t)
+	assert.False(t, n.hasWork(), "idle")
+	c := dial(t, n.Node, newKey(t), protoBSON)
+	c.submit(bsonDoc(t, bson.D{{Key: "type", Value: "status"}})) // not the owner: still an output
+	c.stat()
+	assert.True(t, n.hasWork(), "submitted input")
+	n.close1(t)
+	assert.True(t, n.hasWork(), "outputs to deliver")
+	n.close1(t)
+	assert.False(t, n.hasWork(), "idle again")
+	c.send(bson.D{{Key: "type", Value: "subscription"}, {Key: "channel", Value: "ledger_event"}, {Key: "enabled", Value: true}})
+	c.stat()
+	assert.True(t, n.hasWork(), "someone watches ledgers")
+	c.send(bson.D{{Key: "type", Value: "subscription"}, {Key: "channel", Value: "ledger_event"}, {Key: "enabled", Value: false}})
+	c.stat()
+	require.NoError(t, os.WriteFile(patchPath(n.dir), []byte(`{"version":"2.0"}`), 0o644))
+	assert.True(t, n.hasWork(), "patch.cfg changed")
 }

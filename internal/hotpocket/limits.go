@@ -94,7 +94,8 @@ func (c *gateConn) Close() error {
 	return err
 }
 
-// admit registers c and returns the connection it evicts, if any.
+// admit registers c and returns the connection it evicts, if any, already out of the count:
+// the caller closes it.
 func (g *gate) admit(c *gateConn) *gateConn {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -117,6 +118,9 @@ func (g *gate) admit(c *gateConn) *gateConn {
 			victim = p
 		}
 	}
+	// Out of the count at once; Accept closes it.
+	delete(g.pending, victim)
+	victim.timer.Stop()
 	return victim
 }
 

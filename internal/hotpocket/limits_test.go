@@ -181,3 +181,23 @@ func TestInputFloodStaysBounded(t *testing.T) {
 	t.Logf("%d inputs of 1 MiB sent; live heap after GC peaked at %d MiB", count, peak>>20)
 	assert.Less(t, peak, uint64(96<<20))
 }
+
+func TestLedgerQueryReadsRawDataFromDisk(t *testing.T) {
+	n := manualNode(t)
+	c := dial(t, n.Node, newKey(t), protoBSON)
+	h := c.submit([]byte("hello"))
+	c.stat()
+	l := n.close1(t)
+	assert.Nil(t, l.Inputs, "raw inputs are not kept in memory")
+	assert.Equal(t, "accepted", c.status(h)["status"])
+	c.send(bson.D{{Key: "type", Value: "ledger_query"}, {Key: "id", Value: "q"}, {Key: "filter_by", Value: "seq_no"},
+		{Key: "params", Value: bson.D{{Key: "seq_no", Value: int64(l.SeqNo)}}}, {Key: "include", Value: bson.A{"inputs"}}})
+	r := c.waitType("ledger_query_result")
+	res := r["results"].([]any)
+	require.Len(t, res, 1)
+	ins := res[0].(map[string]any)["inputs"].([]any)
+	require.Len(t, ins, 1)
+	in := ins[0].(map[string]any)
+	assert.Equal(t, "hello", string(c.binField(in, "blob")))
+	assert.Equal(t, h, c.binField(in, "hash"))
+}

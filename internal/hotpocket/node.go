@@ -34,6 +34,14 @@ type Options struct {
 	Logger *slog.Logger
 	// ListenHost is the address the user port binds to; default "0.0.0.0". Tests use "127.0.0.1".
 	ListenHost string
+	// PaceRounds paces rounds by the node's state instead of the clock alone, for tests on
+	// loaded machines. A round whose time has come (1) waits while a verified user's
+	// message is being received (up to a minute), so an input cannot expire in transit
+	// however slow the machine, and (2) is skipped when it has no work (submitted inputs,
+	// outputs to deliver, a changed patch.cfg) and no user subscribes to ledger events, so
+	// the last closed ledger stays where a client read it before signing; the first ledger
+	// always closes. Default false: a ledger closes every roundtime, as hpcore's do.
+	PaceRounds bool
 	// Owner is the "ed"-prefixed hex key of the instance owner, who may always connect: it
 	// is admitted beyond the 64-user cap and user.max_connections, so other users cannot
 	// lock it out. Default: the bootstrap contract's owner (contract.bin_args) when the node
@@ -83,6 +91,8 @@ type Node struct {
 	pendingIn  uint64        // container bytes in submitted
 	roundDone  chan struct{} // closed when a round closes, then replaced
 	owner      string        // 33-byte key admitted beyond the user caps; "" none
+	pace       bool
+	receiving  atomic.Int32 // verified users' messages whose first frame has arrived
 	gate       *gate
 	started    bool
 	closed     bool
@@ -146,7 +156,7 @@ func Open(dir string, opts *Options) (*Node, error) {
 		dir: dir, log: lg, host: host, priv: priv, pub33: prefixed(priv.Public().(ed25519.PublicKey)),
 		cfg: cfg, voteStatus: voteUnknown, sessions: map[*session]struct{}{}, users: map[string]*session{},
 		hostConns: map[string]uint64{}, nonces: map[string]nonceEntry{}, roundDone: make(chan struct{}),
-		gate: newGate(maxUnverified, handshakeTimeout),
+		gate: newGate(maxUnverified, handshakeTimeout), pace: opts.PaceRounds,
 	}
 	owner := opts.Owner
 	if owner == "" && cfg.Contract.BinPath == bootstrapBin {
@@ -301,8 +311,39 @@ func (n *Node) roundLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		if n.pace {
+			if !n.hasWork() {
+				t.Reset(n.roundtime())
+				continue
+			}
+			n.waitReceiving(ctx)
+		}
 		n.closeRound(ctx)
 		t.Reset(n.roundtime())
+	}
+}
+
+// hasWork reports whether a round would do more than close an empty ledger nobody watches.
+func (n *Node) hasWork() bool {
+	n.mu.Lock()
+	work := len(n.submitted) > 0 || n.pending != nil || n.lcl.SeqNo == 0 // the first ledger always closes
+	for _, s := range n.users {
+		work = work || s.subs[chanLedger]
+	}
+	patch := n.patchHash
+	n.mu.Unlock()
+	if work {
+		return true
+	}
+	data, err := os.ReadFile(patchPath(n.dir))
+	return err == nil && !bytes.Equal(hpwire.Hash(data), patch)
+}
+
+// waitReceiving holds the round while a verified user's message is arriving (PaceRounds).
+func (n *Node) waitReceiving(ctx context.Context) {
+	deadline := time.Now().Add(time.Minute)
+	for n.receiving.Load() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
@@ -804,10 +845,10 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	raised := false
 	for {
-		if !n.waitInputRoom(ctx, s) {
+		if raised && !n.waitInputRoom(ctx, s) { // only verified users submit inputs
 			return
 		}
-		_, data, err := c.Read(ctx)
+		data, err := n.readMessage(ctx, c, raised)
 		if err != nil {
 			if errors.Is(err, websocket.ErrMessageTooBig) {
 				n.log.Info("user message too large; connection closed", "remote", host, "verified", raised)
@@ -828,6 +869,20 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// readMessage reads one message, counting it in n.receiving from its first frame when the
+// session is verified.
+func (n *Node) readMessage(ctx context.Context, c *websocket.Conn, verified bool) ([]byte, error) {
+	_, r, err := c.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if verified {
+		n.receiving.Add(1)
+		defer n.receiving.Add(-1)
+	}
+	return io.ReadAll(r)
 }
 
 // waitInputRoom holds a user's next read while the round's submitted inputs are at their

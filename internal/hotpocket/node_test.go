@@ -83,7 +83,7 @@ func TestHandshakeFailures(t *testing.T) {
 	t.Run("duplicate key is not verified", func(t *testing.T) {
 		k := newKey(t)
 		dial(t, n.Node, k, protoJSON)
-		c2 := dial(t, n.Node, k, protoJSON) // still gets a signed server response
+		c2 := dialAddr(t, n.Addr().String(), k, protoJSON) // still gets a signed server response
 		c2.send(bson.D{{Key: "type", Value: "stat"}})
 		select {
 		case <-c2.done:

@@ -41,6 +41,7 @@ var allowedFlags = map[string]uint32{
 	"NFTokenCancelOffer":      0,
 	"Invoke":                  0,
 	"SetHook":                 0,
+	"SignerListSet":           0,
 }
 
 // rname returns the network's name for a result: Xahau calls the XRP
@@ -117,6 +118,8 @@ func (e *Engine) preflight(tx map[string]any) string {
 		return e.preflightNFToken(tt, tx)
 	case "SetHook":
 		return e.preflightSetHook(tx)
+	case "SignerListSet":
+		return e.preflightSignerListSet(tx)
 	case "Invoke":
 		if d, ok := tx["Destination"]; ok {
 			if a, ok := ParseAccount(d.(string)); ok && a == mustAccount(tx) {
@@ -165,6 +168,8 @@ func (c *applyCtx) doApply() string {
 		return c.nftCancelOffer()
 	case "SetHook":
 		return c.setHook()
+	case "SignerListSet":
+		return c.signerListSet()
 	case "Invoke":
 		if d, ok := ParseAccount(str(c.tx, "Destination")); ok && c.v.get(AccountKey(d)) == nil {
 			return "tecNO_TARGET"
@@ -508,6 +513,7 @@ func sideFlag(low bool, lowFlag, highFlag uint32) uint32 {
 var asfToLsf = map[uint32]uint32{
 	1: lsfRequireDestTag, 2: lsfRequireAuth, 3: lsfDisallowXRP, 4: lsfDisableMaster,
 	6: lsfNoFreeze, 7: lsfGlobalFreeze, 8: lsfDefaultRipple, 9: lsfDepositAuth,
+	11: lsfTshCollect, // Xahau's asfTshCollect (wasmhook.go)
 }
 
 func (c *applyCtx) accountSet() string {
@@ -515,8 +521,10 @@ func (c *applyCtx) accountSet() string {
 	fl := u32(ar, "Flags")
 	set, clr := u32(c.tx, "SetFlag"), u32(c.tx, "ClearFlag")
 	if f, ok := asfToLsf[set]; ok {
-		if set == 4 && str(ar, "RegularKey") == "" {
-			return "tecNO_ALTERNATIVE_KEY"
+		if set == 4 && fl&lsfDisableMaster == 0 {
+			if r := c.disableMasterCheck(ar); r != "" {
+				return r
+			}
 		}
 		fl |= f
 	}
@@ -560,7 +568,7 @@ func (c *applyCtx) setRegularKey() string {
 	ar := c.account(c.acct)
 	rk := str(c.tx, "RegularKey")
 	if rk == "" {
-		if u32(ar, "Flags")&lsfDisableMaster != 0 {
+		if u32(ar, "Flags")&lsfDisableMaster != 0 && !hasSignerList(c.v, c.acct) {
 			return "tecNO_ALTERNATIVE_KEY"
 		}
 		delete(ar, "RegularKey")

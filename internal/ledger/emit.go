@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/evernode-go/sdk/internal/codec"
@@ -248,11 +249,7 @@ func (e *Engine) injectEmittedLocked() {
 		}
 		id := Hash(codec.TransactionHash(blob))
 		if u32(tx, "LastLedgerSequence") < e.openSeq {
-			// xahaud removes it with an EmitFailure pseudo-transaction.
-			v := newView(e.open)
-			removeEmission(v, id)
-			e.commitLocked(v)
-			e.log.Debug("emitted transaction expired", "hash", id)
+			e.emitFailureLocked(id, tx)
 			continue
 		}
 		if u32(tx, "FirstLedgerSequence") > e.openSeq {
@@ -262,6 +259,48 @@ func (e *Engine) injectEmittedLocked() {
 		_, result := e.applyLocked(tx, blob, id, "", int(u32(d, "EmitGeneration")))
 		e.log.Debug("emitted transaction applied", "hash", id, "result", result)
 	}
+}
+
+// emitFailureLocked applies xahaud's EmitFailure pseudo-transaction for an
+// emitted transaction whose LastLedgerSequence passed before it applied
+// (one that kept failing, or was never due in time): it removes the
+// EmittedTxn from the queue and, when the emission named a callback
+// account, runs the emitting hook's cbak with parameter 1. The
+// pseudo-transaction is recorded in the ledger with its metadata, from the
+// zero account, with no fee and no sequence.
+func (e *Engine) emitFailureLocked(id Hash, emitted map[string]any) {
+	tx := map[string]any{"TransactionType": "EmitFailure", "Account": AccountID{}.String(),
+		"Sequence": uint32(0), "Fee": "0", "SigningPubKey": "",
+		"LedgerSequence": e.openSeq, "TransactionHash": id.String()}
+	if d, ok := emitted["EmitDetails"].(map[string]any); ok {
+		tx["EmitDetails"] = d
+	}
+	blob, err := e.defs.Encode(tx)
+	if err != nil {
+		// Never expected: drop the emission as before rather than keep it.
+		e.log.Debug("EmitFailure does not encode", "hash", id, "err", err)
+		v := newView(e.open)
+		removeEmission(v, id)
+		e.commitLocked(v)
+		return
+	}
+	h := Hash(codec.TransactionHash(blob))
+	base := newView(e.open)
+	removeEmission(base, id)
+	ctx := &applyCtx{e: e, v: newView(base), tx: tx, hash: h}
+	ctx.runWeakWasmHooks()
+	ctx.v.commitTo(base)
+	rec := &TxRecord{Hash: h, Blob: blob, JSON: tx, Result: "tesSUCCESS", LedgerSeq: e.openSeq}
+	rec.Code, _ = e.defs.ResultCode(rec.Result)
+	rec.Meta, rec.Accounts = e.buildMeta(base, ctx, rec.Result, uint32(len(e.pending)))
+	rec.Accounts = slices.DeleteFunc(rec.Accounts, func(a AccountID) bool { return a == AccountID{} })
+	e.commitLocked(base)
+	e.pending = append(e.pending, rec)
+	e.txs[h] = rec
+	for _, a := range rec.Accounts {
+		e.acctTxs[a] = append(e.acctTxs[a], rec)
+	}
+	e.log.Debug("emitted transaction expired", "hash", id, "emitfailure", h)
 }
 
 // EmissionsPending reports whether emitted transactions are still on their

@@ -56,6 +56,10 @@ type Config struct {
 	Genesis AccountID
 	// GenesisDrops is the genesis balance; 0 means 100 billion (×10^6 drops).
 	GenesisDrops int64
+	// History is how many closed ledgers stay readable (state, headers,
+	// transactions); older ones are forgotten. Zero means DefaultHistory
+	// (256).
+	History uint32
 	// Start is the close time of the genesis ledger; zero means now.
 	Start time.Time
 	// Logger receives debug logs; nil means silent.
@@ -113,7 +117,8 @@ type Engine struct {
 	closed   stateMap // the last closed ledger's state
 	dirty    map[Hash]struct{}
 	openSeq  uint32
-	ledgers  []*Ledger // closed ledgers, ledgers[i].Seq == i+1
+	ledgers  []*Ledger // retained closed ledgers, oldest first, consecutive
+	undo     []undoLog // undo[i]: what closing ledgers[i] overwrote
 	pending  []*TxRecord
 	txs      map[Hash]*TxRecord
 	acctTxs  map[AccountID][]*TxRecord
@@ -153,6 +158,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Start.IsZero() {
 		cfg.Start = time.Now()
+	}
+	if cfg.History == 0 {
+		cfg.History = DefaultHistory
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -244,7 +252,9 @@ func (e *Engine) closeLocked(now time.Time) *Ledger {
 	for _, t := range l.Txs {
 		t.Ledger = l
 	}
+	undo := make(undoLog, len(e.dirty))
 	for k := range e.dirty {
+		undo[k] = e.closed[k]
 		if v, ok := e.open[k]; ok {
 			e.closed[k] = v
 		} else {
@@ -253,6 +263,8 @@ func (e *Engine) closeLocked(now time.Time) *Ledger {
 	}
 	clear(e.dirty)
 	e.ledgers = append(e.ledgers, l)
+	e.undo = append(e.undo, undo)
+	e.retainLocked()
 	e.pending = nil
 	e.openSeq++
 	e.lastTime = ct
@@ -275,17 +287,14 @@ func (e *Engine) OpenSeq() uint32 {
 	return e.openSeq
 }
 
-// Ledger returns closed ledger seq, or nil.
+// Ledger returns closed ledger seq, or nil when it is not retained.
 func (e *Engine) Ledger(seq uint32) *Ledger {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if seq == 0 || int(seq) > len(e.ledgers) {
-		return nil
-	}
-	return e.ledgers[seq-1]
+	return e.ledgerLocked(seq)
 }
 
-// LedgerByHash returns a closed ledger by hash, or nil.
+// LedgerByHash returns a retained closed ledger by hash, or nil.
 func (e *Engine) LedgerByHash(h Hash) *Ledger {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -368,10 +377,13 @@ func (r Reader) Walk(root Hash, page uint64, entry Hash, fn func(page uint64, id
 
 // Each calls fn for every entry in the state, in no particular order.
 func (r Reader) Each(fn func(k Hash, e Entry)) {
-	if m, ok := r.r.(stateMap); ok {
+	switch m := r.r.(type) {
+	case stateMap:
 		for k, v := range m {
 			fn(k, v)
 		}
+	case histReader:
+		m.each(fn)
 	}
 }
 
@@ -484,6 +496,9 @@ func (e *Engine) checkShape(tx map[string]any) string {
 
 // checkSignature verifies TxnSignature against SigningPubKey.
 func (e *Engine) checkSignature(tx map[string]any) (bool, string) {
+	if isMultiSigned(tx) {
+		return e.checkMultiSignature(tx)
+	}
 	pub, err := hex.DecodeString(str(tx, "SigningPubKey"))
 	if err != nil || len(pub) != 33 {
 		return false, "Invalid signature."
@@ -521,7 +536,7 @@ func (e *Engine) Fee(tx map[string]any) int64 {
 }
 
 func (e *Engine) requiredFee(tx map[string]any) int64 {
-	fee := e.cfg.BaseFee
+	fee := e.cfg.BaseFee * int64(1+signerCount(tx)) // each signer adds a base fee
 	if e.cfg.Xahau {
 		n := 0
 		for _, a := range e.stakeholders(newView(e.open), tx) {
@@ -621,9 +636,19 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 		result = "tefINTERNAL"
 	}
 	final := feeView
-	if result == "tesSUCCESS" {
+	switch {
+	case result == "tesSUCCESS":
 		ctx.v.commitTo(feeView)
-	} else {
+	case strings.HasPrefix(result, "tec") && forced == "":
+		// xahaud runs the post-apply hooks of every applied transaction:
+		// on a tec, over the fee and sequence changes it keeps (an
+		// emitted transaction's callback runs with 0, as on success).
+		ctx.emits = nil
+		ctx.v = newView(feeView)
+		ctx.tecResult = result
+		ctx.runWeakWasmHooks()
+		ctx.v.commitTo(feeView)
+	default:
 		ctx.emits = nil
 	}
 	if !strings.HasPrefix(result, "tes") && !strings.HasPrefix(result, "tec") {
@@ -675,6 +700,9 @@ func (e *Engine) preflight0(tx map[string]any) string {
 // checkAuth checks the signing key against the account's master and
 // regular keys.
 func (e *Engine) checkAuth(ar Entry, tx map[string]any) string {
+	if isMultiSigned(tx) {
+		return e.checkMultiSign(e.open, tx)
+	}
 	pub, _ := hex.DecodeString(str(tx, "SigningPubKey"))
 	signer := accountOfKey(pub)
 	acct, _ := ParseAccount(str(tx, "Account"))
@@ -728,6 +756,10 @@ type applyCtx struct {
 	aaw       []hookExecution // strong wasm executions that asked hook_again
 	hookEmits []any
 	emits     []map[string]any
+	// tecResult is the tec result of an applied transaction whose
+	// post-apply hooks run (their provisional metadata shows it); ""
+	// means tesSUCCESS.
+	tecResult string
 }
 
 // sortedKeys returns the keys of m in order.

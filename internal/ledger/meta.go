@@ -9,6 +9,7 @@ import (
 var threaded = map[string]bool{
 	"AccountRoot": true, "RippleState": true, "URIToken": true, "NFTokenPage": true, "NFTokenOffer": true,
 	"Offer": true, "Escrow": true, "Check": true, "PayChannel": true,
+	"SignerList": true,
 }
 
 // uint64Fields are UInt64 fields, written as hex strings, whose default is "0".

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/evernode-go/sdk/internal/codec"
+	"github.com/evernode-go/sdk/internal/hookvm"
 )
 
 // SetHook: install, update and remove WebAssembly hooks the Xahau way
@@ -106,6 +107,14 @@ func (e *Engine) preflightSetHook(tx map[string]any) string {
 		if !validHookSetEntry(h, op) {
 			return "temMALFORMED"
 		}
+		if op == hsoCreate {
+			code, _ := hex.DecodeString(str(h, "CreateCode"))
+			if _, _, err := hookvm.ValidateGuards(code); err != nil {
+				// xahaud writes this reason to its trace log only.
+				e.log.Debug("SetHook: guard analysis rejected the hook", "err", err)
+				return "temMALFORMED"
+			}
+		}
 	}
 	if allBlank {
 		return "temMALFORMED"
@@ -189,7 +198,7 @@ func setHookFee(tx map[string]any) int64 {
 	hooks, _ := hookSetObjs(tx["Hooks"])
 	var fee int64
 	for _, h := range hooks {
-		fee += int64(len(str(h, "CreateCode"))/2) * 500
+		fee += hookvm.CreationFee(len(str(h, "CreateCode")) / 2)
 		ps, _ := h["HookParameters"].([]any)
 		for _, p := range ps {
 			w, _ := p.(map[string]any)

@@ -3,15 +3,14 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/evernode-go/sdk/internal/codec"
 	"github.com/evernode-go/sdk/internal/hookvm"
 )
 
@@ -20,7 +19,9 @@ import (
 // chains of strong transactional stakeholders before the transaction
 // applies (any rollback rejects it with tecHOOK_REJECTED), their state
 // changes written once every chain accepted, their emitted transactions
-// queued like those of Go hooks.
+// queued like those of Go hooks; after a successful apply, the callback of
+// the hook that emitted the transaction, weak stakeholders' collect calls
+// and the again-as-weak executions.
 
 // wasmHooks is the engine's hook runtime, created on first use.
 type wasmHooks struct {
@@ -81,44 +82,22 @@ func (e *Engine) module(hash Hash, def Entry) (*hookvm.Module, error) {
 }
 
 // hookExecutionFees validates wasm and returns the Fee and HookCallbackFee
-// of its HookDefinition. xahaud derives them from the worst-case
-// instruction count its guard checker computes; localnet uses the size of
-// the code section in bytes, a deterministic figure of the same kind
-// (documented difference).
+// of its HookDefinition: xahaud's computeExecutionFee of the worst-case
+// instruction counts of hook and cbak from the guard analysis (cbak 0: no
+// HookCallbackFee). The module must also compile (xahaud's smoke test).
 func (e *Engine) hookExecutionFees(wasm []byte) (fee, cbak int64, err error) {
+	hookCount, cbakCount, err := hookvm.ValidateGuards(wasm)
+	if err != nil {
+		return 0, 0, err
+	}
 	rt, err := e.hookRuntime()
 	if err != nil {
 		return 0, 0, err
 	}
-	m, err := rt.Compile(context.Background(), wasm)
-	if err != nil {
+	if _, err := rt.Compile(context.Background(), wasm); err != nil {
 		return 0, 0, err
 	}
-	fee = codeSectionSize(wasm)
-	if fee < 1 {
-		fee = 1
-	}
-	if m.HasCallback() {
-		cbak = fee
-	}
-	return fee, cbak, nil
-}
-
-// codeSectionSize is the byte size of a module's code section.
-func codeSectionSize(wasm []byte) int64 {
-	b := wasm[min(8, len(wasm)):]
-	for len(b) > 0 {
-		id := b[0]
-		n, k := binary.Uvarint(b[1:])
-		if k <= 0 || uint64(len(b)-1-k) < n {
-			return 0
-		}
-		if id == 10 {
-			return int64(n)
-		}
-		b = b[1+k+int(n):]
-	}
-	return 0
+	return hookvm.ExecutionFee(hookCount), hookvm.ExecutionFee(cbakCount), nil
 }
 
 // canHook is hook::canHook: every HookOn bit is active low except
@@ -179,6 +158,12 @@ func (c *applyCtx) wasmStakeholders() []tsh {
 	case "SetRegularKey":
 		if a, ok := acctOf(c.tx, "RegularKey"); ok {
 			add(a, true)
+		}
+	case "SignerListSet":
+		// An account may refuse to be put on another's signer list.
+		entries, _ := signerEntries(c.tx["SignerEntries"])
+		for _, s := range entries {
+			add(s.acct, true)
 		}
 	case "DepositPreauth":
 		if a, ok := acctOf(c.tx, "Authorize"); ok {
@@ -477,6 +462,7 @@ type execMode struct {
 	strong   bool
 	again    map[Hash]bool
 	callback *Hash
+	meta     []byte // provisional metadata for weak executions
 }
 
 func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, state *hookvm.StateMap, mode execMode, execs *[]hookExecution) bool {
@@ -534,11 +520,14 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 				Account: a, HookHash: hh, Namespace: ns, Params: params, ParamOverrides: overrides,
 				LedgerSeq: e.openSeq, ParentCloseTime: e.lastTime, ParentHash: parent,
 				Fees:   hookvm.Fees{Base: e.cfg.BaseFee, ReserveBase: e.cfg.ReserveBase, ReserveInc: e.cfg.ReserveInc},
-				Strong: strong, HasCallback: m.HasCallback(), ChainPosition: uint8(pos),
+				Strong: strong, HasCallback: m.HasCallback(), ChainPosition: uint8(pos), ProvisionalMeta: mode.meta,
 				Trace: func(s string) { e.log.Debug("hook trace", "account", a, "msg", s) }}
 			switch {
 			case mode.callback != nil:
 				call.Callback = true
+				if str(c.tx, "TransactionType") == "EmitFailure" {
+					call.WasmParam = 1 // the emission failed
+				}
 			case mode.again != nil:
 				call.WasmParam = 2
 			case !strong:
@@ -571,6 +560,10 @@ func (c *applyCtx) execHooks(l *vmLedger, a AccountID, tt uint16, blob []byte, s
 	return true
 }
 
+// lsfTshCollect lets weak stakeholder executions (collect calls) of an
+// account's hooks happen, at the account's expense.
+const lsfTshCollect = 0x02000000
+
 // hook execution flags in metadata (HookEmissionFlags).
 const (
 	hefStrong   = 1
@@ -597,13 +590,20 @@ func (c *applyCtx) runWeakWasmHooks() {
 			}
 		}
 	}
-	if cb == nil && len(c.aaw) == 0 {
+	var weak []AccountID
+	for _, s := range c.wasmStakeholders() {
+		if !s.strong && c.v.get(HookKey(s.acct)) != nil {
+			weak = append(weak, s.acct)
+		}
+	}
+	if cb == nil && len(c.aaw) == 0 && len(weak) == 0 {
 		return
 	}
 	blob, err := e.defs.Encode(c.tx)
 	if err != nil {
 		return
 	}
+	meta := c.provisionalMeta()
 	tt, _ := e.defs.TransactionType(str(c.tx, "TransactionType"))
 	run := func(a AccountID, mode execMode) {
 		var execs []hookExecution
@@ -611,6 +611,7 @@ func (c *applyCtx) runWeakWasmHooks() {
 		if c.v.get(HookKey(a)) == nil {
 			return
 		}
+		mode.meta = meta
 		c.execHooks(newVMLedger(c), a, tt, blob, state, mode, &execs)
 		accepted := true
 		for _, x := range execs {
@@ -625,6 +626,24 @@ func (c *applyCtx) runWeakWasmHooks() {
 	}
 	if cb != nil {
 		run(cbAcct, execMode{callback: cb})
+	}
+	// Weak stakeholders: collect calls of hooks with hsfCOLLECT, when the
+	// account allows them (lsfTshCollect) and pays their fee above its
+	// reserve.
+	for _, a := range weak {
+		ar := c.v.get(AccountKey(a))
+		if ar == nil || u32(ar, "Flags")&lsfTshCollect == 0 {
+			continue
+		}
+		fee := e.hookChainFee(c.v, a, tt, true)
+		if fee == 0 || drops(ar, "Balance") < fee+e.reserve(u32(ar, "OwnerCount")) {
+			continue
+		}
+		ar = c.v.edit(AccountKey(a))
+		setDrops(ar, "Balance", drops(ar, "Balance")-fee)
+		c.v.put(AccountKey(a), ar)
+		e.totalDr -= fee
+		run(a, execMode{strong: false})
 	}
 	again := map[AccountID]map[Hash]bool{}
 	var order []AccountID
@@ -690,15 +709,16 @@ func (c *applyCtx) recordWasmExecutions(execs []hookExecution, accepted bool) {
 	}
 }
 
-// errNoWasmHook is returned by WasmHookResult when none ran.
-var errNoWasmHook = errors.New("ledger: no wasm hook executed")
+// ErrNoHookExecution is returned by HookReturn for a transaction no hook
+// ran on.
+var ErrNoHookExecution = errors.New("ledger: no hook execution")
 
 // HookReturn decodes the HookExecutions metadata of a transaction record:
 // each execution's account, result (2 rollback, 3 accept), return code and
 // return string. It is a test and tooling helper.
 func HookReturn(rec *TxRecord) ([]HookOutcome, error) {
 	if rec == nil || rec.Meta == nil {
-		return nil, errNoWasmHook
+		return nil, ErrNoHookExecution
 	}
 	ex, _ := rec.Meta["HookExecutions"].([]any)
 	var out []HookOutcome
@@ -716,7 +736,7 @@ func HookReturn(rec *TxRecord) ([]HookOutcome, error) {
 			Message: strings.TrimRight(string(msg), "\x00")})
 	}
 	if len(out) == 0 {
-		return nil, errNoWasmHook
+		return nil, ErrNoHookExecution
 	}
 	return out, nil
 }
@@ -733,4 +753,38 @@ func (o HookOutcome) String() string {
 	return fmt.Sprintf("%s result %d code %d %q", o.Account, o.Result, o.Code, o.Message)
 }
 
-var _ = codec.SHA512Half
+// provisionalMeta serialises the metadata the transaction would have now
+// (xahaud's generateProvisionalMeta), for meta_slot in weak executions; nil
+// if it does not serialise.
+func (c *applyCtx) provisionalMeta() []byte {
+	tmp := newView(c.e.open)
+	var layers []*view
+	for r := reader(c.v); ; {
+		v, ok := r.(*view)
+		if !ok {
+			break
+		}
+		layers = append(layers, v)
+		r = v.parent
+	}
+	for i := len(layers) - 1; i >= 0; i-- {
+		for _, k := range layers[i].order {
+			if ent := layers[i].changes[k]; ent != nil {
+				tmp.put(k, maps.Clone(ent))
+			} else {
+				tmp.put(k, nil)
+			}
+		}
+	}
+	result := "tesSUCCESS"
+	if c.tecResult != "" {
+		result = c.tecResult
+	}
+	meta, _ := c.e.buildMeta(tmp, c, result, uint32(len(c.e.pending)))
+	b, err := c.e.defs.Encode(meta)
+	if err != nil {
+		c.e.log.Debug("provisional metadata does not serialise", "err", err)
+		return nil
+	}
+	return b
+}

@@ -37,7 +37,8 @@ type Wasm struct {
 }
 
 // LoadWasm reads governor.wasm, registry.wasm, heartbeat.wasm and
-// reputation.wasm from dir.
+// reputation.wasm from dir and cleans them (localnet.CleanHook) as
+// upstream's build does before installing.
 func LoadWasm(dir string) (*Wasm, error) {
 	var w Wasm
 	for i, p := range []*[]byte{&w.Governor, &w.Registry, &w.Heartbeat, &w.Reputation} {
@@ -45,7 +46,7 @@ func LoadWasm(dir string) (*Wasm, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrNoWasm, err)
 		}
-		*p = b
+		*p = localnet.CleanHook(b)
 	}
 	return &w, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/internal/hookvm/wasmtest"
 	"github.com/evernode-go/sdk/memo"
 )
 
@@ -168,13 +170,9 @@ func TestWasmFeeGuards(t *testing.T) {
 
 // acceptWasm is a minimal hook: hook(){ return accept(0, 0, 0); }.
 func acceptWasm() []byte {
-	return []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
-		1, 13, 2, 0x60, 3, 0x7f, 0x7f, 0x7e, 1, 0x7e, 0x60, 1, 0x7f, 1, 0x7e, // types
-		2, 14, 1, 3, 'e', 'n', 'v', 6, 'a', 'c', 'c', 'e', 'p', 't', 0, 0, // import env.accept
-		3, 2, 1, 1, // func hook: type 1
-		5, 3, 1, 0, 1, // memory 1 page
-		7, 8, 1, 4, 'h', 'o', 'o', 'k', 0, 1, // export hook
-		10, 12, 1, 10, 0, 0x41, 0, 0x41, 0, 0x42, 0, 0x10, 0, 0x0b} // accept(0,0,0)
+	accept := wasmtest.Func("accept", []byte{0x7f, 0x7f, 0x7e}, []byte{0x7e})
+	return wasmtest.Build([]wasmtest.Import{accept},
+		wasmtest.Cat(wasmtest.I32(0), wasmtest.I32(0), wasmtest.I64(0), wasmtest.Call(0)), nil)
 }
 
 // The heartbeat hook's vote assertions reject a host's direct vote.
@@ -322,15 +320,21 @@ func keyBytes(k hook.Key) []byte { return k[:] }
 
 // TestWasmJSHostClient has evernode-js-client's HostClient register,
 // heartbeat and deregister against the real hooks
-// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming a
-// directory with node_modules/evernode-js-client; it is skipped otherwise.
+// (testdata/jshost/host.js). It needs node and EVERNODE_JS_CLIENT naming
+// the installed package (…/node_modules/evernode-js-client, as CI sets it)
+// or a directory holding node_modules/evernode-js-client; it is skipped
+// otherwise.
 func TestWasmJSHostClient(t *testing.T) {
 	dir := os.Getenv("EVERNODE_JS_CLIENT")
 	if dir == "" {
 		t.Skip("EVERNODE_JS_CLIENT not set")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "evernode-js-client")); err != nil {
-		t.Skipf("no node_modules/evernode-js-client in %s", dir)
+	modules := filepath.Join(dir, "node_modules")
+	if filepath.Base(filepath.Clean(dir)) == "evernode-js-client" {
+		modules = filepath.Dir(filepath.Clean(dir))
+	}
+	if _, err := os.Stat(filepath.Join(modules, "evernode-js-client", "package.json")); err != nil {
+		t.Skipf("evernode-js-client not installed in %s", modules)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -358,10 +362,71 @@ func TestWasmJSHostClient(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join("testdata", "jshost", "host.js"))
 	cmd := exec.CommandContext(ctx, node, script, n.URL(), d.GovernorAddress(),
 		fmt.Sprint(n.Network().NetworkID), host.Seed())
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("host.js: %v", err)
 	}
+}
+
+func TestWasmInputsChecked(t *testing.T) {
+	if _, err := evhooks.LoadWasm(t.TempDir()); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("LoadWasm of an empty directory: %v", err)
+	}
+	ctx := context.Background()
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: localnet.NoAutoClose})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if _, err := evhooks.SetupWasm(ctx, n, nil, &evhooks.Wasm{Governor: []byte{1}}); !errors.Is(err, evhooks.ErrNoWasm) {
+		t.Fatalf("SetupWasm without all four hooks: %v", err)
+	}
+	bad := &evhooks.Wasm{Governor: []byte("not wasm"), Registry: []byte("x"), Heartbeat: []byte("x"), Reputation: []byte("x")}
+	if _, err := evhooks.SetupWasm(ctx, n, nil, bad); !errors.Is(err, evhooks.ErrSetup) {
+		t.Fatalf("SetupWasm of invalid code: %v", err)
+	}
+	if got := evhooks.WasmMessage("src/registry.c\x00", 308); got != "Currency should be EVR for host registration." {
+		t.Errorf("WasmMessage: %q", got)
+	}
+	if got := evhooks.WasmMessage("Evernode: Too large fee base.\x00", 1); got != "Evernode: Too large fee base." {
+		t.Errorf("WasmMessage of an explicit message: %q", got)
+	}
+}
+
+// The real hooks pass SetHook's guard analysis; their definitions' Fee is
+// the worst-case instruction count of hook (none has cbak).
+func TestWasmGuardAnalysisFees(t *testing.T) {
+	e := newWasmEnv(t)
+	want := map[string]string{"governor": "11273", "registry": "12613", "heartbeat": "6910", "reputation": "17869"}
+	for i, w := range []*evernode.Wallet{e.d.Governor, e.d.Registry, e.d.Heartbeat, e.d.Reputation} {
+		name := evhooks.HookNames[i]
+		hooks, err := e.c.AccountObjects(e.ctx, w.Address(), "hook")
+		if err != nil || len(hooks) != 1 {
+			t.Fatalf("%s: hook objects %v, %v", name, hooks, err)
+		}
+		arr, _ := hooks[0]["Hooks"].([]any)
+		first, _ := arr[0].(map[string]any)
+		h, _ := first["Hook"].(map[string]any)
+		idx := localnet.HookDefinitionIndex(hexHash(t, fmt.Sprint(h["HookHash"])))
+		def, err := e.c.LedgerEntry(e.ctx, strings.ToUpper(hex.EncodeToString(idx[:])), evernode.Current)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s: %d bytes of code, Fee %v drops", name, len(fmt.Sprint(def["CreateCode"]))/2, def["Fee"])
+		if def["Fee"] != want[name] || def["HookCallbackFee"] != nil {
+			t.Errorf("%s: Fee %v HookCallbackFee %v, want %s and none", name, def["Fee"], def["HookCallbackFee"], want[name])
+		}
+	}
+}
+
+func hexHash(t *testing.T, s string) [32]byte {
+	var h [32]byte
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		t.Fatalf("bad hash %q", s)
+	}
+	copy(h[:], b)
+	return h
 }

@@ -11,6 +11,9 @@ type Import struct {
 	Results []byte
 }
 
+// Guard is the _g(id, maxiter) import every hook needs.
+var Guard = Import{Name: "_g", Params: []byte{0x7f, 0x7f}, Results: []byte{0x7f}}
+
 // Func describes an import.
 func Func(name string, params, results []byte) Import {
 	return Import{Name: name, Params: params, Results: results}
@@ -63,7 +66,18 @@ func Build(imports []Import, body, data []byte) []byte {
 
 // BuildWithCallback is Build with a cbak(i32) -> i64 function too (cbak
 // nil: none).
+//
+// Xahau's guard analysis requires every hook to import _g: when imports
+// lack it, it is added after them, so the indices of the given imports
+// (and Call) are unchanged.
 func BuildWithCallback(imports []Import, body, cbak, data []byte) []byte {
+	hasGuard := false
+	for _, im := range imports {
+		hasGuard = hasGuard || im.Name == "_g"
+	}
+	if !hasGuard {
+		imports = append(imports[:len(imports):len(imports)], Guard)
+	}
 	var types [][]byte
 	for _, im := range imports {
 		types = append(types, append(append([]byte{0x60}, vec(bytesOf(im.Params)...)...), vec(bytesOf(im.Results)...)...))
@@ -117,6 +131,16 @@ func I64(v int64) []byte { return append([]byte{0x42}, sleb(v)...) }
 
 // Call calls function i (imports come first).
 func Call(i int) []byte { return append([]byte{0x10}, uleb(uint64(i))...) }
+
+// Loop is a loop whose first instructions are the guard call xahaud
+// requires, _g(id, maxiter) with guard the index of the _g import, then
+// body; the loop's result type is empty.
+func Loop(guard int, id, maxiter int32, body []byte) []byte {
+	return Cat([]byte{0x03, 0x40}, I32(id), I32(maxiter), Call(guard), Drop(), body, []byte{0x0b})
+}
+
+// Block is a block with an empty result type around body.
+func Block(body []byte) []byte { return Cat([]byte{0x02, 0x40}, body, []byte{0x0b}) }
 
 // Drop drops the top of the stack.
 func Drop() []byte { return []byte{0x1a} }
