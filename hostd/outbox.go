@@ -82,9 +82,9 @@ type intent struct {
 	// validated ledger when it was signed.
 	Sequence uint32 `json:"sequence,omitempty"`
 	SignedAt uint32 `json:"signedAt,omitempty"`
-	Attempts   int      `json:"attempts"`
-	Result     string   `json:"result,omitempty"`
-	Created    time.Time
+	Attempts int    `json:"attempts"`
+	Result   string `json:"result,omitempty"`
+	Created  time.Time
 }
 
 func (it *intent) answer() bool {
