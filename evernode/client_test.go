@@ -394,7 +394,15 @@ func TestSubmitAndWait(t *testing.T) {
 			if s, _ := toUint64(f.submitted[1]["Sequence"]); s != 11 {
 				t.Fatalf("second sequence %d", s)
 			}
-		}, func(f *fakeNode) { f.handlers["account_info"] = seqAfter(f) }},
+		}, func(f *fakeNode) {
+			f.handlers["account_info"] = seqAfter(f)
+			// The account's history shows who took Sequence 10.
+			f.handlers["account_tx"] = func(req map[string]any) any {
+				acct, _ := req["account"].(string)
+				return map[string]any{"transactions": []any{map[string]any{"validated": true,
+					"tx": map[string]any{"Account": acct, "Sequence": 10, "hash": "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"}}}}
+			}
+		}},
 		{"expired, re-signed on the same sequence", []string{"lost"}, func(t *testing.T, f *fakeNode, res TxResult, err error) {
 			if err != nil || len(f.submitted) != 2 || f.submitted[0]["Sequence"] != f.submitted[1]["Sequence"] {
 				t.Fatalf("%v, %v", err, f.submitted)

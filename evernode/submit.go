@@ -175,15 +175,18 @@ func (e *UnresolvedError) Unwrap() error { return e.Err }
 // A lookup that gets no answer (a dropped connection) is "unknown", never
 // "absent". A blob is only taken as dead when a validated ledger past its
 // LastLedgerSequence does not hold it, or when the account's Sequence moved
-// past it in a validated ledger that does not hold any of the blobs. Results
+// past it and the account's history shows another transaction with that
+// Sequence (a node whose history no longer reaches it gives an
+// *UnresolvedError: the blob may have applied there). Results
 // that leave the blob unapplied and can change (tefMAX_LEDGER, fee too low)
 // are retried with a fresh blob, up to ClientOptions.SubmitAttempts blobs.
 func (c *Client) SubmitAndWait(ctx context.Context, s Signer, tx Transaction) (TxResult, error) {
+	since := c.ValidatedLedger()
 	r, err := c.prepareRetrying(ctx, tx, false)
 	if err != nil {
 		return TxResult{}, err
 	}
-	sub := &submission{c: c, account: r["Account"].(string)}
+	sub := &submission{c: c, account: r["Account"].(string), since: since}
 	for {
 		signed, err := Sign(ctx, c.net, s, r)
 		if err != nil {
@@ -233,6 +236,10 @@ type submission struct {
 	blobs   []Signed
 	seqs    []uint32
 	maxLLS  uint32
+	// since is the validated ledger before the first Sequence was chosen:
+	// neither a blob nor another transaction taking its Sequence can be
+	// in a ledger before it.
+	since uint32
 }
 
 // resign says that every blob is dead and how to sign the next.
@@ -362,6 +369,23 @@ func (s *submission) resolve(ctx context.Context, latest Signed, pre *TxError, r
 		if c.connGen() != gen {
 			unknown = true
 		}
+		if !unknown && seqTaken {
+			// Not found by hash, yet the Sequence is used: by another
+			// transaction, or by one of ours in a ledger this node no
+			// longer holds (a short history). Only the account's history
+			// can tell; without it the outcome is unknown.
+			t, found, err := s.bySequence(ctx, seq, v)
+			switch {
+			case errors.Is(err, ErrDisconnected):
+				unknown = true
+			case err != nil:
+				return TxResult{}, nil, s.unresolved(err)
+			case found && s.ours(t.Hash):
+				return s.final(t, t.Hash)
+			case !found:
+				return TxResult{}, nil, s.unresolved(fmt.Errorf("evernode: Sequence %d of %s was used in a ledger the node no longer holds", seq, s.account))
+			}
+		}
 		if !unknown {
 			switch {
 			case seqTaken:
@@ -389,6 +413,32 @@ func (s *submission) resolve(ctx context.Context, latest Signed, pre *TxError, r
 			_, _ = c.Submit(ctx, latest.Blob)
 		}
 	}
+}
+
+// bySequence finds the account's validated transaction with Sequence seq in
+// ledgers since s.since … v; found is false when the node's history shows
+// none.
+func (s *submission) bySequence(ctx context.Context, seq, v uint32) (TxResult, bool, error) {
+	txs, err := s.c.AccountTx(ctx, s.account, &AccountTxOptions{MinLedger: max(s.since, 1), MaxLedger: v})
+	if err != nil {
+		return TxResult{}, false, err
+	}
+	for _, t := range txs {
+		if n, _ := t.Uint("Sequence"); t.String("Account") == s.account && uint32(n) == seq {
+			return t, true, nil
+		}
+	}
+	return TxResult{}, false, nil
+}
+
+// ours reports whether hash is one of the blobs this call signed.
+func (s *submission) ours(hash string) bool {
+	for _, b := range s.blobs {
+		if strings.EqualFold(b.HashHex(), hash) {
+			return true
+		}
+	}
+	return false
 }
 
 // final turns a validated transaction into SubmitAndWait's result.
