@@ -567,6 +567,7 @@ func TestSetHookGuardsAndExecutionFees(t *testing.T) {
 		"memory.grow":    w.Cat(w.I32(1), []byte{0x40, 0x00, 0x1a}, accept),
 		"own function":   w.Cat(w.I32(0), w.Call(2), w.Drop(), accept),
 		"over 65535":     w.Cat(w.Loop(guard, 1, 40000, []byte{0x01}), accept),
+		"does not load":  w.Cat(w.I32(5), accept), // an i32 left on the stack
 	} {
 		_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: w.Build([]w.Import{imAccept}, body, nil)})
 		var te *localnet.TxError
