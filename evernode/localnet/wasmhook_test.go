@@ -593,4 +593,21 @@ func TestSetHookGuardsAndExecutionFees(t *testing.T) {
 	require.True(t, errors.As(pay("315"), &te), "base 10 + 306 is due")
 	assert.Equal(t, "telINSUF_FEE_P", te.Result)
 	require.NoError(t, pay("316"))
+
+	// The fee command, which Xahau tools ask with the transaction's blob,
+	// says the same.
+	blob, err := codec.Xahau().Encode(map[string]any{"TransactionType": "Payment", "Account": payer.Address(),
+		"Destination": a.Address(), "Amount": "5", "Fee": "0", "Sequence": uint32(1), "SigningPubKey": "",
+		"NetworkID": e.n.Network().NetworkID})
+	require.NoError(t, err)
+	c, err := evernode.Dial(e.ctx, e.n.Network(), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	var fee struct {
+		Drops struct {
+			BaseFee string `json:"base_fee"`
+		} `json:"drops"`
+	}
+	require.NoError(t, c.Request(e.ctx, "fee", map[string]any{"tx_blob": hex.EncodeToString(blob)}, &fee))
+	assert.Equal(t, "316", fee.Drops.BaseFee)
 }
