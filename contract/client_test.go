@@ -28,7 +28,7 @@ func TestClientEcho(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.HPVersion != hotpocket.HPVersion || !st.ContractExecutionEnabled || st.RoundTime != 50 || len(st.UNL) != 1 || st.UNL[0] != n.PublicKey() {
+			if st.HPVersion != hotpocket.HPVersion || !st.ContractExecutionEnabled || st.RoundTime != 200 || len(st.UNL) != 1 || st.UNL[0] != n.PublicKey() {
 				t.Fatalf("stat %+v", st)
 			}
 			seq, hash, err := c.LCL(ctx)

@@ -18,7 +18,9 @@ func startNet(t *testing.T) (*localnet.Net, *evernode.Client, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond})
+	// Ledgers close every 20 ms: keep far more than the default 256 so
+	// that history reads do not depend on how fast the machine is.
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond, History: 100_000})
 	if err != nil {
 		t.Fatal(err)
 	}

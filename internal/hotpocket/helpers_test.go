@@ -54,7 +54,7 @@ func echoBinary(t testing.TB) string {
 			return
 		}
 		echoPath = filepath.Join(echoDir, "echo")
-		cmd := exec.Command("go", "build", "-o", echoPath, "./testdata/echo")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", echoPath, "./testdata/echo") // smaller uploads: cheaper under -race
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			echoErr = fmt.Errorf("go build echo: %v\n%s", err, out)

@@ -159,6 +159,12 @@ func (c *applyCtx) wasmStakeholders() []tsh {
 		if a, ok := acctOf(c.tx, "RegularKey"); ok {
 			add(a, true)
 		}
+	case "SignerListSet":
+		// An account may refuse to be put on another's signer list.
+		entries, _ := signerEntries(c.tx["SignerEntries"])
+		for _, s := range entries {
+			add(s.acct, true)
+		}
 	case "DepositPreauth":
 		if a, ok := acctOf(c.tx, "Authorize"); ok {
 			add(a, true)
