@@ -79,6 +79,8 @@ type Daemon struct {
 	afterLookup func(it *intent)
 	registered  bool     // the registry knows the host: registry updates apply
 	regToken    [32]byte // the registration token id (heartbeat offset)
+	maintAt     time.Time
+	maintOK     bool // the last prune and repair round finished
 }
 
 type addresser interface{ Address() string }
@@ -304,10 +306,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := d.prune(ctx); err != nil {
-		return err
-	}
-	return d.repair(ctx)
+	return d.maintain(ctx, true)
 }
 
 // registrySync reads the registration token (for the heartbeat offset)

@@ -25,7 +25,7 @@ func (anyHost) CheckHost(context.Context, string) error { return nil }
 // A host daemon on a local network serves a tenant's acquire with an
 // in-process HotPocket instance.
 func Example() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	check := func(err error) {
 		if err != nil {
@@ -57,8 +57,14 @@ func Example() {
 	defer os.RemoveAll(dir)
 	d, err := hostd.New(c, host, prov, &hostd.Config{DataDir: dir, Hook: cfg, LeasePrice: "2", Instances: 1, AllowUnregistered: true})
 	check(err)
-	go func() { check(d.Run(ctx)) }()
-	defer d.Close()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		d.Close()
+		if err := <-done; err != nil {
+			fmt.Println("daemon:", err)
+		}
+	}()
 
 	// A tenant with 10 EVR leases the host's slot.
 	tw, err := net.NewFundedWallet(ctx, 100_000_000)

@@ -25,19 +25,12 @@ const ReasonRefundFailed = "refund_failed"
 // work to do (provision, destroy), expires leases, and now and then prunes
 // orphans and repairs the inventory.
 func (d *Daemon) runScheduler(ctx context.Context) error {
-	lastMaint := time.Now()
 	for {
 		if err := d.schedule(ctx); err != nil {
 			return err
 		}
-		if time.Since(lastMaint) > maintenanceEvery {
-			lastMaint = time.Now()
-			if err := d.prune(ctx); err != nil {
-				return err
-			}
-			if err := d.repair(ctx); err != nil {
-				return err
-			}
+		if err := d.maintain(ctx, false); err != nil {
+			return err
 		}
 		if err := d.heartbeat(ctx); err != nil {
 			return err
@@ -54,6 +47,30 @@ func (d *Daemon) runScheduler(ctx context.Context) error {
 // maintenanceEvery is how often orphans are pruned and the inventory
 // repaired (mb-xrpl: 2 h).
 const maintenanceEvery = 2 * time.Hour
+
+// maintain prunes orphans and repairs the inventory when it is due: every
+// maintenanceEvery, and on every tick after a round the network or the
+// provisioner did not let finish. now forces a round.
+func (d *Daemon) maintain(ctx context.Context, now bool) error {
+	d.mu.Lock()
+	due := now || !d.maintOK || time.Since(d.maintAt) > maintenanceEvery
+	d.mu.Unlock()
+	if !due {
+		return nil
+	}
+	pruned, err := d.prune(ctx)
+	if err != nil {
+		return err
+	}
+	repaired, err := d.repair(ctx)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.maintAt, d.maintOK = time.Now(), pruned && repaired
+	d.mu.Unlock()
+	return nil
+}
 
 func (d *Daemon) schedule(ctx context.Context) error {
 	var leases []*Lease
@@ -431,10 +448,10 @@ var leaseName = regexp.MustCompile(`^[0-9A-F]{64}$`)
 
 // prune destroys instances no lease needs (§7 F): named like a lease id,
 // with no lease that is provisioning, answering or active.
-func (d *Daemon) prune(ctx context.Context) error {
+func (d *Daemon) prune(ctx context.Context) (bool, error) {
 	insts, err := d.p.List(ctx)
 	if err != nil {
-		return d.transient(ctx, "listing instances", err)
+		return false, d.transient(ctx, "listing instances", err)
 	}
 	keep := map[string]bool{}
 	var active []*Lease
@@ -450,7 +467,7 @@ func (d *Daemon) prune(ctx context.Context) error {
 		}
 		return err
 	}); err != nil {
-		return err
+		return false, err
 	}
 	have := map[string]bool{}
 	for _, in := range insts {
@@ -469,16 +486,16 @@ func (d *Daemon) prune(ctx context.Context) error {
 			d.log.Error("hostd: an active lease has no instance", "ref", l.Ref, "token", l.TokenID)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // repair makes sold + unsold lease tokens equal Config.Instances (§7 F):
 // it offers held tokens without an offer, burns surplus ones and mints the
 // missing slots, skipping every slot with a queued step.
-func (d *Daemon) repair(ctx context.Context) error {
+func (d *Daemon) repair(ctx context.Context) (bool, error) {
 	held, err := d.host.Leases(ctx)
 	if err != nil {
-		return d.transient(ctx, "listing lease tokens", err)
+		return false, d.transient(ctx, "listing lease tokens", err)
 	}
 	busy := map[uint16]bool{}
 	busyTok := map[string]bool{}
@@ -500,12 +517,12 @@ func (d *Daemon) repair(ctx context.Context) error {
 		}
 		return err
 	}); err != nil {
-		return err
+		return false, err
 	}
 	n := uint16(min(d.cfg.Instances, 65535))
 	price := d.leasePrice()
 	seen := map[uint16]bool{}
-	return d.update(func(tx *bolt.Tx) error {
+	return true, d.update(func(tx *bolt.Tx) error {
 		for _, t := range held {
 			i := t.URI.Index
 			switch {

@@ -78,9 +78,13 @@ type intent struct {
 	Hashes     []string `json:"hashes,omitempty"`
 	Blob       string   `json:"blob,omitempty"`
 	LastLedger uint32   `json:"lastLedger,omitempty"`
-	Attempts   int      `json:"attempts"`
-	Result     string   `json:"result,omitempty"`
-	Created    time.Time
+	// Sequence is the latest blob's account sequence, SignedAt the
+	// validated ledger when it was signed.
+	Sequence uint32 `json:"sequence,omitempty"`
+	SignedAt uint32 `json:"signedAt,omitempty"`
+	Attempts int    `json:"attempts"`
+	Result   string `json:"result,omitempty"`
+	Created  time.Time
 }
 
 func (it *intent) answer() bool {
@@ -249,13 +253,95 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 		}
 		return false, nil
 	}
-	// Past LastLedgerSequence and in no validated ledger: it can never
-	// apply. Sign again (with a higher fee).
+	// Past LastLedgerSequence and not found by hash. A node with a short
+	// history may have forgotten it, so ask the account: an unused
+	// sequence proves the blob never applied.
+	applied, err := d.sequenceUsed(ctx, it)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		d.log.Warn("hostd: checking a transaction's sequence", "intent", it.ID, "err", err)
+		return false, nil
+	}
+	if applied != nil {
+		return true, d.finish(ctx, it, applied.Result(), applied)
+	}
+	if it.answer() {
+		var seen string
+		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
+			return false, err
+		}
+		for _, h := range it.Hashes {
+			if seen == h {
+				// The ledger stream saw it: applied.
+				t := evernode.TxResult{Hash: h, Validated: true, Meta: map[string]any{"TransactionResult": "tesSUCCESS"}}
+				return true, d.finish(ctx, it, "tesSUCCESS", &t)
+			}
+		}
+	}
+	// It can never apply. Sign again (with a higher fee).
 	d.log.Info("hostd: transaction expired, signing again", "intent", it.ID, "hash", it.Hashes[len(it.Hashes)-1], "attempt", it.Attempts)
 	return true, d.update(func(tx *bolt.Tx) error {
 		it.State, it.Blob = iPending, ""
 		return putIntent(tx, it)
 	}, "outbox:expired")
+}
+
+// errUnknown: whether a transaction applied cannot be told yet.
+var errUnknown = errors.New("hostd: the ledger does not tell yet whether the transaction applied")
+
+// sequenceUsed decides the fate of an expired blob from the account: it
+// returns nil when the blob's sequence is still unused, or was used by
+// another transaction (the blob never applied); the blob's own validated
+// transaction when it is found by sequence; errUnknown when the sequence
+// is used but the transaction that used it cannot be read (a node without
+// that history): then the daemon waits rather than risk paying twice.
+func (d *Daemon) sequenceUsed(ctx context.Context, it *intent) (*evernode.TxResult, error) {
+	if it.Sequence == 0 {
+		return nil, nil // signed by an older version: hash lookups only
+	}
+	info, err := d.c.AccountInfo(ctx, d.addr, evernode.Validated)
+	if err != nil {
+		return nil, err
+	}
+	if info.AccountData.Sequence <= it.Sequence {
+		return nil, nil
+	}
+	txs, err := d.c.AccountTx(ctx, d.addr, &evernode.AccountTxOptions{MinLedger: it.SignedAt, MaxLedger: it.LastLedger})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range txs {
+		if t.String("Account") != d.addr {
+			continue
+		}
+		if seq, _ := t.Uint("Sequence"); uint32(seq) != it.Sequence {
+			continue
+		}
+		for _, h := range it.Hashes {
+			if t.Hash == h {
+				return &t, nil
+			}
+		}
+		return nil, nil // another transaction took the sequence
+	}
+	if it.answer() {
+		// The ledger stream may still show it (resolve checks).
+		var seen string
+		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
+			return nil, err
+		}
+		for _, h := range it.Hashes {
+			if seen == h {
+				return nil, nil
+			}
+		}
+		return nil, fmt.Errorf("%w: %s (sequence %d)", errUnknown, it.ID, it.Sequence)
+	}
+	// Not an answer: a duplicate burn, mint or offer is repaired, so
+	// signing again is the lesser harm than a stuck queue.
+	return nil, nil
 }
 
 // build makes the unsigned transaction of an intent.
@@ -358,6 +444,7 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []*intent) error {
 			return d.transient(ctx, "signing "+it.ID, err)
 		}
 		it.State, it.Blob, it.LastLedger = iSubmitted, hex.EncodeToString(s.Blob), v+d.cfg.LedgerOffset
+		it.Sequence, it.SignedAt = seq, v
 		it.Hashes = append(it.Hashes, s.HashHex())
 		it.Attempts++
 		signed = append(signed, it)

@@ -56,7 +56,7 @@ type world struct {
 func newWorld(t *testing.T, ports int, closeEvery time.Duration) *world {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery})
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery, History: 1 << 20})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	dep, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
