@@ -225,10 +225,10 @@ func readOne(t testing.TB, c *websocket.Conn) []byte {
 // TestHandshakeFailures), and a test that reconnects must not race the node's cleanup.
 func dial(t testing.TB, n *Node, priv ed25519.PrivateKey, proto protocol) *tclient {
 	t.Helper()
-	key := string(prefixed(priv.Public().(ed25519.PublicKey)))
+	key := prefixed(priv.Public().(ed25519.PublicKey))
 	for deadline := time.Now().Add(hangTimeout); ; time.Sleep(2 * time.Millisecond) {
 		n.mu.Lock()
-		held := n.users[key] != nil
+		held := n.users[string(key)] != nil
 		n.mu.Unlock()
 		if !held {
 			break
