@@ -3,6 +3,7 @@ package evernode
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -88,10 +89,14 @@ func WalletFromSeed(seed string) (*Wallet, error) {
 	return w, nil
 }
 
-// NewWallet creates a wallet from 16 bytes of entropy read from rand.
-func NewWallet(rand io.Reader, alg KeyAlgorithm) (*Wallet, error) {
+// NewWallet creates a wallet from 16 bytes of entropy read from random, or
+// from crypto/rand when random is nil.
+func NewWallet(random io.Reader, alg KeyAlgorithm) (*Wallet, error) {
+	if random == nil {
+		random = rand.Reader
+	}
 	entropy := make([]byte, 16)
-	if _, err := io.ReadFull(rand, entropy); err != nil {
+	if _, err := io.ReadFull(random, entropy); err != nil {
 		return nil, fmt.Errorf("evernode: new wallet: %w", err)
 	}
 	var impl interfaces.CryptoImplementation

@@ -567,6 +567,7 @@ func TestSetHookGuardsAndExecutionFees(t *testing.T) {
 		"memory.grow":    w.Cat(w.I32(1), []byte{0x40, 0x00, 0x1a}, accept),
 		"own function":   w.Cat(w.I32(0), w.Call(2), w.Drop(), accept),
 		"over 65535":     w.Cat(w.Loop(guard, 1, 40000, []byte{0x01}), accept),
+		"does not load":  w.Cat(w.I32(5), accept), // an i32 left on the stack
 	} {
 		_, err := e.n.InstallHooks(e.ctx, a, localnet.WasmHook{Wasm: w.Build([]w.Import{imAccept}, body, nil)})
 		var te *localnet.TxError
@@ -592,4 +593,21 @@ func TestSetHookGuardsAndExecutionFees(t *testing.T) {
 	require.True(t, errors.As(pay("315"), &te), "base 10 + 306 is due")
 	assert.Equal(t, "telINSUF_FEE_P", te.Result)
 	require.NoError(t, pay("316"))
+
+	// The fee command, which Xahau tools ask with the transaction's blob,
+	// says the same.
+	blob, err := codec.Xahau().Encode(map[string]any{"TransactionType": "Payment", "Account": payer.Address(),
+		"Destination": a.Address(), "Amount": "5", "Fee": "0", "Sequence": uint32(1), "SigningPubKey": "",
+		"NetworkID": e.n.Network().NetworkID})
+	require.NoError(t, err)
+	c, err := evernode.Dial(e.ctx, e.n.Network(), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	var fee struct {
+		Drops struct {
+			BaseFee string `json:"base_fee"`
+		} `json:"drops"`
+	}
+	require.NoError(t, c.Request(e.ctx, "fee", map[string]any{"tx_blob": hex.EncodeToString(blob)}, &fee))
+	assert.Equal(t, "316", fee.Drops.BaseFee)
 }

@@ -138,12 +138,22 @@ func (r *wasmReader) uleb() uint64 {
 		if c&0x80 == 0 {
 			return v
 		}
+		r.lebMore()
+	}
+}
+
+// lebMore refuses a LEB128 whose continuation bit is set on the module's
+// last byte (xahaud's parser throws, and SetHook answers temMALFORMED).
+func (r *wasmReader) lebMore() {
+	if r.i >= len(r.b) {
+		r.fail(LogWasmValidation, "Exception: leb128 short or invalid")
 	}
 }
 
 // sleb skips a signed LEB128 (its value never matters to the analysis).
 func (r *wasmReader) sleb() {
 	for r.byte()&0x80 != 0 {
+		r.lebMore()
 	}
 }
 
@@ -315,7 +325,9 @@ func validateGuards(wasm []byte) (hookCount, cbakCount uint64) {
 		r.i = next
 	}
 	if !hasHook {
-		r.fail(LogExportMissing, "Malformed transaction. Hook did not export: int64_t hook(uint32_t); ")
+		// No export section: xahaud reads an empty optional here and, in
+		// practice, finds no type for it.
+		r.fail(LogFuncTypeless, "Malformed transaction. hook or cbak functions did not have a corresponding type in WASM binary.")
 	}
 	hookIdx -= importCount
 	cbakIdx -= importCount

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"slices"
 	"strconv"
@@ -113,6 +114,13 @@ func (e *Engine) preflightSetHook(tx map[string]any) string {
 				// xahaud writes this reason to its trace log only.
 				e.log.Debug("SetHook: guard analysis rejected the hook", "err", err)
 				return "temMALFORMED"
+			}
+			// xahaud's smoke test: the module must load in the wasm VM.
+			if rt, err := e.hookRuntime(); err == nil {
+				if _, err := rt.Compile(context.Background(), code); err != nil {
+					e.log.Debug("SetHook: the hook does not compile", "err", err)
+					return "temMALFORMED"
+				}
 			}
 		}
 	}
