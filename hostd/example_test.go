@@ -70,9 +70,11 @@ func Example() {
 	tw, err := net.NewFundedWallet(ctx, 100_000_000)
 	check(err)
 	check(net.TrustAndFund(ctx, tw, issuer, "EVR", "10"))
-	_, err = net.Submit(ctx, tw, tw.Address(), evernode.AccountSet{MessageKey: tw.PublicKey()})
-	check(err)
 	tenant, err := lease.NewTenant(c, tw, &lease.TenantConfig{Hook: cfg, Hosts: anyHost{}})
+	check(err)
+	// Its MessageKey, validated before it pays: the host answers to it.
+	check(c.WaitLedger(ctx, net.Commit()))
+	_, err = tenant.PrepareAccount(ctx)
 	check(err)
 	for {
 		if offers, err := tenant.Offers(ctx, host.Address()); err == nil && len(offers) == 1 {
