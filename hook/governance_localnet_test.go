@@ -52,11 +52,17 @@ func (e *govEnv) config() *hook.Config {
 	return cfg
 }
 
-// waitLedgers lets n more ledgers validate (emitted transactions apply in
-// a later ledger on Xahau).
+// waitLedgers closes n more ledgers, the first holding everything
+// submitted so far, and waits until the client has seen them validated
+// (emitted transactions apply in a later ledger on Xahau). Counting from
+// the client's own validated index would race its view of the stream.
 func (e *govEnv) waitLedgers(n uint32) {
 	e.t.Helper()
-	require.NoError(e.t, e.c.WaitLedger(e.ctx, e.c.ValidatedLedger()+n))
+	seq := e.n.Commit()
+	for range n - 1 {
+		seq = e.n.Commit()
+	}
+	require.NoError(e.t, e.c.WaitLedger(e.ctx, seq))
 }
 
 // register registers w with the registry and buys its registration
