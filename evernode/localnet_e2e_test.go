@@ -25,7 +25,9 @@ func startNet(t *testing.T) (*localnet.Net, *evernode.Client, context.Context) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond})
+	// 10 ledgers (the default LedgerOffset) last 200 ms here: a loaded
+	// machine can miss that, and the tests below are not about expiry.
+	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
