@@ -24,6 +24,9 @@ var (
 	// ErrNotFound is matched (errors.Is) by RPC errors meaning that an
 	// account, entry, transaction or ledger does not exist.
 	ErrNotFound = errors.New("evernode: not found")
+	// ErrHistoryMissing is returned by AccountTx when the node no longer
+	// has some of the ledgers asked for (it would answer for fewer).
+	ErrHistoryMissing = errors.New("evernode: the node lacks the history asked for")
 )
 
 // RPCError is an error answer from a node.

@@ -18,10 +18,9 @@ func startNet(t *testing.T) (*localnet.Net, *evernode.Client, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	// Ledgers close every 20 ms whatever the machine's load, so a slow run
-	// closes far more than the default 256 ledgers: keep them all readable,
-	// or account_tx would rightly forget the first transactions of a test.
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond, History: 1 << 16})
+	// Ledgers close every 20 ms: keep far more than the default 256 so
+	// that history reads do not depend on how fast the machine is.
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond, History: 100_000})
 	if err != nil {
 		t.Fatal(err)
 	}

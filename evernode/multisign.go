@@ -18,9 +18,6 @@ import (
 // ErrMultisign is wrapped by the errors of the multi-signing functions.
 var ErrMultisign = errors.New("evernode: multisign")
 
-// prefixMultiSign is rippled's HashPrefix::txMultiSign, "SMT\0".
-var prefixMultiSign = []byte{0x53, 0x4D, 0x54, 0x00}
-
 // SignerEntry is one signer's signature of a multi-signed transaction: the
 // account of the signer list it signs as, and the key that signed (the
 // account's master key or its regular key).
@@ -54,12 +51,11 @@ func multisignForm(n Network, tx Transaction, signer string) (map[string]any, []
 	m["SigningPubKey"] = ""
 	delete(m, "TxnSignature")
 	delete(m, "Signers")
-	single, err := n.defs().EncodeForSigning(m)
+	msg, err := n.defs().EncodeForMultisigning(m, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	msg := append(slices.Clone(prefixMultiSign), single[len(prefixMultiSign):]...)
-	return m, append(msg, id...), nil
+	return m, msg, nil
 }
 
 // EncodeForMultisigning returns the bytes the signer account signs when

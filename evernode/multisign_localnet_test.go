@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,7 +35,13 @@ func newWallet(t *testing.T, alg evernode.KeyAlgorithm) *evernode.Wallet {
 }
 
 func startMultisig(t *testing.T) *msNet {
-	n, c, ctx := startNet(t)
+	n, _, ctx := startNet(t)
+	// Multi-signed blobs are submitted once, without SubmitAndWait's
+	// retries: give them 1000 ledgers (20 s) so a loaded machine cannot
+	// turn an expected result into tefMAX_LEDGER.
+	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
 	m := &msNet{t: t, n: n, c: c, ctx: ctx, owner: fundedWallet(t, ctx, n, c),
 		s1: fundedWallet(t, ctx, n, c), s2: newWallet(t, evernode.Ed25519), s3: newWallet(t, evernode.Secp256k1)}
 	require.NoError(t, n.Fund(ctx, m.s2.Address(), 20_000_000))

@@ -487,9 +487,14 @@ func (c *Client) AccountTx(ctx context.Context, account string, opts *AccountTxO
 		var r struct {
 			Transactions []map[string]any `json:"transactions"`
 			Marker       json.RawMessage  `json:"marker"`
+			LedgerMin    uint32           `json:"ledger_index_min"`
 		}
 		if err := unmarshalNumbers(raw, &r); err != nil {
 			return nil, err
+		}
+		if o.MinLedger != 0 && r.LedgerMin > o.MinLedger {
+			// API v1 nodes narrow the range to the history they have.
+			return nil, fmt.Errorf("%w: ledgers %d–%d", ErrHistoryMissing, o.MinLedger, r.LedgerMin-1)
 		}
 		for _, t := range r.Transactions {
 			all = append(all, parseTx(t))

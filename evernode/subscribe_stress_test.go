@@ -171,3 +171,25 @@ func subscribedThroughRelay(t *testing.T, ctx context.Context, history uint32) (
 	t.Cleanup(func() { sub.Close() })
 	return n, rl, ws[0], ws[1], sub
 }
+
+// AccountTx refuses to answer for fewer ledgers than asked: a node that
+// forgot some says so with ErrHistoryMissing rather than a shorter list.
+func TestAccountTxHistoryMissing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, _, a, _, _ := subscribedThroughRelay(t, ctx, 4)
+	for range 8 {
+		n.Commit()
+	}
+	c, err := evernode.Dial(ctx, n.Network(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.AccountTx(ctx, a.Address(), &evernode.AccountTxOptions{MinLedger: 2}); !errors.Is(err, evernode.ErrHistoryMissing) {
+		t.Fatalf("AccountTx from a forgotten ledger: %v", err)
+	}
+	if _, err := c.AccountTx(ctx, a.Address(), &evernode.AccountTxOptions{MinLedger: n.ValidatedLedger() - 2}); err != nil {
+		t.Fatalf("AccountTx within the window: %v", err)
+	}
+}

@@ -140,7 +140,10 @@ func newTestNetClosing(t testing.TB, timeout, closeEvery time.Duration) *testNet
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery})
+	// Ledgers close every few milliseconds, so the default 256-ledger
+	// history is gone in about a second: keep every ledger of a test
+	// readable, or a slow run's answers would vanish from account_tx.
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery, History: 1 << 20})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})

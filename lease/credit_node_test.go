@@ -24,12 +24,16 @@ console.log(JSON.stringify(cases.map(([x, paid]) =>
 
 // TestExtendAmountAgainstJS checks ExtendAmount against evernode-js-client's
 // XFL decoding and sashimono's float rule run by node, when
-// EVERNODE_JS_CLIENT names the installed package directory
-// (node_modules/evernode-js-client); skipped otherwise.
+// EVERNODE_JS_CLIENT names the directory npm installed it into, or the
+// package directory (node_modules/evernode-js-client); skipped otherwise.
 func TestExtendAmountAgainstJS(t *testing.T) {
 	pkg := os.Getenv("EVERNODE_JS_CLIENT")
 	if pkg == "" {
 		t.Skip("EVERNODE_JS_CLIENT not set")
+	}
+	// The directory npm installed into, as the other JS tests take it.
+	if p := filepath.Join(pkg, "node_modules", "evernode-js-client"); dirExists(p) {
+		pkg = p
 	}
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not on PATH")
@@ -71,4 +75,9 @@ func TestExtendAmountAgainstJS(t *testing.T) {
 		}
 	}
 	t.Logf("%d extensions checked with node", len(cases))
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

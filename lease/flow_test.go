@@ -53,7 +53,8 @@ func newEnv(t testing.TB, chain evernode.Chain) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{Chain: chain, CloseInterval: 20 * time.Millisecond})
+	// History: ledgers close every 20 ms, far more than 256 in a slow run.
+	n, err := localnet.Start(ctx, &localnet.Config{Chain: chain, CloseInterval: 20 * time.Millisecond, History: 100_000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func (n *Net) call(c *conn, method string, p map[string]any, api int) (map[strin
 	case "ledger":
 		return n.ledgerCmd(p, api)
 	case "account_info":
-		return n.accountInfo(p)
+		return n.accountInfo(p, api)
 	case "account_lines":
 		return n.accountLines(p)
 	case "account_objects":
@@ -324,7 +324,7 @@ var accountFlagNames = []struct {
 	{"passwordSpent", 0x00010000}, {"requireAuthorization", 0x00040000}, {"requireDestinationTag", 0x00020000},
 }
 
-func (n *Net) accountInfo(p map[string]any) (map[string]any, *rpcError) {
+func (n *Net) accountInfo(p map[string]any, api int) (map[string]any, *rpcError) {
 	a, err := accountParam(p, "account")
 	if err != nil {
 		return nil, err
@@ -347,7 +347,7 @@ func (n *Net) accountInfo(p map[string]any) (map[string]any, *rpcError) {
 		}
 		res = map[string]any{"account_data": withIndex(ar, k), "account_flags": flags}
 		if b, _ := p["signer_lists"].(bool); b {
-			res["signer_lists"] = []any{}
+			signerLists(r, a, res, api)
 		}
 		n.stamp(res, r, sel.which)
 	}); rerr != nil {

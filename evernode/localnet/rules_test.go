@@ -106,7 +106,7 @@ func TestResults(t *testing.T) {
 		{name: "path partial", w: issuer, tx: evernode.Payment{Destination: holder.Address(), Amount: evr("2000000000")}, want: "tecPATH_PARTIAL"},
 		{name: "duplicate", w: owner, tx: evernode.URITokenMint{URI: uri}, want: "tecDUPLICATE"},
 		{name: "no permission", w: holder, tx: evernode.URITokenBurn{URITokenID: tokenID}, want: "tecNO_PERMISSION"},
-		{name: "no entry", w: holder, tx: evernode.URITokenBuy{URITokenID: "00" + tokenID[2:], Amount: evernode.Drops(1)}, want: "tecNO_ENTRY"},
+		{name: "no entry", w: holder, tx: evernode.URITokenBuy{URITokenID: otherID(tokenID), Amount: evernode.Drops(1)}, want: "tecNO_ENTRY"},
 		{name: "insufficient reserve", w: poor, tx: evernode.URITokenMint{URI: []byte("x")}, want: "tecINSUFFICIENT_RESERVE"},
 		{name: "past seq", w: holder, tx: evernode.Payment{Destination: owner.Address(), Amount: evernode.Drops(1)}, seq: -1, want: "tefPAST_SEQ"},
 		{name: "pre seq", w: holder, tx: evernode.Payment{Destination: owner.Address(), Amount: evernode.Drops(1)}, seq: 1, want: "terPRE_SEQ"},
@@ -415,4 +415,13 @@ func TestURITokens(t *testing.T) {
 	if node = c.call("ledger_entry", map[string]any{"index": id})["node"].(map[string]any); node["Amount"] != nil {
 		t.Fatalf("offer not cancelled %v", node)
 	}
+}
+
+// otherID is a token id that differs from id (its first byte flipped), so
+// it names no token whatever id's own bytes are.
+func otherID(id string) string {
+	if id[:2] == "00" {
+		return "FF" + id[2:]
+	}
+	return "00" + id[2:]
 }

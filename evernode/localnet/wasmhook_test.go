@@ -3,6 +3,7 @@ package localnet_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -403,6 +404,24 @@ func TestEmitAndCallback(t *testing.T) {
 	assert.Equal(t, "00", e.callbackParam(a), "the callback ran with 0 after the emitted payment applied")
 }
 
+// An emitted transaction that applies with a tec (its destination does not
+// exist and 1000 drops cannot create it) is removed from the queue and the
+// callback runs with 0, as xahaud runs it for every applied emission.
+func TestEmittedTecRunsCallback(t *testing.T) {
+	e := newHookEnv(t)
+	a, payer := e.wallet(), e.wallet()
+	nobody, err := evernode.NewWallet(rand.Reader, evernode.Ed25519)
+	require.NoError(t, err)
+	open := e.n.Commit() + 1
+	e.emitHook(a, nobody.Address(), "1000000", open)
+	require.Equal(t, open, e.n.Commit())
+	_, err = e.n.Submit(e.ctx, payer, payer.Address(), evernode.Payment{Destination: a.Address(), Amount: evernode.Drops(5000)})
+	require.NoError(t, err)
+	e.n.Commit()
+	assert.Equal(t, "00", e.callbackParam(a), "the callback ran with 0 after the emitted payment's tec")
+	assert.Nil(t, e.entry(codec.SHA512Half([]byte{0, 'F'})), "the emitted directory is empty")
+}
+
 // An emitted transaction that never applies (its fee exceeds the hook
 // account's balance) stays queued until its LastLedgerSequence passes;
 // then xahaud's EmitFailure pseudo-transaction removes it and runs the
@@ -422,6 +441,31 @@ func TestEmitFailureRunsCallback(t *testing.T) {
 	}
 	assert.Equal(t, "01", e.callbackParam(a), "EmitFailure ran the callback with 1")
 	assert.Nil(t, e.entry(codec.SHA512Half([]byte{0, 'F'})), "the emitted directory is empty")
+
+	// The pseudo-transaction is in the ledger, with the callback's
+	// execution in its metadata.
+	seq := e.n.Commit()
+	c, err := evernode.Dial(e.ctx, e.n.Network(), nil)
+	require.NoError(t, err)
+	defer c.Close()
+	var r struct {
+		Ledger struct {
+			Transactions []map[string]any `json:"transactions"`
+		} `json:"ledger"`
+	}
+	require.NoError(t, c.Request(e.ctx, "ledger", map[string]any{"ledger_index": seq, "transactions": true, "expand": true}, &r))
+	var ef map[string]any
+	for _, tx := range r.Ledger.Transactions {
+		if tx["TransactionType"] == "EmitFailure" {
+			ef = tx
+		}
+	}
+	require.NotNil(t, ef, "an EmitFailure in ledger %d", seq)
+	assert.Equal(t, "0", ef["Fee"])
+	assert.Equal(t, a.Address(), ef["EmitDetails"].(map[string]any)["EmitCallback"])
+	meta, _ := ef["metaData"].(map[string]any)
+	assert.Equal(t, "tesSUCCESS", meta["TransactionResult"])
+	assert.Len(t, meta["HookExecutions"], 1)
 }
 
 func TestHookOnAndNamespaceDelete(t *testing.T) {

@@ -314,7 +314,8 @@ func (d *demo) deploy(ctx context.Context) error {
 		Files:  []contract.File{{Name: "echocontract", Data: bin}},
 		Config: contract.Config{BinPath: "echocontract"},
 	}
-	res, err := contract.Deploy(ctx, d.instances(), d.owner, b, nil)
+	res, err := contract.Deploy(ctx, d.instances(), d.owner, b,
+		&contract.DeployOptions{Upload: contract.UploadOptions{MaxLedgerOffset: localnet.FastMaxLedgerOffset}})
 	if err != nil {
 		return err
 	}
@@ -350,7 +351,7 @@ func (d *demo) inputs(ctx context.Context) error {
 	defer cl.Close()
 	msgs := [][]byte{[]byte("hello from the tenant"), []byte("and once more")}
 	for _, msg := range msgs {
-		rc, err := cl.SubmitInput(ctx, msg, nil)
+		rc, err := cl.SubmitInput(ctx, msg, &contract.InputOptions{MaxLedgerOffset: localnet.FastMaxLedgerOffset})
 		if err != nil {
 			return err
 		}

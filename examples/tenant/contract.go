@@ -18,6 +18,7 @@ func (a *app) upload(ctx context.Context, fs *flag.FlagSet, args []string) error
 	var cfg contract.Config
 	fs.StringVar(&cfg.BinPath, "bin-path", "", "the contract program, relative to DIR (required)")
 	fs.StringVar(&cfg.BinArgs, "bin-args", "", "the program's arguments")
+	offset := fs.Uint64("max-ledger-offset", contract.DefaultMaxLedgerOffset, "the upload must be in a ledger at most this many rounds ahead (the node's contract.max_input_ledger_offset caps it)")
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func (a *app) upload(ctx context.Context, fs *flag.FlagSet, args []string) error
 	}
 	defer c.Close()
 	bar := &progressBar{w: a.stderr}
-	res, err := contract.Upload(ctx, c, b, &contract.UploadOptions{Progress: bar.update})
+	res, err := contract.Upload(ctx, c, b, &contract.UploadOptions{Progress: bar.update, MaxLedgerOffset: *offset})
 	bar.done()
 	if err != nil {
 		return err
@@ -86,6 +87,7 @@ func (a *app) input(ctx context.Context, fs *flag.FlagSet, args []string) error 
 	var count int
 	fs.DurationVar(&wait, "wait", 10*time.Second, "how long to wait for outputs")
 	fs.IntVar(&count, "outputs", 1, "stop after this many outputs (0: wait the whole -wait)")
+	offset := fs.Uint64("max-ledger-offset", contract.DefaultMaxLedgerOffset, "the input must be in a ledger at most this many rounds ahead (the node's contract.max_input_ledger_offset caps it)")
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
@@ -104,7 +106,7 @@ func (a *app) input(ctx context.Context, fs *flag.FlagSet, args []string) error 
 		return err
 	}
 	defer c.Close()
-	rc, err := c.SubmitInput(ctx, data, nil)
+	rc, err := c.SubmitInput(ctx, data, &contract.InputOptions{MaxLedgerOffset: *offset})
 	if err != nil {
 		return err
 	}

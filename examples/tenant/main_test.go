@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,7 +93,8 @@ func TestTenantOnLocalnet(t *testing.T) {
 	msg, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", msg)
 	node := []string{"-instance", acq.Endpoint, "-node-key", acq.Instance.Pubkey}
-	r := runCLI(ctx, "", cmd(append(append([]string{"upload"}, node...), "-bin-path", "echocontract", contractDir)...)...)
+	offset := []string{"-max-ledger-offset", fmt.Sprint(localnet.FastMaxLedgerOffset)}
+	r := runCLI(ctx, "", cmd(append(append(append([]string{"upload"}, node...), offset...), "-bin-path", "echocontract", contractDir)...)...)
 	require.Equal(t, 0, r.code, "%s%s", r.stdout, r.stderr)
 	assert.Contains(t, r.stdout, "confirmed=true")
 	assert.Contains(t, r.stderr, "100%")
@@ -104,11 +106,11 @@ func TestTenantOnLocalnet(t *testing.T) {
 			Verified bool   `json:"verified"`
 		} `json:"outputs"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(ok(t, ctx, cmd(append(append([]string{"-json", "input"}, node...), "hello")...)...)), &in))
+	require.NoError(t, json.Unmarshal([]byte(ok(t, ctx, cmd(append(append(append([]string{"-json", "input"}, node...), offset...), "hello")...)...)), &in))
 	require.Len(t, in.Outputs, 1)
 	assert.Equal(t, "hello", in.Outputs[0].Data)
 	assert.True(t, in.Outputs[0].Verified)
-	r = runCLI(ctx, "from stdin", cmd(append(append([]string{"input"}, node...), "-")...)...)
+	r = runCLI(ctx, "from stdin", cmd(append(append(append([]string{"input"}, node...), offset...), "-")...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "verified=true): from stdin")
 	assert.Equal(t, "2\n", ok(t, ctx, cmd(append(append([]string{"read"}, node...), "count")...)...))

@@ -227,16 +227,15 @@ func readOne(t testing.TB, c *websocket.Conn) []byte {
 	return data
 }
 
-// dial connects and completes the handshake, verifying the server's signature.
 // dial connects as priv once the node has let go of any earlier session of that key: a
 // second session of a key still connected stays unverified, as in hpcore (see
 // TestHandshakeFailures), and a test that reconnects must not race the node's cleanup.
 func dial(t testing.TB, n *Node, priv ed25519.PrivateKey, proto protocol) *tclient {
 	t.Helper()
-	key := string(prefixed(priv.Public().(ed25519.PublicKey)))
+	key := prefixed(priv.Public().(ed25519.PublicKey))
 	for deadline := time.Now().Add(hangTimeout); ; time.Sleep(2 * time.Millisecond) {
 		n.mu.Lock()
-		held := n.users[key] != nil
+		held := n.users[string(key)] != nil
 		n.mu.Unlock()
 		if !held {
 			break

@@ -521,8 +521,10 @@ func (c *applyCtx) accountSet() string {
 	fl := u32(ar, "Flags")
 	set, clr := u32(c.tx, "SetFlag"), u32(c.tx, "ClearFlag")
 	if f, ok := asfToLsf[set]; ok {
-		if set == 4 && str(ar, "RegularKey") == "" && !hasSignerList(c.v, c.acct) {
-			return "tecNO_ALTERNATIVE_KEY"
+		if set == 4 && fl&lsfDisableMaster == 0 {
+			if r := c.disableMasterCheck(ar); r != "" {
+				return r
+			}
 		}
 		fl |= f
 	}

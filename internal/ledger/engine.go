@@ -636,9 +636,19 @@ func (e *Engine) applyLocked(tx map[string]any, blob []byte, h Hash, forced stri
 		result = "tefINTERNAL"
 	}
 	final := feeView
-	if result == "tesSUCCESS" {
+	switch {
+	case result == "tesSUCCESS":
 		ctx.v.commitTo(feeView)
-	} else {
+	case strings.HasPrefix(result, "tec") && forced == "":
+		// xahaud runs the post-apply hooks of every applied transaction:
+		// on a tec, over the fee and sequence changes it keeps (an
+		// emitted transaction's callback runs with 0, as on success).
+		ctx.emits = nil
+		ctx.v = newView(feeView)
+		ctx.tecResult = result
+		ctx.runWeakWasmHooks()
+		ctx.v.commitTo(feeView)
+	default:
 		ctx.emits = nil
 	}
 	if !strings.HasPrefix(result, "tes") && !strings.HasPrefix(result, "tec") {
@@ -746,6 +756,10 @@ type applyCtx struct {
 	aaw       []hookExecution // strong wasm executions that asked hook_again
 	hookEmits []any
 	emits     []map[string]any
+	// tecResult is the tec result of an applied transaction whose
+	// post-apply hooks run (their provisional metadata shows it); ""
+	// means tesSUCCESS.
+	tecResult string
 }
 
 // sortedKeys returns the keys of m in order.

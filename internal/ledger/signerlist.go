@@ -307,3 +307,17 @@ func (e *Engine) checkMultiSign(r reader, tx map[string]any) string {
 	}
 	return ""
 }
+
+// disableMasterCheck is what SetAccount asks before asfDisableMaster: the
+// transaction is signed with the master key itself (not a regular key, not
+// multi-signed), and a regular key or a signer list remains to sign with.
+func (c *applyCtx) disableMasterCheck(ar Entry) string {
+	pub, err := hexDecode(str(c.tx, "SigningPubKey"))
+	if err != nil || len(pub) != 33 || accountOfKey(pub) != c.acct {
+		return "tecNEED_MASTER_KEY"
+	}
+	if str(ar, "RegularKey") == "" && !hasSignerList(c.v, c.acct) {
+		return "tecNO_ALTERNATIVE_KEY"
+	}
+	return ""
+}

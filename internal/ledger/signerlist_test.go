@@ -246,6 +246,7 @@ func TestMultisignedPayment(t *testing.T) {
 	// s2 signs with its regular key; s1 with a disabled master key fails.
 	require.Equal(t, "tesSUCCESS", m.submit(s2, evernode.Raw{"TransactionType": "SetRegularKey", "Account": s2.Address(), "RegularKey": rk.Address()}))
 	assert.Equal(t, "tesSUCCESS", m.result(m.multisigned(pay, 30, s1.Address(), s1, s2.Address(), rk)))
+	assert.Equal(t, "tecNEED_MASTER_KEY", m.submit(rk, evernode.Raw{"TransactionType": "AccountSet", "Account": s2.Address(), "SetFlag": uint32(4)}), "disabled by the regular key")
 	require.Equal(t, "tesSUCCESS", m.submit(s1, evernode.Raw{"TransactionType": "SetRegularKey", "Account": s1.Address(), "RegularKey": rk.Address()}))
 	require.Equal(t, "tesSUCCESS", m.submit(s1, evernode.Raw{"TransactionType": "AccountSet", "Account": s1.Address(), "SetFlag": uint32(4)}))
 	assert.Equal(t, "tefMASTER_DISABLED", m.result(m.multisigned(pay, 30, s1.Address(), s1, s2.Address(), rk)))
@@ -289,6 +290,8 @@ func TestSignerListLifecycle(t *testing.T) {
 	del := signerListTx(alice.Address(), 0)
 	assert.Equal(t, "tecNO_ALTERNATIVE_KEY", m.result(m.multisigned(del, 30, s1.Address(), s1, s2.Address(), s2)))
 	require.Equal(t, "tesSUCCESS", m.result(m.multisigned(evernode.Raw{"TransactionType": "AccountSet", "Account": alice.Address(), "ClearFlag": uint32(4)}, 30, s1.Address(), s1, s2.Address(), s2)))
+	// Disabling the master key takes the master key itself.
+	assert.Equal(t, "tecNEED_MASTER_KEY", m.result(m.multisigned(evernode.Raw{"TransactionType": "AccountSet", "Account": alice.Address(), "SetFlag": uint32(4)}, 30, s1.Address(), s1, s2.Address(), s2)))
 	require.Equal(t, "tesSUCCESS", m.submit(alice, del))
 	assert.Equal(t, uint32(0), u32(m.root(alice.Address()), "OwnerCount"))
 	assert.Empty(t, ownerDir())

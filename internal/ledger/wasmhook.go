@@ -159,6 +159,12 @@ func (c *applyCtx) wasmStakeholders() []tsh {
 		if a, ok := acctOf(c.tx, "RegularKey"); ok {
 			add(a, true)
 		}
+	case "SignerListSet":
+		// An account may refuse to be put on another's signer list.
+		entries, _ := signerEntries(c.tx["SignerEntries"])
+		for _, s := range entries {
+			add(s.acct, true)
+		}
 	case "DepositPreauth":
 		if a, ok := acctOf(c.tx, "Authorize"); ok {
 			add(a, true)
@@ -770,7 +776,11 @@ func (c *applyCtx) provisionalMeta() []byte {
 			}
 		}
 	}
-	meta, _ := c.e.buildMeta(tmp, c, "tesSUCCESS", uint32(len(c.e.pending)))
+	result := "tesSUCCESS"
+	if c.tecResult != "" {
+		result = c.tecResult
+	}
+	meta, _ := c.e.buildMeta(tmp, c, result, uint32(len(c.e.pending)))
 	b, err := c.e.defs.Encode(meta)
 	if err != nil {
 		c.e.log.Debug("provisional metadata does not serialise", "err", err)

@@ -44,16 +44,21 @@ func BenchmarkHosts10k(b *testing.B) {
 // (testdata/jsbench/hosts.js, b.N listings in one node process) on the
 // registry BenchmarkHosts10k lists, and reports the mean as ms/list, with
 // the CPU the node process and localnet spent (BenchmarkHosts10k's
-// cpu-ms/list counts client and server alike). It needs
-// EVERNODE_JS_CLIENT (a directory with node_modules/evernode-js-client) and
-// node, and is skipped otherwise.
+// cpu-ms/list counts client and server alike). It needs node and
+// EVERNODE_JS_CLIENT naming the installed package
+// (…/node_modules/evernode-js-client, as CI sets it) or a directory holding
+// node_modules/evernode-js-client, and is skipped otherwise.
 func BenchmarkHosts10kJS(b *testing.B) {
 	dir := os.Getenv("EVERNODE_JS_CLIENT")
 	if dir == "" {
 		b.Skip("EVERNODE_JS_CLIENT not set")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "evernode-js-client")); err != nil {
-		b.Skipf("no node_modules/evernode-js-client in %s", dir)
+	modules := filepath.Join(dir, "node_modules")
+	if filepath.Base(filepath.Clean(dir)) == "evernode-js-client" {
+		modules = filepath.Dir(filepath.Clean(dir))
+	}
+	if _, err := os.Stat(filepath.Join(modules, "evernode-js-client", "package.json")); err != nil {
+		b.Skipf("evernode-js-client not installed in %s", modules)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -66,7 +71,7 @@ func BenchmarkHosts10kJS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.CommandContext(e.ctx, node, script, dir, net.URL, net.GovernorAddress, cfg.RegistryAddress,
+	cmd := exec.CommandContext(e.ctx, node, script, modules, net.URL, net.GovernorAddress, cfg.RegistryAddress,
 		strconv.FormatUint(uint64(net.NetworkID), 10), strconv.Itoa(b.N))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

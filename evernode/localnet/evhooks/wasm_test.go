@@ -394,3 +394,39 @@ func TestWasmInputsChecked(t *testing.T) {
 		t.Errorf("WasmMessage of an explicit message: %q", got)
 	}
 }
+
+// The real hooks pass SetHook's guard analysis; their definitions' Fee is
+// the worst-case instruction count of hook (none has cbak).
+func TestWasmGuardAnalysisFees(t *testing.T) {
+	e := newWasmEnv(t)
+	want := map[string]string{"governor": "11273", "registry": "12613", "heartbeat": "6910", "reputation": "17869"}
+	for i, w := range []*evernode.Wallet{e.d.Governor, e.d.Registry, e.d.Heartbeat, e.d.Reputation} {
+		name := evhooks.HookNames[i]
+		hooks, err := e.c.AccountObjects(e.ctx, w.Address(), "hook")
+		if err != nil || len(hooks) != 1 {
+			t.Fatalf("%s: hook objects %v, %v", name, hooks, err)
+		}
+		arr, _ := hooks[0]["Hooks"].([]any)
+		first, _ := arr[0].(map[string]any)
+		h, _ := first["Hook"].(map[string]any)
+		idx := localnet.HookDefinitionIndex(hexHash(t, fmt.Sprint(h["HookHash"])))
+		def, err := e.c.LedgerEntry(e.ctx, strings.ToUpper(hex.EncodeToString(idx[:])), evernode.Current)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s: %d bytes of code, Fee %v drops", name, len(fmt.Sprint(def["CreateCode"]))/2, def["Fee"])
+		if def["Fee"] != want[name] || def["HookCallbackFee"] != nil {
+			t.Errorf("%s: Fee %v HookCallbackFee %v, want %s and none", name, def["Fee"], def["HookCallbackFee"], want[name])
+		}
+	}
+}
+
+func hexHash(t *testing.T, s string) [32]byte {
+	var h [32]byte
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		t.Fatalf("bad hash %q", s)
+	}
+	copy(h[:], b)
+	return h
+}

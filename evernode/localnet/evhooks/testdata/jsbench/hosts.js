@@ -1,6 +1,6 @@
 // hosts.js: times evernode-js-client's RegistryClient.getAllHostsFromLedger
 // against a running localnet, for BenchmarkHosts10kJS. Arguments: the
-// directory holding node_modules/evernode-js-client, the websocket URL, the
+// node_modules directory holding evernode-js-client, the websocket URL, the
 // governor and registry addresses, the network id and how many listings to
 // time. Domains are not fetched (getAllHostsFromLedger(false)), as
 // hook.Hosts does not by default. It prints {"ms":[…],"cpu_ms":[…],"hosts":N}:
@@ -11,7 +11,7 @@
 //
 //	EVERNODE_JS_CLIENT=/tmp/evjs go test ./evernode/localnet/evhooks -run '^$' -bench Hosts10k -benchtime 5x
 const path = require('path');
-const ev = require(path.join(process.argv[2], 'node_modules', 'evernode-js-client'));
+const ev = require(path.join(process.argv[2], 'evernode-js-client'));
 
 async function main() {
   const [url, governor, registry, networkID, n] = process.argv.slice(3);
