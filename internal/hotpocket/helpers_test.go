@@ -188,6 +188,14 @@ func rawDialAddr(t testing.TB, addr string) *websocket.Conn {
 // a test can stand for a client on another host than an attacker.
 func rawDialFrom(t testing.TB, addr, from string) *websocket.Conn {
 	t.Helper()
+	c, err := tryRawDial(addr, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func tryRawDial(addr, from string) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	d := &net.Dialer{}
@@ -198,10 +206,10 @@ func rawDialFrom(t testing.TB, addr, from string) *websocket.Conn {
 	hc.Transport.(*http.Transport).DialContext = d.DialContext
 	c, _, err := websocket.Dial(ctx, "wss://"+addr, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c.SetReadLimit(64 << 20)
-	return c
+	return c, nil
 }
 
 func rawHTTPClient() *http.Client {
@@ -246,13 +254,39 @@ func dialAddr(t testing.TB, addr string, priv ed25519.PrivateKey, proto protocol
 
 func dialFrom(t testing.TB, addr, from string, priv ed25519.PrivateKey, proto protocol) *tclient {
 	t.Helper()
-	c := rawDialFrom(t, addr, from)
-	var ch map[string]string
-	if err := json.Unmarshal(readOne(t, c), &ch); err != nil {
+	c, err := tryDialFrom(t, addr, from, priv, proto)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// tryDialFrom connects and completes the handshake, verifying the server's signature.
+func tryDialFrom(t testing.TB, addr, from string, priv ed25519.PrivateKey, proto protocol) (*tclient, error) {
+	c, err := tryRawDial(addr, from)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*tclient, error) {
+		c.CloseNow()
+		return nil, err
+	}
+	read := func() ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, data, err := c.Read(ctx)
+		return data, err
+	}
+	data, err := read()
+	if err != nil {
+		return fail(err)
+	}
+	var ch map[string]string
+	if err := json.Unmarshal(data, &ch); err != nil {
+		return fail(err)
+	}
 	if ch["type"] != "user_challenge" || ch["hp_version"] != HPVersion || len(ch["challenge"]) != 32 {
-		t.Fatalf("challenge %v", ch)
+		return fail(fmt.Errorf("challenge %v", ch))
 	}
 	sc := hex.EncodeToString(randBytes(16))
 	p := "json"
@@ -262,19 +296,22 @@ func dialFrom(t testing.TB, addr, from string, priv ed25519.PrivateKey, proto pr
 	resp, _ := json.Marshal(map[string]string{"type": "user_challenge_response", "sig": hex.EncodeToString(ed25519.Sign(priv, []byte(ch["challenge"]))),
 		"pubkey": hpwire.PublicKeyHex(priv.Public().(ed25519.PublicKey)), "server_challenge": sc, "protocol": p})
 	if err := c.Write(context.Background(), websocket.MessageBinary, resp); err != nil {
-		t.Fatal(err)
+		return fail(err)
+	}
+	if data, err = read(); err != nil {
+		return fail(err)
 	}
 	var sr struct {
 		Type, Sig, Pubkey string
 		UNL               []string
 	}
-	if err := json.Unmarshal(readOne(t, c), &sr); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(data, &sr); err != nil {
+		return fail(err)
 	}
 	spk, err := hpwire.ParsePublicKey(sr.Pubkey)
 	sig, _ := hex.DecodeString(sr.Sig)
 	if err != nil || sr.Type != "server_challenge_response" || !ed25519.Verify(spk, []byte(sc+ch["contract_id"]+ch["contract_version"]), sig) {
-		t.Fatalf("server challenge response %+v", sr)
+		return fail(fmt.Errorf("server challenge response %+v", sr))
 	}
 	tc := &tclient{t: t, c: c, priv: priv, pub33: prefixed(priv.Public().(ed25519.PublicKey)), proto: proto,
 		msgs: make(chan []byte, 256), done: make(chan struct{}), nonce: uint64(time.Now().UnixNano())}
@@ -290,7 +327,7 @@ func dialFrom(t testing.TB, addr, from string, priv ed25519.PrivateKey, proto pr
 		}
 	}()
 	t.Cleanup(func() { c.CloseNow(); <-tc.done })
-	return tc
+	return tc, nil
 }
 
 func randBytes(n int) []byte {
