@@ -62,8 +62,16 @@ type Config struct {
 	// gets the subnet's first address + i, carried in its lease URI (as
 	// mb-xrpl). Default: none.
 	OutboundIPv6 netip.Prefix
-	// Resources are each instance's limits. Default: none.
+	// Resources are each instance's limits. Default: none. At start-up
+	// the registry's CPU, RAM and disk figures are synced to the totals
+	// over Instances slots (sashimono's max_cpu_us, max_mem_kbytes +
+	// max_swap_kbytes and max_storage_kbytes): CPUQuota, MemoryMB+SwapMB
+	// and DiskMB times Instances; a zero figure is left as registered.
 	Resources instance.Resources
+	// Version is the host software's "major.minor.patch" (each 0–255)
+	// synced to the registry at start-up. Default "": the registered
+	// version is kept.
+	Version string
 	// AcquireWindow overrides the governor's lease acquire window:
 	// provisioning must start within 40 % and finish within 80 % of it
 	// after the acquire's ledger closed, else the tenant is refunded.

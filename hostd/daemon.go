@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -305,6 +306,9 @@ func (d *Daemon) startup(ctx context.Context) error {
 		if err := d.registrySync(ctx); err != nil {
 			return err
 		}
+		if err := d.syncRegInfo(ctx); err != nil {
+			return err
+		}
 	}
 	return d.maintain(ctx, true)
 }
@@ -332,6 +336,101 @@ func (d *Daemon) registrySync(ctx context.Context) error {
 		}, "registry:synced")
 	}
 	return nil
+}
+
+// syncRegInfo queues an updateRegInfo when the registry's entry differs
+// from this host (§7 A 10): total and active instances, version, CPU, RAM
+// and disk totals, and the lease price. Fields the Config leaves zero are
+// not compared and not sent (the registry keeps them).
+func (d *Daemon) syncRegInfo(ctx context.Context) error {
+	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return d.transient(ctx, "reading the registration", err)
+	}
+	want, err := d.regWanted()
+	if err != nil {
+		return err
+	}
+	return d.update(func(tx *bolt.Tx) error {
+		ls, err := allLeases(tx)
+		if err != nil {
+			return err
+		}
+		want.ActiveInstances = 0
+		for _, l := range ls {
+			if l.State == Active {
+				want.ActiveInstances++
+			}
+		}
+		if !regDiffers(&info.HostAddr, &info.HostToken, want) {
+			return nil
+		}
+		d.log.Info("hostd: updating the registration", "instances", want.TotalInstances, "active", want.ActiveInstances,
+			"version", want.Version, "cpu", want.CPUMicrosec, "ram", want.RAMMB, "disk", want.DiskMB, "price", want.LeaseAmount)
+		v := tx.Bucket(bMeta).Get(keyN)
+		_, err = d.enqueue(tx, &intent{ID: fmt.Sprintf("reginfo-sync/%x", v), Kind: kRegInfo, Active: want.ActiveInstances, Reg: want})
+		return err
+	}, "reginfo:synced")
+}
+
+// regWanted is the registry entry this host's Config describes, without
+// the active count.
+func (d *Daemon) regWanted() (*hook.RegUpdate, error) {
+	n := int64(d.cfg.Instances)
+	r := d.cfg.Resources
+	u := &hook.RegUpdate{TokenID: d.regToken, TotalInstances: uint32(n), Version: d.cfg.Version, LeaseAmount: d.leasePrice()}
+	var err error
+	if u.CPUMicrosec, err = regTotal("CPUQuota", r.CPUQuota, n); err != nil {
+		return nil, err
+	}
+	if u.RAMMB, err = regTotal("MemoryMB+SwapMB", r.MemoryMB+r.SwapMB, n); err != nil {
+		return nil, err
+	}
+	if u.DiskMB, err = regTotal("DiskMB", r.DiskMB, n); err != nil {
+		return nil, err
+	}
+	if _, err := u.EncodeParam(); err != nil {
+		return nil, fmt.Errorf("hostd: the registry update: %w", err)
+	}
+	return u, nil
+}
+
+// regTotal is a per-instance figure times n, as the registry's uint32.
+func regTotal(name string, per, n int64) (uint32, error) {
+	if per <= 0 {
+		return 0, nil
+	}
+	t := per * n
+	if t/n != per || t > math.MaxUint32 {
+		return 0, fmt.Errorf("hostd: Resources.%s × Instances does not fit the registry's 32 bits", name)
+	}
+	return uint32(t), nil
+}
+
+// regDiffers reports whether the registry entry differs from want in a
+// field want sets (ActiveInstances is always compared).
+func regDiffers(a *hook.HostAddr, t *hook.HostToken, want *hook.RegUpdate) bool {
+	if a.ActiveInstances != want.ActiveInstances || a.MaxInstances != want.TotalInstances {
+		return true
+	}
+	if want.Version != "" && a.VersionString() != want.Version {
+		return true
+	}
+	for _, f := range [][2]uint32{{t.CPUMicrosec, want.CPUMicrosec}, {t.RAMMB, want.RAMMB}, {t.DiskMB, want.DiskMB}} {
+		if f[1] != 0 && f[0] != f[1] {
+			return true
+		}
+	}
+	if want.LeaseAmount == "" {
+		return false
+	}
+	x, err := hook.ParseXFL(want.LeaseAmount)
+	if err != nil {
+		return true
+	}
+	have, ok1 := a.LeaseAmount.Rat()
+	w, ok2 := x.Rat()
+	return !ok1 || !ok2 || have.Cmp(w) != 0
 }
 
 // rebate asks the registry for the registration fee paid above the current

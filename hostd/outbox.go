@@ -68,11 +68,13 @@ type intent struct {
 	Seconds int64      `json:"seconds,omitempty"` // an extension's credit
 	Final   bool       `json:"final,omitempty"`   // a burn not followed by a mint
 	Active  uint32     `json:"active,omitempty"`  // a registry update's active instances
-	Token   string     `json:"token,omitempty"`
-	Index   uint16     `json:"index"`
-	Price   string     `json:"price,omitempty"`
-	IP      string     `json:"ip,omitempty"`
-	Field   []byte     `json:"field,omitempty"` // a mint's URI, fixed at signing
+	// Reg is a start-up registry sync's full update (nil: Active only).
+	Reg   *hook.RegUpdate `json:"reg,omitempty"`
+	Token string          `json:"token,omitempty"`
+	Index uint16          `json:"index"`
+	Price string          `json:"price,omitempty"`
+	IP    string          `json:"ip,omitempty"`
+	Field []byte          `json:"field,omitempty"` // a mint's URI, fixed at signing
 
 	State      istate   `json:"state"`
 	Hashes     []string `json:"hashes,omitempty"`
@@ -366,6 +368,9 @@ func (d *Daemon) build(it *intent) (evernode.Transaction, error) {
 	case kHeartbeat:
 		return hook.Heartbeat(d.hookCf, host, nil)
 	case kRegInfo:
+		if it.Reg != nil {
+			return hook.UpdateRegInfo(d.hookCf, host, *it.Reg)
+		}
 		return hook.UpdateRegInfo(d.hookCf, host, hook.RegUpdate{ActiveInstances: it.Active})
 	case kRebate:
 		return hook.RequestRebate(d.hookCf, host)

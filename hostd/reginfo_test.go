@@ -1,0 +1,129 @@
+package hostd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/evernode/localnet"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/instance"
+)
+
+// regWorld is a localnet with the Evernode hooks and a funded host that
+// registers itself on its first run.
+type regWorld struct {
+	ctx  context.Context
+	net  *localnet.Net
+	dep  *evhooks.Deployment
+	c    *evernode.Client
+	hook *hook.Config
+	w    *evernode.Wallet
+	cfg  Config
+}
+
+func newRegWorld(t *testing.T) *regWorld {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
+	require.NoError(t, err)
+	t.Cleanup(func() { n.Close() })
+	dep, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
+	require.NoError(t, err)
+	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	cf, err := hook.LoadConfig(ctx, c, dep.GovernorAddress())
+	require.NoError(t, err)
+	w, err := n.NewFundedWallet(ctx, 1_000_000_000)
+	require.NoError(t, err)
+	require.NoError(t, dep.FundEVR(ctx, w, "1000"))
+	rw := &regWorld{ctx: ctx, net: n, dep: dep, c: c, hook: cf, w: w}
+	rw.cfg = Config{DataDir: t.TempDir(), Hook: cf, NoHeartbeat: true, Tick: 20 * time.Millisecond,
+		Register: &hook.Registration{CountryCode: "SG", CPUMicrosec: 1000, RAMMB: 1000, DiskMB: 1000, TotalInstances: 1,
+			CPUModel: "test CPU", CPUCount: 1, CPUMHz: 1000, Description: "hostd test", Email: "host@example.org", LeaseAmount: "1"}}
+	return rw
+}
+
+func (rw *regWorld) run(t *testing.T, cfg Config, fault func(string) bool) *running {
+	d, err := New(rw.c, rw.w, newFakeProv(), &cfg)
+	require.NoError(t, err)
+	d.fault = fault
+	r := &running{d: d, done: make(chan error, 1)}
+	go func() { r.done <- d.Run(rw.ctx) }()
+	return r
+}
+
+func (rw *regWorld) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if err := rw.c.WaitLedger(rw.ctx, rw.c.ValidatedLedger()+1); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+	}
+}
+
+// syncIntents counts the start-up registry syncs a daemon queued.
+func syncIntents(t *testing.T, d *Daemon) int {
+	n := 0
+	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
+			var it intent
+			if err := json.Unmarshal(v, &it); err != nil {
+				return err
+			}
+			if strings.HasPrefix(it.ID, "reginfo-sync/") {
+				n++
+			}
+			return nil
+		})
+	}))
+	return n
+}
+
+// A host registered with other figures than its Config syncs the registry
+// at start-up (§7 A 10): instances, version, resource totals and price; a
+// restart with nothing changed sends nothing.
+func TestStartupSyncsRegInfo(t *testing.T) {
+	rw := newRegWorld(t)
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.Version = 2, "3", "1.2.3"
+	cfg.Resources = instance.Resources{CPUQuota: 400000, MemoryMB: 1024, SwapMB: 512, DiskMB: 2000}
+	r := rw.run(t, cfg, nil)
+	synced := func() bool {
+		info, err := hook.Host(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		if err != nil {
+			return false
+		}
+		price, _ := info.LeaseAmount.Rat()
+		return info.MaxInstances == 2 && info.VersionString() == "1.2.3" && info.CPUMicrosec == 800000 &&
+			info.RAMMB == 3072 && info.DiskMB == 4000 && price != nil && price.String() == "3/1"
+	}
+	rw.waitFor(t, "the registry sync", synced)
+	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+	require.Equal(t, 1, syncIntents(t, r.d))
+	require.NoError(t, r.stop(t))
+
+	checked := make(chan struct{})
+	r = rw.run(t, cfg, func(p string) bool {
+		if p == "reginfo:synced" {
+			close(checked)
+		}
+		return false
+	})
+	select {
+	case <-checked:
+	case <-rw.ctx.Done():
+		t.Fatal("the restarted daemon never compared its registration")
+	}
+	require.Equal(t, 1, syncIntents(t, r.d), "nothing changed: no second update")
+	require.True(t, synced())
+	require.NoError(t, r.stop(t))
+}
