@@ -140,8 +140,9 @@ type Client struct {
 	validated uint32        // last validated ledger index seen
 	ledgerCh  chan struct{} // closed and replaced at every new validated ledger
 
-	seqMu   sync.Mutex
-	nextSeq map[string]uint32 // next sequence per account, for concurrent submits
+	seqMu    sync.Mutex
+	nextSeq  map[string]uint32 // next sequence per account, for concurrent submits
+	seqHolds map[string]int    // SubmitAndWait calls holding each account's nextSeq
 }
 
 // result is a response handed from the reader to the request waiting for
@@ -226,7 +227,7 @@ func Dial(ctx context.Context, n Network, opts *ClientOptions) (*Client, error) 
 		net: n, opts: o, ctx: cctx, cancel: cancel, done: make(chan struct{}),
 		up: make(chan struct{}), pending: map[uint64]chan result{}, accounts: map[string]int{},
 		txSubs: map[*TxSubscription]struct{}{}, ledgers: map[*LedgerSubscription]struct{}{},
-		ledgerCh: make(chan struct{}), nextSeq: map[string]uint32{},
+		ledgerCh: make(chan struct{}), nextSeq: map[string]uint32{}, seqHolds: map[string]int{},
 	}
 	conn, err := c.dial(ctx)
 	if err != nil {

@@ -468,16 +468,20 @@ func seqAfter(f *fakeNode) func(map[string]any) any {
 	}
 }
 
+// Concurrent SubmitAndWait calls of one account reserve distinct
+// sequences; once none holds the account, the next reservation (and
+// Prepare, which reserves nothing) starts again from the node's Sequence.
 func TestConcurrentSubmitsGetDistinctSequences(t *testing.T) {
 	_, c, _, tx := newSubmitter(t)
 	ctx := testCtx(t)
 	var wg sync.WaitGroup
 	seqs := make(chan uint32, 8)
-	for range 8 {
+	holds := make([]seqHold, 8)
+	for i := range holds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := c.Prepare(ctx, tx)
+			r, err := c.prepare(ctx, tx, false, &holds[i])
 			if err != nil {
 				t.Error(err)
 				return
@@ -489,11 +493,40 @@ func TestConcurrentSubmitsGetDistinctSequences(t *testing.T) {
 	wg.Wait()
 	close(seqs)
 	seen := map[uint32]bool{}
+	first := uint32(1 << 31)
 	for s := range seqs {
 		if seen[s] {
 			t.Fatalf("sequence %d handed out twice", s)
 		}
 		seen[s] = true
+		first = min(first, s)
+	}
+	// Prepare while calls are in flight stays past their sequences.
+	r, err := c.Prepare(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := toUint64(r["Sequence"]); seen[uint32(s)] {
+		t.Fatalf("Prepare got in-flight sequence %d", s)
+	}
+	for i := range holds {
+		c.releaseSequence(&holds[i])
+		c.releaseSequence(&holds[i]) // a second release is a no-op
+	}
+	c.seqMu.Lock()
+	left := len(c.nextSeq) + len(c.seqHolds)
+	c.seqMu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d cache entries left after every call ended", left)
+	}
+	for range 2 {
+		r, err := c.Prepare(ctx, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := toUint64(r["Sequence"]); uint32(s) != first {
+			t.Fatalf("Prepare after all calls ended: Sequence %d, want the account's %d", s, first)
+		}
 	}
 }
 

@@ -292,3 +292,79 @@ func TestLocalPreset(t *testing.T) {
 		t.Fatalf("server_info network id %d, %v", info.NetworkID, err)
 	}
 }
+
+// A Sequence that Prepare handed out and the caller dropped, or that a
+// SubmitAndWait reserved for a transaction that never reached the ledger,
+// must not leave a gap before the next SubmitAndWait of that account.
+func TestLocalnetDroppedReservationLeavesNoGap(t *testing.T) {
+	n, c, ctx := startNet(t)
+	a := fundedWallet(t, ctx, n, c)
+	b := fundedWallet(t, ctx, n, c)
+	pay := func(drops uint64) evernode.Payment {
+		return evernode.Payment{Common: evernode.Common{Account: a.Address()}, Destination: b.Address(), Amount: evernode.Drops(drops)}
+	}
+	// submitWithin fails unless SubmitAndWait succeeds within a few
+	// validated ledgers (a gapped Sequence would wait out its
+	// LastLedgerSequence, 500 ledgers, with terPRE_SEQ).
+	submitWithin := func(tx evernode.Payment) {
+		t.Helper()
+		start := c.ValidatedLedger()
+		done := make(chan error, 1)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			_, err := c.SubmitAndWait(sctx, a, tx)
+			done <- err
+		}()
+		for l := start + 1; ; l++ {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			default:
+			}
+			if l > start+30 {
+				cancel()
+				t.Fatalf("SubmitAndWait still waiting %d ledgers later: %v", l-start, <-done)
+			}
+			if err := c.WaitLedger(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// Prepare, then drop the prepared transaction.
+	r, err := c.Prepare(ctx, pay(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.AccountInfo(ctx, a.Address(), evernode.Current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r["Sequence"] != info.AccountData.Sequence {
+		t.Fatalf("Prepare Sequence %v, account Sequence %d", r["Sequence"], info.AccountData.Sequence)
+	}
+	submitWithin(pay(2))
+
+	// A SubmitAndWait cut off before it signed (a signer that fails)
+	// reserved a Sequence it never used.
+	if _, err := c.SubmitAndWait(ctx, failingSigner{a}, pay(4)); err == nil {
+		t.Fatal("failing signer: no error")
+	}
+	submitWithin(pay(8))
+
+	got, err := c.AccountInfo(ctx, b.Address(), evernode.Validated)
+	if err != nil || got.AccountData.Balance != "100000010" {
+		t.Fatalf("balance %+v %v", got.AccountData, err)
+	}
+}
+
+// failingSigner has a's key but refuses to sign.
+type failingSigner struct{ *evernode.Wallet }
+
+func (failingSigner) Sign(context.Context, []byte) ([]byte, error) {
+	return nil, errors.New("signer offline")
+}

@@ -191,11 +191,11 @@ func MultisignFee(singleFee, baseFee uint64, signers int) uint64 {
 // and the Fee raised by MultisignFee with the node's reference fee. Sign it
 // with SignFor, combine with Multisign, submit the blob.
 //
-// Unless set, Sequence is the account's sequence in the current ledger. It
-// is not reserved in the client as Prepare does: the client never learns
-// whether a transaction others sign is submitted, and a sequence kept for
-// one that never applies would leave a gap every later transaction of the
-// account waits behind. Set Sequence to prepare several at once.
+// Unless set, Sequence is the account's sequence in the current ledger,
+// not past those of this client's SubmitAndWait calls in flight (as
+// Prepare's is): the client never learns whether a transaction others sign
+// is submitted, or when. Nothing is reserved. Set Sequence to prepare
+// several at once.
 func (c *Client) PrepareMultisigned(ctx context.Context, tx Transaction, signers int) (Raw, error) {
 	if signers < 1 {
 		return nil, fmt.Errorf("%w: %d signers", ErrMultisign, signers)

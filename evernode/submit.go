@@ -46,16 +46,27 @@ func (e *TxError) Error() string {
 }
 
 // Prepare fills in what the network needs and returns the transaction ready
-// to sign: Sequence (from the account, and distinct for concurrent
-// submissions from one account), Fee (the node's fee for this very
+// to sign: Sequence (the account's current Sequence, or past those of this
+// client's SubmitAndWait calls in flight for the account), Fee (the node's fee for this very
 // transaction, which on Xahau includes hook fees; at most MaxFee),
 // LastLedgerSequence (current validated ledger + LedgerOffset) and NetworkID.
 // Fields already set are kept.
+//
+// Prepare reserves nothing: a prepared transaction that is dropped leaves no
+// gap, and two Prepare calls for one account before either is submitted get
+// the same Sequence (set Sequence yourself to prepare several at once).
 func (c *Client) Prepare(ctx context.Context, tx Transaction) (Raw, error) {
-	return c.prepare(ctx, tx, false)
+	return c.prepare(ctx, tx, false, nil)
 }
 
-func (c *Client) prepare(ctx context.Context, tx Transaction, escalate bool) (Raw, error) {
+// seqHold is one SubmitAndWait call's hold on its account's Sequence cache:
+// while any call holds it, the cache is trusted.
+type seqHold struct {
+	account string
+	held    bool
+}
+
+func (c *Client) prepare(ctx context.Context, tx Transaction, escalate bool, hold *seqHold) (Raw, error) {
 	m, err := JSON(c.net, tx)
 	if err != nil {
 		return nil, err
@@ -67,7 +78,7 @@ func (c *Client) prepare(ctx context.Context, tx Transaction, escalate bool) (Ra
 	}
 	if seq, _ := toUint64(r["Sequence"]); seq == 0 {
 		if _, ticket := r["TicketSequence"]; !ticket {
-			n, err := c.reserveSequence(ctx, account)
+			n, err := c.reserveSequence(ctx, account, hold)
 			if err != nil {
 				return nil, err
 			}
@@ -122,18 +133,49 @@ func (c *Client) fee(ctx context.Context, r Raw, escalate bool) (uint64, error) 
 	return fee, nil
 }
 
-// reserveSequence hands out the account's next sequence, never the same one
-// twice in this client while the ledger has not caught up.
-func (c *Client) reserveSequence(ctx context.Context, account string) (uint32, error) {
+// reserveSequence returns the account's next Sequence. The cached next
+// Sequence is trusted only while some SubmitAndWait call of this client holds
+// the account (has a Sequence reserved and has not returned); otherwise the
+// node's current Sequence is taken, so that a reservation nobody follows
+// (a dropped Prepare, a call that ended unsubmitted) never leaves a gap.
+// With hold, the Sequence is reserved for the calling SubmitAndWait, which
+// then holds the account until it calls releaseSequence; without hold
+// (Prepare) nothing is reserved.
+func (c *Client) reserveSequence(ctx context.Context, account string, hold *seqHold) (uint32, error) {
 	info, err := c.AccountInfo(ctx, account, Current)
 	if err != nil {
 		return 0, err
 	}
 	c.seqMu.Lock()
 	defer c.seqMu.Unlock()
-	seq := max(info.AccountData.Sequence, c.nextSeq[account])
+	seq := info.AccountData.Sequence
+	if c.seqHolds[account] > 0 {
+		seq = max(seq, c.nextSeq[account])
+	}
+	if hold == nil {
+		return seq, nil
+	}
+	if !hold.held {
+		hold.account, hold.held = account, true
+		c.seqHolds[account]++
+	}
 	c.nextSeq[account] = seq + 1
 	return seq, nil
+}
+
+// releaseSequence ends a SubmitAndWait call's hold on its account; the last
+// hold drops the cached next Sequence.
+func (c *Client) releaseSequence(hold *seqHold) {
+	if !hold.held {
+		return
+	}
+	c.seqMu.Lock()
+	defer c.seqMu.Unlock()
+	hold.held = false
+	if c.seqHolds[hold.account]--; c.seqHolds[hold.account] <= 0 {
+		delete(c.seqHolds, hold.account)
+		delete(c.nextSeq, hold.account)
+	}
 }
 
 // forgetSequence drops the cached next sequence of an account after a
@@ -182,7 +224,9 @@ func (e *UnresolvedError) Unwrap() error { return e.Err }
 // are retried with a fresh blob, up to ClientOptions.SubmitAttempts blobs.
 func (c *Client) SubmitAndWait(ctx context.Context, s Signer, tx Transaction) (TxResult, error) {
 	since := c.ValidatedLedger()
-	r, err := c.prepareRetrying(ctx, tx, false)
+	var hold seqHold
+	defer c.releaseSequence(&hold)
+	r, err := c.prepareRetrying(ctx, tx, false, &hold)
 	if err != nil {
 		return TxResult{}, err
 	}
@@ -212,7 +256,7 @@ func (c *Client) SubmitAndWait(ctx context.Context, s Signer, tx Transaction) (T
 			r["Sequence"] = 0
 		}
 		r["LastLedgerSequence"], r["Fee"] = 0, ""
-		if r, err = c.prepareRetrying(ctx, r, next.escalate); err != nil {
+		if r, err = c.prepareRetrying(ctx, r, next.escalate, &hold); err != nil {
 			return TxResult{}, sub.dead(err)
 		}
 	}
@@ -220,9 +264,9 @@ func (c *Client) SubmitAndWait(ctx context.Context, s Signer, tx Transaction) (T
 
 // prepareRetrying is prepare that rides out dropped connections: nothing
 // is signed yet, so asking again is safe.
-func (c *Client) prepareRetrying(ctx context.Context, tx Transaction, escalate bool) (Raw, error) {
+func (c *Client) prepareRetrying(ctx context.Context, tx Transaction, escalate bool, hold *seqHold) (Raw, error) {
 	for {
-		r, err := c.prepare(ctx, tx, escalate)
+		r, err := c.prepare(ctx, tx, escalate, hold)
 		if !errors.Is(err, ErrDisconnected) {
 			return r, err
 		}

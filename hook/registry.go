@@ -333,14 +333,20 @@ func readState(ctx context.Context, c *evernode.Client, account AccountID, key K
 // Domain, and activeness now. It fails with ErrNotRegistered when either
 // entry is missing (the JS client's getHostInfo returns null then).
 func Host(ctx context.Context, c *evernode.Client, cfg *Config, address string) (HostInfo, error) {
-	return hostAt(ctx, c, cfg, address, time.Now())
-}
-
-func hostAt(ctx context.Context, c *evernode.Client, cfg *Config, address string, now time.Time) (HostInfo, error) {
 	acct, err := ParseAccountID(address)
 	if err != nil {
 		return HostInfo{}, err
 	}
+	return hostAt(ctx, c, cfg, acct, time.Now())
+}
+
+// HostByID is Host for an address already parsed.
+func HostByID(ctx context.Context, c *evernode.Client, cfg *Config, host AccountID) (HostInfo, error) {
+	return hostAt(ctx, c, cfg, host, time.Now())
+}
+
+func hostAt(ctx context.Context, c *evernode.Client, cfg *Config, acct AccountID, now time.Time) (HostInfo, error) {
+	address := acct.String()
 	gov, err := ParseAccountID(cfg.governor(c))
 	if err != nil {
 		return HostInfo{}, fmt.Errorf("hook: governor: %w", err)
@@ -444,12 +450,17 @@ func RegistrationToken(ctx context.Context, c *evernode.Client, cfg *Config, acc
 // JS client define it: it owns the registry-issued registration URIToken
 // and that token's id is the one its HOST_ADDR entry names.
 func IsRegistered(ctx context.Context, c *evernode.Client, cfg *Config, account string) (bool, error) {
-	tid, found, err := RegistrationToken(ctx, c, cfg, account)
-	if err != nil || !found {
-		return false, err
-	}
 	acct, err := ParseAccountID(account)
 	if err != nil {
+		return false, err
+	}
+	return IsRegisteredID(ctx, c, cfg, acct)
+}
+
+// IsRegisteredID is IsRegistered for an address already parsed.
+func IsRegisteredID(ctx context.Context, c *evernode.Client, cfg *Config, acct AccountID) (bool, error) {
+	tid, found, err := RegistrationToken(ctx, c, cfg, acct.String())
+	if err != nil || !found {
 		return false, err
 	}
 	gov, err := ParseAccountID(cfg.governor(c))

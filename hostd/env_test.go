@@ -117,7 +117,7 @@ func (c *clock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
 type okRegistry struct{}
 
-func (okRegistry) CheckHost(context.Context, string) error { return nil }
+func (okRegistry) CheckHost(context.Context, hook.AccountID) error { return nil }
 
 // net is one localnet with an EVR issuer, shared by many hosts.
 type testNet struct {

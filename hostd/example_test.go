@@ -20,7 +20,7 @@ import (
 // not know (the example runs without the Evernode hooks).
 type anyHost struct{}
 
-func (anyHost) CheckHost(context.Context, string) error { return nil }
+func (anyHost) CheckHost(context.Context, hook.AccountID) error { return nil }
 
 // A host daemon on a local network serves a tenant's acquire with an
 // in-process HotPocket instance.

@@ -20,7 +20,8 @@ type fakeRegistry struct {
 	active map[string]bool
 }
 
-func (f *fakeRegistry) CheckHost(_ context.Context, host string) error {
+func (f *fakeRegistry) CheckHost(_ context.Context, id hook.AccountID) error {
+	host := id.String()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.active[host]

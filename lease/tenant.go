@@ -25,7 +25,9 @@ const DefaultTimeout = 300 * time.Second
 type HostChecker interface {
 	// CheckHost returns nil for a registered, active host, an error
 	// matching ErrHostInvalid or ErrHostInactive otherwise, or a read error.
-	CheckHost(ctx context.Context, host string) error
+	// The Tenant parses the host's address once, where it enters the API,
+	// and hands the parsed id down.
+	CheckHost(ctx context.Context, host hook.AccountID) error
 }
 
 // RegistryChecker is the default HostChecker: the host must own the
@@ -37,15 +39,15 @@ type RegistryChecker struct {
 }
 
 // CheckHost implements HostChecker.
-func (r RegistryChecker) CheckHost(ctx context.Context, host string) error {
-	reg, err := hook.IsRegistered(ctx, r.Client, r.Config, host)
+func (r RegistryChecker) CheckHost(ctx context.Context, host hook.AccountID) error {
+	reg, err := hook.IsRegisteredID(ctx, r.Client, r.Config, host)
 	if err != nil {
 		return fmt.Errorf("lease: checking host %s: %w", host, err)
 	}
 	if !reg {
 		return fmt.Errorf("%w: %s", ErrHostInvalid, host)
 	}
-	info, err := hook.Host(ctx, r.Client, r.Config, host)
+	info, err := hook.HostByID(ctx, r.Client, r.Config, host)
 	if errors.Is(err, hook.ErrNotRegistered) {
 		return fmt.Errorf("%w: %s", ErrHostInvalid, host)
 	}
@@ -149,7 +151,17 @@ func (t *Tenant) config(ctx context.Context) (*hook.Config, error) {
 	return cf, nil
 }
 
-func (t *Tenant) checkHost(ctx context.Context, cf *hook.Config, host string) error {
+// parseHost parses a host address where it enters the API: a bad one is
+// ErrInvalid before anything is read or signed.
+func parseHost(host string) (hook.AccountID, error) {
+	id, err := hook.ParseAccountID(host)
+	if err != nil {
+		return id, fmt.Errorf("%w: host: %w", ErrInvalid, err)
+	}
+	return id, nil
+}
+
+func (t *Tenant) checkHost(ctx context.Context, cf *hook.Config, host hook.AccountID) error {
 	hc := t.hosts
 	if hc == nil {
 		hc = RegistryChecker{Client: t.c, Config: cf}
@@ -239,11 +251,19 @@ func (t *Tenant) checkReplyKey(ctx context.Context, req memo.Requirement, keys m
 // Offers returns host's lease offers open to this tenant and priced in EVR,
 // after checking the host is registered and active.
 func (t *Tenant) Offers(ctx context.Context, host string) ([]Token, error) {
+	id, err := parseHost(host)
+	if err != nil {
+		return nil, err
+	}
+	return t.offers(ctx, host, id)
+}
+
+func (t *Tenant) offers(ctx context.Context, host string, id hook.AccountID) ([]Token, error) {
 	cf, err := t.config(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.checkHost(ctx, cf, host); err != nil {
+	if err := t.checkHost(ctx, cf, id); err != nil {
 		return nil, err
 	}
 	all, err := Offers(ctx, t.c, host, t.std)
@@ -310,7 +330,12 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	if opts != nil {
 		o = *opts
 	}
-	// Everything the caller gave is checked before anything is signed.
+	// Everything the caller gave is checked before anything is read or
+	// signed.
+	hostID, err := parseHost(host)
+	if err != nil {
+		return nil, err
+	}
 	if err := req.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: requirement: %w", ErrInvalid, err)
 	}
@@ -330,7 +355,7 @@ func (t *Tenant) Acquire(ctx context.Context, host string, req memo.Requirement,
 	if err := t.checkReplyKey(ctx, req, keys); err != nil {
 		return nil, err
 	}
-	offers, err := t.Offers(ctx, host)
+	offers, err := t.offers(ctx, host, hostID)
 	if err != nil {
 		return nil, err
 	}
@@ -568,7 +593,11 @@ func (t *Tenant) Extend(ctx context.Context, tokenID string, moments uint64, opt
 	if err != nil {
 		return nil, err
 	}
-	if err := t.checkHost(ctx, cf, tok.Issuer); err != nil {
+	issuer, err := parseHost(tok.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkHost(ctx, cf, issuer); err != nil {
 		return nil, err
 	}
 	amt, err := ExtendAmount(tok.URI, cf.EVRIssuerAddress, moments)

@@ -1,11 +1,16 @@
 package lease
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/evernode/localnet"
+	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/memo"
 )
 
@@ -74,4 +79,46 @@ func TestBuildersRefuseBadAmounts(t *testing.T) {
 		_, err := RefundTx(ansHost, ansTenant, ansRef, a)
 		require.NoError(t, err, "%+v", a)
 	}
+}
+
+// recordingChecker fails every host and counts the calls.
+type recordingChecker struct{ calls atomic.Int32 }
+
+func (r *recordingChecker) CheckHost(context.Context, hook.AccountID) error {
+	r.calls.Add(1)
+	return ErrHostInvalid
+}
+
+// TestBadHostRefusedBeforeAnyRead: a host address that does not parse is
+// ErrInvalid where it enters the API, before anything is read (the client
+// here is closed, so any read would fail with evernode.ErrClosed), checked
+// or signed.
+func TestBadHostRefusedBeforeAnyRead(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := localnet.Start(ctx, nil)
+	require.NoError(t, err)
+	defer n.Close()
+	c, err := evernode.Dial(ctx, n.Network(), nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	w, err := evernode.NewWallet(nil, evernode.Ed25519)
+	require.NoError(t, err)
+	checker := &recordingChecker{}
+	tn, err := NewTenant(c, w, &TenantConfig{Hosts: checker})
+	require.NoError(t, err)
+
+	good := w.Address()
+	for _, host := range []string{"", "xyz", "r\u00e4\u00e4\u00e4", good[:len(good)-1], good + "1", "x" + good[1:]} {
+		_, err := tn.Acquire(ctx, host, testReq, nil)
+		require.ErrorIs(t, err, ErrInvalid, "Acquire %q", host)
+		require.NotErrorIs(t, err, evernode.ErrClosed, "Acquire %q read before refusing", host)
+		_, err = tn.Offers(ctx, host)
+		require.ErrorIs(t, err, ErrInvalid, "Offers %q", host)
+		require.NotErrorIs(t, err, evernode.ErrClosed, "Offers %q read before refusing", host)
+	}
+	require.Zero(t, checker.calls.Load(), "no bad host reached the checker")
+	// The control: a good address goes on to read, and meets the closed client.
+	_, err = tn.Offers(ctx, good)
+	require.ErrorIs(t, err, evernode.ErrClosed)
 }

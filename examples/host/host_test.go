@@ -194,7 +194,7 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	_, err = tn.PrepareAccount(w.ctx)
 	require.NoError(t, err)
 	w.waitFor("host active", func() bool {
-		return (lease.RegistryChecker{Client: w.c, Config: w.cfg}).CheckHost(w.ctx, w.hostW.Address()) == nil
+		return (lease.RegistryChecker{Client: w.c, Config: w.cfg}).CheckHost(w.ctx, w.hostID()) == nil
 	})
 
 	// Acquire, and kill the host around it.
@@ -252,4 +252,11 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	w.mu.Unlock()
 	require.NotContains(t, logs, w.hostW.Seed(), "the seed was logged")
 	require.Contains(t, logs, "lease active")
+}
+
+// hostID is the host's account id, as lease.HostChecker takes it.
+func (w *world) hostID() hook.AccountID {
+	id, err := hook.ParseAccountID(w.hostW.Address())
+	require.NoError(w.t, err)
+	return id
 }

@@ -43,7 +43,7 @@ func TestJSTenant(t *testing.T) {
 	require.NoError(t, w.dep.FundEVR(w.ctx, tw, "100"))
 	w.net.Commit()
 	w.waitFor("host active", func() bool {
-		return (lease.RegistryChecker{Client: w.c, Config: w.cfg}).CheckHost(w.ctx, w.hostW.Address()) == nil
+		return (lease.RegistryChecker{Client: w.c, Config: w.cfg}).CheckHost(w.ctx, w.hostID()) == nil
 	})
 	req, err := json.Marshal(map[string]any{"url": w.dep.Network().URL, "governor": w.dep.GovernorAddress(),
 		"networkID": w.dep.Network().NetworkID, "host": w.hostW.Address(), "tenant": tw.Address(), "secret": tw.Seed(),
