@@ -115,25 +115,8 @@ func Setup(ctx context.Context, net *localnet.Net, cfg *Config) (*Deployment, er
 		return nil, fmt.Errorf("%w: %s: %w", ErrSetup, step, err)
 	}
 	d := &Deployment{net: net, EVRIssuer: c.EVRIssuer}
-	for _, w := range []**evernode.Wallet{&d.Governor, &d.Registry, &d.Heartbeat, &d.Reputation, &d.Foundation, &d.admin} {
-		nw, err := net.NewFundedWallet(ctx, c.AccountFunding)
-		if err != nil {
-			return fail("fund accounts", err)
-		}
-		*w = nw
-	}
-	if d.EVRIssuer == nil {
-		iss, err := net.SetupIssuer(ctx, evernode.EVRCurrency)
-		if err != nil {
-			return fail("EVR issuer", err)
-		}
-		d.EVRIssuer = iss
-	}
-	for _, w := range []*evernode.Wallet{d.Governor, d.Registry, d.Heartbeat, d.Foundation} {
-		if _, err := net.Submit(ctx, w, w.Address(), evernode.TrustSet{
-			LimitAmount: evernode.EVR(d.EVRIssuer.Address(), hook.TrustLineLimit)}); err != nil {
-			return fail("trust lines", err)
-		}
+	if step, err := d.openAccounts(ctx, net, c.AccountFunding, &d.admin); err != nil {
+		return fail(step, err)
 	}
 	log := c.Logger
 	if log == nil {
@@ -247,4 +230,30 @@ func (d *Deployment) SetState(ctx context.Context, entries ...StateEntry) error 
 // a governance change would. Commit to validate it.
 func (d *Deployment) SetHostRegFee(ctx context.Context, fee uint64) error {
 	return d.SetState(ctx, StateEntry{Key: hook.SingletonKey(hook.SingletonHostRegFee), Value: u64(fee)})
+}
+
+// openAccounts funds the hook and foundation accounts and any extra ones,
+// creates the EVR issuer unless the deployment already has one, and opens
+// the EVR trust lines of the accounts that receive EVR (the governor, the
+// registry, the heartbeat account and the foundation). On failure it names
+// the step that failed.
+func (d *Deployment) openAccounts(ctx context.Context, net *localnet.Net, funding uint64, extra ...**evernode.Wallet) (step string, err error) {
+	wallets := append([]**evernode.Wallet{&d.Governor, &d.Registry, &d.Heartbeat, &d.Reputation, &d.Foundation}, extra...)
+	for _, w := range wallets {
+		if *w, err = net.NewFundedWallet(ctx, funding); err != nil {
+			return "fund accounts", err
+		}
+	}
+	if d.EVRIssuer == nil {
+		if d.EVRIssuer, err = net.SetupIssuer(ctx, evernode.EVRCurrency); err != nil {
+			return "EVR issuer", err
+		}
+	}
+	for _, w := range []*evernode.Wallet{d.Governor, d.Registry, d.Heartbeat, d.Foundation} {
+		if _, err := net.Submit(ctx, w, w.Address(), evernode.TrustSet{
+			LimitAmount: evernode.EVR(d.EVRIssuer.Address(), hook.TrustLineLimit)}); err != nil {
+			return "trust lines", err
+		}
+	}
+	return "", nil
 }

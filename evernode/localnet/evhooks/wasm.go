@@ -144,25 +144,8 @@ func SetupWasm(ctx context.Context, net *localnet.Net, cfg *Config, code *Wasm) 
 		return fail("fund accounts", err)
 	}
 	d.admin = admin
-	for _, w := range []**evernode.Wallet{&d.Governor, &d.Registry, &d.Heartbeat, &d.Reputation, &d.Foundation} {
-		nw, err := net.NewFundedWallet(ctx, c.AccountFunding)
-		if err != nil {
-			return fail("fund accounts", err)
-		}
-		*w = nw
-	}
-	if d.EVRIssuer == nil {
-		iss, err := net.SetupIssuer(ctx, evernode.EVRCurrency)
-		if err != nil {
-			return fail("EVR issuer", err)
-		}
-		d.EVRIssuer = iss
-	}
-	for _, w := range []*evernode.Wallet{d.Governor, d.Registry, d.Heartbeat, d.Foundation} {
-		if _, err := net.Submit(ctx, w, w.Address(), evernode.TrustSet{
-			LimitAmount: evernode.EVR(d.EVRIssuer.Address(), hook.TrustLineLimit)}); err != nil {
-			return fail("trust lines", err)
-		}
+	if step, err := d.openAccounts(ctx, net, c.AccountFunding); err != nil {
+		return fail(step, err)
 	}
 	gov, err := patchInitializer(code.Governor, admin.Address())
 	if err != nil {
