@@ -143,21 +143,7 @@ func (r *relay) serve(w http.ResponseWriter, req *http.Request) {
 // either applies exactly once or reports that it did not, and the
 // destination's balance proves which.
 func TestSubmitAndWaitNeverPaysTwice(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	direct, err := evernode.Dial(ctx, n.Network(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close()
-	rl := newRelay(t, n.URL())
-	relayed := n.Network()
-	relayed.URL = rl.url()
+	ctx, n, direct, rl, relayed := startRelayed(t, 120*time.Second)
 
 	balance := func(addr string) int64 {
 		t.Helper()
@@ -234,21 +220,7 @@ func TestSubmitAndWaitNeverPaysTwice(t *testing.T) {
 // A call cut off for good says which blobs it signed, so the caller can
 // find out later that the payment did apply.
 func TestSubmitAndWaitCutOffCarriesHashes(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	direct, err := evernode.Dial(ctx, n.Network(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close()
-	rl := newRelay(t, n.URL())
-	relayed := n.Network()
-	relayed.URL = rl.url()
+	ctx, n, direct, rl, relayed := startRelayed(t, 30*time.Second)
 	a := fundedWallet(t, ctx, n, direct)
 	b := fundedWallet(t, ctx, n, direct)
 	c, err := evernode.Dial(ctx, relayed, &evernode.ClientOptions{ReconnectMin: time.Millisecond, ReconnectMax: time.Millisecond})
@@ -287,4 +259,29 @@ func TestSubmitAndWaitCutOffCarriesHashes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// startRelayed starts a localnet closing a ledger every 5 ms, a client
+// connected to it directly and a relay in front of it, all ended with the
+// test. It keeps every ledger readable: at this pace the default 256
+// ledgers last about a second, and a lookup must not miss a payment
+// because a slow run let it age out of history.
+func startRelayed(t *testing.T, timeout time.Duration) (context.Context, *localnet.Net, *evernode.Client, *relay, evernode.Network) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 5 * time.Millisecond, History: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	direct, err := evernode.Dial(ctx, n.Network(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { direct.Close() })
+	rl := newRelay(t, n.URL())
+	relayed := n.Network()
+	relayed.URL = rl.url()
+	return ctx, n, direct, rl, relayed
 }
