@@ -28,6 +28,9 @@ const (
 	// DefaultHaltAfter is how long without a validated ledger counts as a
 	// halted network (mb-xrpl: 60 s).
 	DefaultHaltAfter = 60 * time.Second
+	// DefaultNotFoundWait is the start-up backoff unit while the host
+	// account does not exist (mb-xrpl: 2·attempt s, at most 300 s).
+	DefaultNotFoundWait = 2 * time.Second
 	// DBFile is the database's file name in the data dir.
 	DBFile = "hostd.db"
 )
@@ -103,6 +106,11 @@ type Config struct {
 	// not know (tests, private networks without the Evernode hooks).
 	// Default false: Run refuses to start.
 	AllowUnregistered bool
+	// NotFoundWait is the start-up backoff unit while the ledger answers
+	// actNotFound (a network reset): attempt n waits n × NotFoundWait, at
+	// most 150 × NotFoundWait, then the start-up runs again. Default
+	// DefaultNotFoundWait.
+	NotFoundWait time.Duration
 	// NoHeartbeat turns the heartbeat off. Default false: a heartbeat is
 	// sent when the hook configuration names a heartbeat account.
 	NoHeartbeat bool

@@ -132,6 +132,9 @@ func New(c *evernode.Client, s evernode.Signer, p instance.Provisioner, cfg *Con
 	if d.cfg.HaltAfter <= 0 {
 		d.cfg.HaltAfter = DefaultHaltAfter
 	}
+	if d.cfg.NotFoundWait <= 0 {
+		d.cfg.NotFoundWait = DefaultNotFoundWait
+	}
 	if c.Network().Chain == evernode.XRPL {
 		return nil, errors.New("hostd: NFToken (XRPL) leases are not supported; run on Xahau")
 	}
@@ -205,7 +208,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	defer cancel()
 
-	err := d.startup(ctx)
+	err := d.startupRetry(ctx)
 	var wg sync.WaitGroup
 	if err == nil {
 		for _, f := range []func(context.Context) error{d.runIngest, d.runOutbox, d.runScheduler, d.runLedgerWatch} {
@@ -241,6 +244,26 @@ func (d *Daemon) fail(err error) {
 	d.mu.Unlock()
 	if cancel != nil {
 		cancel()
+	}
+}
+
+// startupRetry runs the start-up again while the ledger does not know an
+// account it needs (§7 A 2: a network reset), waiting attempt ×
+// Config.NotFoundWait, at most 150 × NotFoundWait, between attempts.
+func (d *Daemon) startupRetry(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		err := d.startup(ctx)
+		var rpc *evernode.RPCError
+		if !errors.As(err, &rpc) || rpc.Name != "actNotFound" {
+			return err
+		}
+		wait := time.Duration(min(attempt, 150)) * d.cfg.NotFoundWait
+		d.log.Warn("hostd: an account is not on the ledger (network reset?); retrying", "in", wait, "attempt", attempt, "err", err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 

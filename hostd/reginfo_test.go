@@ -2,6 +2,7 @@ package hostd
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -125,5 +126,36 @@ func TestStartupSyncsRegInfo(t *testing.T) {
 	}
 	require.Equal(t, 1, syncIntents(t, r.d), "nothing changed: no second update")
 	require.True(t, synced())
+	require.NoError(t, r.stop(t))
+}
+
+// A host account the ledger does not know at start-up (a network reset)
+// is waited for with backoff, not a failed start (§7 A 2).
+func TestStartupWaitsForAccount(t *testing.T) {
+	rw := newRegWorld(t)
+	funded := rw.w
+	var err error
+	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
+	require.NoError(t, err)
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.NotFoundWait = 1, "1", 5*time.Millisecond
+	r := rw.run(t, cfg, nil)
+	for range 5 {
+		require.NoError(t, rw.c.WaitLedger(rw.ctx, rw.c.ValidatedLedger()+1))
+	}
+	select {
+	case err := <-r.done:
+		t.Fatalf("Run ended while the account was missing: %v", err)
+	default:
+	}
+	_, err = rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
+		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
+	require.NoError(t, err)
+	require.NoError(t, rw.dep.FundEVR(rw.ctx, rw.w, "1000"))
+	rw.net.Commit()
+	rw.waitFor(t, "the registration", func() bool {
+		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		return err == nil && ok
+	})
 	require.NoError(t, r.stop(t))
 }
