@@ -106,10 +106,12 @@ type Config struct {
 	// not know (tests, private networks without the Evernode hooks).
 	// Default false: Run refuses to start.
 	AllowUnregistered bool
-	// NotFoundWait is the start-up backoff unit while the ledger answers
-	// actNotFound (a network reset): attempt n waits n × NotFoundWait, at
-	// most 150 × NotFoundWait, then the start-up runs again. Default
-	// DefaultNotFoundWait.
+	// NotFoundWait is the start-up backoff unit while the host account is
+	// not ready: the ledger answers actNotFound (a network reset) or, with
+	// Register set, the account cannot pay the registration yet (it is
+	// being funded). Attempt n waits n × NotFoundWait, at most 150 ×
+	// NotFoundWait, then the start-up runs again; each wait is logged.
+	// Default DefaultNotFoundWait.
 	NotFoundWait time.Duration
 	// NoHeartbeat turns the heartbeat off. Default false: a heartbeat is
 	// sent when the hook configuration names a heartbeat account.

@@ -211,6 +211,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	err := d.startupRetry(ctx)
 	var wg sync.WaitGroup
 	if err == nil {
+		// A start-up that waited for the account is not a halt.
+		d.mu.Lock()
+		d.lastLedger = time.Now()
+		d.mu.Unlock()
 		for _, f := range []func(context.Context) error{d.runIngest, d.runOutbox, d.runScheduler, d.runLedgerWatch} {
 			wg.Go(func() {
 				if err := f(ctx); err != nil {
@@ -244,26 +248,6 @@ func (d *Daemon) fail(err error) {
 	d.mu.Unlock()
 	if cancel != nil {
 		cancel()
-	}
-}
-
-// startupRetry runs the start-up again while the ledger does not know an
-// account it needs (§7 A 2: a network reset), waiting attempt ×
-// Config.NotFoundWait, at most 150 × NotFoundWait, between attempts.
-func (d *Daemon) startupRetry(ctx context.Context) error {
-	for attempt := 1; ; attempt++ {
-		err := d.startup(ctx)
-		var rpc *evernode.RPCError
-		if !errors.As(err, &rpc) || rpc.Name != "actNotFound" {
-			return err
-		}
-		wait := time.Duration(min(attempt, 150)) * d.cfg.NotFoundWait
-		d.log.Warn("hostd: an account is not on the ledger (network reset?); retrying", "in", wait, "attempt", attempt, "err", err)
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 	}
 }
 

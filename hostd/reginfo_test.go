@@ -130,7 +130,10 @@ func TestStartupSyncsRegInfo(t *testing.T) {
 }
 
 // A host account the ledger does not know at start-up (a network reset)
-// is waited for with backoff, not a failed start (§7 A 2).
+// is waited for with backoff, not a failed start (§7 A 2), and so is each
+// step of its funding: the daemon looks at the account with XAH but no EVR
+// (the state that once ended Run and left the old test waiting out its
+// context), then registers once the EVR arrives.
 func TestStartupWaitsForAccount(t *testing.T) {
 	rw := newRegWorld(t)
 	funded := rw.w
@@ -138,24 +141,51 @@ func TestStartupWaitsForAccount(t *testing.T) {
 	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
 	require.NoError(t, err)
 	cfg := rw.cfg
-	cfg.Instances, cfg.LeasePrice, cfg.NotFoundWait = 1, "1", 5*time.Millisecond
-	r := rw.run(t, cfg, nil)
-	for range 5 {
-		require.NoError(t, rw.c.WaitLedger(rw.ctx, rw.c.ValidatedLedger()+1))
+	cfg.Instances, cfg.LeasePrice, cfg.NotFoundWait = 1, "1", time.Millisecond
+	waits := make(chan string, 1000)
+	r := rw.run(t, cfg, func(p string) bool {
+		if why, ok := strings.CutPrefix(p, "startup:wait:"); ok {
+			select {
+			case waits <- why:
+			default: // the test is not looking: it needs only the next ones
+			}
+		}
+		return false
+	})
+	// waitFor waits for the daemon to wait once more for why; any other
+	// reason, or an ended Run, fails the test.
+	waitFor := func(why string) {
+		t.Helper()
+		for {
+			select {
+			case got := <-waits:
+				if got == why {
+					return
+				}
+				require.Equal(t, "account", got, "a wait for an earlier step is fine, a later one is not")
+			case err := <-r.done:
+				t.Fatalf("Run ended while the account was not ready: %v", err)
+			case <-rw.ctx.Done():
+				t.Fatalf("no wait for %s", why)
+			}
+		}
 	}
-	select {
-	case err := <-r.done:
-		t.Fatalf("Run ended while the account was missing: %v", err)
-	default:
-	}
+	waitFor("account")
+	waitFor("account")
 	_, err = rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
 		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
 	require.NoError(t, err)
+	waitFor("funds")
 	require.NoError(t, rw.dep.FundEVR(rw.ctx, rw.w, "1000"))
-	rw.net.Commit()
 	rw.waitFor(t, "the registration", func() bool {
+		select {
+		case err := <-r.done:
+			t.Fatalf("Run ended: %v", err)
+		default:
+		}
 		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
 		return err == nil && ok
 	})
+	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
 	require.NoError(t, r.stop(t))
 }
