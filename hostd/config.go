@@ -113,6 +113,11 @@ type Config struct {
 	// NotFoundWait, then the start-up runs again; each wait is logged.
 	// Default DefaultNotFoundWait.
 	NotFoundWait time.Duration
+	// RebateDelay bounds the random wait before a rebate request after a
+	// host registration changed the registration fee: uniform in [0,
+	// RebateDelay), so that hosts do not all ask in one ledger. Negative
+	// means no wait. Default DefaultRebateDelay (60 s, as mb-xrpl).
+	RebateDelay time.Duration
 	// NoHeartbeat turns the heartbeat off. Default false: a heartbeat is
 	// sent when the hook configuration names a heartbeat account.
 	NoHeartbeat bool

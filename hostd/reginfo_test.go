@@ -30,13 +30,22 @@ type regWorld struct {
 	cfg  Config
 }
 
-func newRegWorld(t *testing.T) *regWorld {
+func newRegWorld(t *testing.T) *regWorld { return newRegWorldWith(t, nil) }
+
+// newRegWorldWith is newRegWorld on the real Evernode hooks when wasm is
+// not nil, else on their Go emulation.
+func newRegWorldWith(t *testing.T, wasm *evhooks.Wasm) *regWorld {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
-	dep, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
+	var dep *evhooks.Deployment
+	if wasm != nil {
+		dep, err = evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: 3600}, wasm)
+	} else {
+		dep, err = evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
+	}
 	require.NoError(t, err)
 	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
 	require.NoError(t, err)
