@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,4 +198,40 @@ func TestStartupWaitsForAccount(t *testing.T) {
 	})
 	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
 	require.NoError(t, r.stop(t))
+}
+
+// Without Config.Register, a host whose account does not exist is waited
+// for too (mb-xrpl connects before it requires the registration); once the
+// account exists unregistered, Run fails with ErrNotRegistered.
+func TestStartupWaitsForAccountThenRequiresRegistration(t *testing.T) {
+	rw := newRegWorld(t)
+	funded := rw.w
+	var err error
+	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
+	require.NoError(t, err)
+	cfg := rw.cfg
+	cfg.Register, cfg.NotFoundWait = nil, time.Millisecond
+	waited := make(chan struct{})
+	var once sync.Once
+	r := rw.run(t, cfg, func(p string) bool {
+		if p == "startup:wait:account" {
+			once.Do(func() { close(waited) })
+		}
+		return false
+	})
+	select {
+	case <-waited:
+	case err := <-r.done:
+		t.Fatalf("Run ended while the account was missing: %v", err)
+	}
+	_, err = rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
+		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
+	require.NoError(t, err)
+	select {
+	case err := <-r.done:
+		require.ErrorIs(t, err, ErrNotRegistered)
+	case <-rw.ctx.Done():
+		t.Fatal("Run did not end")
+	}
+	require.NoError(t, r.d.Close())
 }

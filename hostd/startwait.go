@@ -24,7 +24,7 @@ const maxNotFoundSteps = 150
 func (d *Daemon) startupRetry(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		err := d.startup(ctx)
-		why, wait := d.notReady(err)
+		why, wait := d.notReady(ctx, err)
 		if !wait {
 			return err
 		}
@@ -45,17 +45,28 @@ func (d *Daemon) startupRetry(ctx context.Context) error {
 
 // notReady reports whether a start-up error means the host account is not
 // ready yet, and why: "account" (actNotFound) or "funds" (the registration
-// cannot be paid yet).
-func (d *Daemon) notReady(err error) (string, bool) {
+// cannot be paid yet). An unregistered host whose account does not exist
+// waits for it too, as mb-xrpl connects (waiting out actNotFound) before
+// it requires the registration.
+func (d *Daemon) notReady(ctx context.Context, err error) (string, bool) {
 	if err == nil {
 		return "", false
 	}
-	var rpc *evernode.RPCError
-	if errors.As(err, &rpc) && rpc.Name == "actNotFound" {
+	if isActNotFound(err) {
 		return "account", true
+	}
+	if errors.Is(err, ErrNotRegistered) {
+		if _, aerr := d.c.AccountInfo(ctx, d.addr, evernode.Validated); isActNotFound(aerr) {
+			return "account", true
+		}
 	}
 	if d.cfg.Register != nil && errors.Is(err, hook.ErrInsufficientFunds) {
 		return "funds", true
 	}
 	return "", false
+}
+
+func isActNotFound(err error) bool {
+	var rpc *evernode.RPCError
+	return errors.As(err, &rpc) && rpc.Name == "actNotFound"
 }
