@@ -199,17 +199,22 @@ func sboxSeal(rand io.Reader, to PublicKey, plaintext []byte) ([]byte, error) {
 	return box.SealAfterPrecomputation(out, plaintext, nonce, key), nil
 }
 
-// sboxSharedSecret is the software KeyHolder's X25519.
+// sboxSharedSecret is the software KeyHolder's X25519: CIRCL's ladder, as
+// in Seal, with crypto/ecdh's answers (an error for a peer that is not 32
+// bytes or whose result is all zero).
 func sboxSharedSecret(priv *ecdh.PrivateKey, peer []byte) ([]byte, error) {
-	pub, err := ecdh.X25519().NewPublicKey(peer)
-	if err != nil {
+	if len(peer) != x25519.Size {
 		return nil, fmt.Errorf("memo: X25519 peer key has %d bytes: %w", len(peer), ErrDecrypt)
 	}
-	s, err := priv.ECDH(pub)
-	if err != nil {
+	sk := priv.Bytes()
+	defer clear(sk)
+	var shared x25519.Key
+	ok := x25519.Shared(&shared, (*x25519.Key)(sk), (*x25519.Key)(peer))
+	var zero [32]byte
+	if !ok || subtle.ConstantTimeCompare(shared[:], zero[:]) == 1 {
 		return nil, fmt.Errorf("memo: X25519 peer key has small order: %w", ErrDecrypt)
 	}
-	return s, nil
+	return shared[:], nil
 }
 
 // sboxOpen is crypto_box_seal_open with the Diffie-Hellman step delegated to

@@ -2,7 +2,9 @@ package memo
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -95,4 +97,63 @@ func TestSboxRecipientMatchesEdwards(t *testing.T) {
 		hex.Decode(k[1:], []byte(yh))
 		check(k)
 	}
+}
+
+// TestSboxSharedSecretMatchesECDH checks the software holder's X25519
+// against crypto/ecdh on random peers, on the low-order ones in canonical,
+// non-canonical and high-bit forms, and on peers of the wrong length.
+func TestSboxSharedSecretMatchesECDH(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 19))
+	var b [32]byte
+	fill := func() []byte {
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b[:]
+	}
+	priv, err := ecdh.X25519().NewPrivateKey(fill())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(peer []byte) {
+		t.Helper()
+		got, err := sboxSharedSecret(priv, peer)
+		var want []byte
+		pub, werr := ecdh.X25519().NewPublicKey(peer)
+		if werr == nil {
+			want, werr = priv.ECDH(pub)
+		}
+		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("peer %x: %x, %v; crypto/ecdh %x, %v", peer, got, err, want, werr)
+		}
+		if err != nil && !errors.Is(err, ErrDecrypt) {
+			t.Fatalf("peer %x: %v does not wrap ErrDecrypt", peer, err)
+		}
+	}
+	for range 300 {
+		check(fill())
+	}
+	for _, h := range []string{
+		"0000000000000000000000000000000000000000000000000000000000000000", // 0
+		"0100000000000000000000000000000000000000000000000000000000000000", // 1
+		"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", // order 8
+		"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157", // order 8
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p−1
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p+1
+		"0000000000000000000000000000000000000000000000000000000000000080", // 0, high bit
+		"cdeb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880", // order 8 + p, high bit
+		"4c9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7", // order 8 + p, high bit
+		"d9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", // p−1 + p, high bit
+		"0900000000000000000000000000000000000000000000000000000000000000", // the base point
+	} {
+		peer, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(peer)
+	}
+	check(nil)
+	check(make([]byte, 31))
+	check(make([]byte, 33))
 }
