@@ -51,8 +51,9 @@ func sboxCheckEd25519(k PublicKey) error {
 // sboxRecipient converts an ed25519 account key to the X25519 key sealed
 // boxes are made for, with the birational map u = (1+y)/(1−y) that libsodium
 // uses. Only decoding is checked here (exactly as edwards25519's
-// Point.SetBytes decodes); the low-order case is caught by X25519 itself,
-// which is all safety needs and keeps Seal fast.
+// Point.SetBytes decodes), plus y = ±1, which maps to u = 0; the other
+// low-order points are caught by X25519 itself, which is all safety needs
+// and keeps Seal fast.
 func sboxRecipient(k PublicKey) (*[32]byte, error) {
 	var one field.Element
 	u, _, err := sboxConvert(k, one.One())
@@ -167,6 +168,7 @@ func sboxSeal(rand io.Reader, to PublicKey, plaintext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memo: internal error: %w", err) // it fails only on length
 	}
+	defer s.Set(edwards25519.NewScalar())
 	p := new(edwards25519.Point).ScalarBaseMult(s)
 	_, y, z, _ := p.ExtendedCoordinates()
 	var num, den field.Element
