@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,17 +39,7 @@ func TestRebateAfterFeeHalved(t *testing.T) {
 
 func testRebateAfterFeeHalved(t *testing.T, wasm *evhooks.Wasm) {
 	rw := newRegWorldWith(t, wasm)
-	require.EqualValues(t, 500, rw.hook.HostRegFee)
-	// 1,600 EVR in circulation: the first host's 500 EVR deposit stays
-	// below half of it, the second host's brings 1,000 above it.
-	remaining, ok := rw.hook.RewardInfo.EpochPool.Rat()
-	require.True(t, ok)
-	rc := rw.hook.RewardConfiguration
-	remaining.Add(remaining, big.NewRat(int64(rc.EpochRewardAmount)*int64(max(int(rc.EpochCount)-int(rw.hook.RewardInfo.Epoch), 0)), 1))
-	mint := new(big.Int).Quo(remaining.Num(), remaining.Denom())
-	require.NoError(t, rw.dep.SetState(rw.ctx, evhooks.StateEntry{Key: hook.ConfigKey(hook.ConfMintLimit),
-		Value: binary.LittleEndian.AppendUint64(nil, mint.Uint64()+1600)}))
-	rw.net.Commit()
+	rw.halveOnSecond(t)
 
 	checks := make(chan string, 100)
 	fault := func(p string) bool {
@@ -108,6 +99,63 @@ func testRebateAfterFeeHalved(t *testing.T, wasm *evhooks.Wasm) {
 	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
 	require.NoError(t, r.stop(t))
 	require.Equal(t, 1, rw.rebatesSent(t), "one rebate request on the ledger")
+}
+
+// halveOnSecond sets the mint limit so that 1,600 EVR circulate: the
+// first host's 500 EVR deposit stays below half of it, the second host's
+// brings 1,000 above it and halves the fee to 250, and a third host's 750
+// does not.
+func (rw *regWorld) halveOnSecond(t *testing.T) {
+	require.EqualValues(t, 500, rw.hook.HostRegFee)
+	remaining, ok := rw.hook.RewardInfo.EpochPool.Rat()
+	require.True(t, ok)
+	rc := rw.hook.RewardConfiguration
+	remaining.Add(remaining, big.NewRat(int64(rc.EpochRewardAmount)*int64(max(int(rc.EpochCount)-int(rw.hook.RewardInfo.Epoch), 0)), 1))
+	mint := new(big.Int).Quo(remaining.Num(), remaining.Denom())
+	require.NoError(t, rw.dep.SetState(rw.ctx, evhooks.StateEntry{Key: hook.ConfigKey(hook.ConfMintLimit),
+		Value: binary.LittleEndian.AppendUint64(nil, mint.Uint64()+1600)}))
+	rw.net.Commit()
+}
+
+// A daemon killed anywhere between deciding on a rebate and seeing it
+// applied asks for it exactly once after a restart: the intent is saved
+// before the request is signed, and the outbox looks up what it submitted.
+func TestRebateCrashSafe(t *testing.T) {
+	for _, p := range []string{"rebate:queued", "outbox:signed", "outbox:submitted", "outbox:finished"} {
+		t.Run(p, func(t *testing.T) {
+			rw := newRegWorld(t)
+			rw.halveOnSecond(t)
+			var armed atomic.Bool
+			cfg := rw.cfg
+			cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
+			r := rw.run(t, cfg, func(q string) bool { return q == p && armed.CompareAndSwap(true, false) })
+			rw.waitFor(t, "the registration", func() bool {
+				ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+				return err == nil && ok
+			})
+			rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+			evrBefore := rw.evr(t, rw.w.Address())
+			armed.Store(true) // only the rebate is in flight from here
+			rw.register(t, "second")
+			select {
+			case err := <-r.done:
+				require.ErrorIs(t, err, errCrash)
+			case <-rw.ctx.Done():
+				t.Fatalf("no crash at %s", p)
+			}
+			require.NoError(t, r.d.Close())
+
+			r = rw.run(t, cfg, nil)
+			rw.waitFor(t, "the rebate", func() bool {
+				info, err := hook.Host(rw.ctx, rw.c, rw.hook, rw.w.Address())
+				return err == nil && info.RegistrationFee == 250 && rw.evr(t, rw.w.Address()) == evrBefore+250
+			})
+			rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+			require.NoError(t, r.stop(t))
+			require.Equal(t, 1, rw.rebatesSent(t), "one rebate request on the ledger")
+			require.Equal(t, evrBefore+250, rw.evr(t, rw.w.Address()), "rebated once")
+		})
+	}
 }
 
 // register registers a new funded host directly (not through a daemon),
