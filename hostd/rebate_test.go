@@ -248,3 +248,32 @@ func TestRebateDelay(t *testing.T) {
 		require.True(t, v >= 0 && v < time.Millisecond, v)
 	}
 }
+
+// A fee halved while the daemon was stopped is rebated at start-up, with
+// the fee read from the ledger, not from a stale Config.Hook.
+func TestRebateAtStartup(t *testing.T) {
+	rw := newRegWorld(t)
+	rw.halveOnSecond(t)
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
+	r := rw.run(t, cfg, nil)
+	rw.waitFor(t, "the registration", func() bool {
+		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		return err == nil && ok
+	})
+	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+	require.NoError(t, r.stop(t))
+	evrBefore := rw.evr(t, rw.w.Address())
+	rw.register(t, "second")
+	require.EqualValues(t, 250, rw.regFee(t))
+	require.EqualValues(t, 500, cfg.Hook.HostRegFee, "the daemon's configuration is stale")
+
+	r = rw.run(t, cfg, nil)
+	rw.waitFor(t, "the rebate", func() bool {
+		info, err := hook.Host(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		return err == nil && info.RegistrationFee == 250 && rw.evr(t, rw.w.Address()) == evrBefore+250
+	})
+	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+	require.NoError(t, r.stop(t))
+	require.Equal(t, 1, rw.rebatesSent(t))
+}
