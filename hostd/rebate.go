@@ -67,6 +67,11 @@ func (d *Daemon) checkRebate(ctx context.Context, startup bool) error {
 		return d.point("rebate:unchanged")
 	}
 	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
+	if errors.Is(err, hook.ErrNotRegistered) {
+		// Deregistered or transferred meanwhile: nothing is owed.
+		d.reb.fee = fee
+		return d.point("rebate:none")
+	}
 	if err != nil {
 		return fmt.Errorf("hostd: reading the registration: %w", err)
 	}

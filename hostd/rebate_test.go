@@ -277,3 +277,41 @@ func TestRebateAtStartup(t *testing.T) {
 	require.NoError(t, r.stop(t))
 	require.Equal(t, 1, rw.rebatesSent(t))
 }
+
+// A host deregistered while its daemon runs is owed nothing: a fee change
+// after that is looked at once, and the daemon neither queues a request
+// nor retries the check.
+func TestRebateAfterDeregistration(t *testing.T) {
+	rw := newRegWorld(t)
+	checks := make(chan string, 100)
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
+	r := rw.run(t, cfg, func(p string) bool {
+		if strings.HasPrefix(p, "rebate:") {
+			checks <- p
+		}
+		return false
+	})
+	rw.waitFor(t, "an idle registered daemon", func() bool {
+		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		idle, ierr := r.d.Idle()
+		return err == nil && ok && ierr == nil && idle
+	})
+	require.Equal(t, "rebate:none", <-checks)
+	retry(t, func() error {
+		_, err := hook.DeregisterHost(rw.ctx, rw.c, rw.w, rw.hook, false, &hook.FlowOptions{Account: rw.w.Address()})
+		return err
+	})
+	require.NoError(t, rw.dep.SetHostRegFee(rw.ctx, 250))
+	rw.net.Commit()
+	rw.register(t, "second")
+	select {
+	case p := <-checks:
+		require.Equal(t, "rebate:none", p)
+	case err := <-r.done:
+		t.Fatalf("Run ended: %v", err)
+	}
+	require.Equal(t, 0, rebateIntents(t, r.d))
+	require.NoError(t, r.stop(t))
+	require.Empty(t, checks, "one check, not retried")
+}
