@@ -51,14 +51,8 @@ func testRebateAfterFeeHalved(t *testing.T, wasm *evhooks.Wasm) {
 		}
 		return false
 	}
-	cfg := rw.cfg
-	cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
-	r := rw.run(t, cfg, fault)
-	rw.waitFor(t, "the registration", func() bool {
-		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
-		return err == nil && ok
-	})
-	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+	cfg := rw.rebateCfg()
+	r := rw.startRegistered(t, cfg, fault)
 	require.Equal(t, "rebate:none", <-checks, "the start-up check: the fee is what the host paid")
 	require.Equal(t, 0, rebateIntents(t, r.d))
 
@@ -101,6 +95,26 @@ func testRebateAfterFeeHalved(t *testing.T, wasm *evhooks.Wasm) {
 	require.Equal(t, 1, rw.rebatesSent(t), "one rebate request on the ledger")
 }
 
+// rebateCfg is the world's Config for one lease slot, rebates asked for
+// without delay.
+func (rw *regWorld) rebateCfg() Config {
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
+	return cfg
+}
+
+// startRegistered runs a daemon with cfg and waits until it registered the
+// host and is idle.
+func (rw *regWorld) startRegistered(t *testing.T, cfg Config, fault func(string) bool) *running {
+	r := rw.run(t, cfg, fault)
+	rw.waitFor(t, "an idle registered daemon", func() bool {
+		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		idle, ierr := r.d.Idle()
+		return err == nil && ok && ierr == nil && idle
+	})
+	return r
+}
+
 // halveOnSecond sets the mint limit so that 1,600 EVR circulate: the
 // first host's 500 EVR deposit stays below half of it, the second host's
 // brings 1,000 above it and halves the fee to 250, and a third host's 750
@@ -126,14 +140,8 @@ func TestRebateCrashSafe(t *testing.T) {
 			rw := newRegWorld(t)
 			rw.halveOnSecond(t)
 			var armed atomic.Bool
-			cfg := rw.cfg
-			cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
-			r := rw.run(t, cfg, func(q string) bool { return q == p && armed.CompareAndSwap(true, false) })
-			rw.waitFor(t, "the registration", func() bool {
-				ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
-				return err == nil && ok
-			})
-			rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+			cfg := rw.rebateCfg()
+			r := rw.startRegistered(t, cfg, func(q string) bool { return q == p && armed.CompareAndSwap(true, false) })
 			evrBefore := rw.evr(t, rw.w.Address())
 			armed.Store(true) // only the rebate is in flight from here
 			rw.register(t, "second")
@@ -145,15 +153,7 @@ func TestRebateCrashSafe(t *testing.T) {
 			}
 			require.NoError(t, r.d.Close())
 
-			r = rw.run(t, cfg, nil)
-			rw.waitFor(t, "the rebate", func() bool {
-				info, err := hook.Host(rw.ctx, rw.c, rw.hook, rw.w.Address())
-				return err == nil && info.RegistrationFee == 250 && rw.evr(t, rw.w.Address()) == evrBefore+250
-			})
-			rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
-			require.NoError(t, r.stop(t))
-			require.Equal(t, 1, rw.rebatesSent(t), "one rebate request on the ledger")
-			require.Equal(t, evrBefore+250, rw.evr(t, rw.w.Address()), "rebated once")
+			rw.restartRebated(t, cfg, evrBefore)
 		})
 	}
 }
@@ -254,28 +254,31 @@ func TestRebateDelay(t *testing.T) {
 func TestRebateAtStartup(t *testing.T) {
 	rw := newRegWorld(t)
 	rw.halveOnSecond(t)
-	cfg := rw.cfg
-	cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
-	r := rw.run(t, cfg, nil)
-	rw.waitFor(t, "the registration", func() bool {
-		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
-		return err == nil && ok
-	})
-	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+	cfg := rw.rebateCfg()
+	r := rw.startRegistered(t, cfg, nil)
 	require.NoError(t, r.stop(t))
 	evrBefore := rw.evr(t, rw.w.Address())
 	rw.register(t, "second")
 	require.EqualValues(t, 250, rw.regFee(t))
 	require.EqualValues(t, 500, cfg.Hook.HostRegFee, "the daemon's configuration is stale")
 
-	r = rw.run(t, cfg, nil)
+	rw.restartRebated(t, cfg, evrBefore)
+}
+
+// restartRebated runs a daemon with cfg until the host, which held
+// evrBefore EVR, has its 250 EVR rebate, then stops it and checks that
+// exactly one rebate request is on the ledger.
+func (rw *regWorld) restartRebated(t *testing.T, cfg Config, evrBefore int64) {
+	t.Helper()
+	r := rw.run(t, cfg, nil)
 	rw.waitFor(t, "the rebate", func() bool {
 		info, err := hook.Host(rw.ctx, rw.c, rw.hook, rw.w.Address())
 		return err == nil && info.RegistrationFee == 250 && rw.evr(t, rw.w.Address()) == evrBefore+250
 	})
 	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
 	require.NoError(t, r.stop(t))
-	require.Equal(t, 1, rw.rebatesSent(t))
+	require.Equal(t, 1, rw.rebatesSent(t), "one rebate request on the ledger")
+	require.Equal(t, evrBefore+250, rw.evr(t, rw.w.Address()), "rebated once")
 }
 
 // A host deregistered while its daemon runs is owed nothing: a fee change
@@ -284,18 +287,11 @@ func TestRebateAtStartup(t *testing.T) {
 func TestRebateAfterDeregistration(t *testing.T) {
 	rw := newRegWorld(t)
 	checks := make(chan string, 100)
-	cfg := rw.cfg
-	cfg.Instances, cfg.LeasePrice, cfg.RebateDelay = 1, "1", -1
-	r := rw.run(t, cfg, func(p string) bool {
+	r := rw.startRegistered(t, rw.rebateCfg(), func(p string) bool {
 		if strings.HasPrefix(p, "rebate:") {
 			checks <- p
 		}
 		return false
-	})
-	rw.waitFor(t, "an idle registered daemon", func() bool {
-		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
-		idle, ierr := r.d.Idle()
-		return err == nil && ok && ierr == nil && idle
 	})
 	require.Equal(t, "rebate:none", <-checks)
 	retry(t, func() error {

@@ -139,6 +139,23 @@ func TestStartupSyncsRegInfo(t *testing.T) {
 	require.NoError(t, r.stop(t))
 }
 
+// unfunded makes the world's host a new account the ledger does not know,
+// and returns the funded one it replaced.
+func (rw *regWorld) unfunded(t *testing.T) *evernode.Wallet {
+	funded := rw.w
+	var err error
+	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
+	require.NoError(t, err)
+	return funded
+}
+
+// pay creates the host's account with 500 XAH from funded.
+func (rw *regWorld) pay(t *testing.T, funded *evernode.Wallet) {
+	_, err := rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
+		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
+	require.NoError(t, err)
+}
+
 // A host account the ledger does not know at start-up (a network reset)
 // is waited for with backoff, not a failed start (§7 A 2), and so is each
 // step of its funding: the daemon looks at the account with XAH but no EVR
@@ -146,10 +163,7 @@ func TestStartupSyncsRegInfo(t *testing.T) {
 // context), then registers once the EVR arrives.
 func TestStartupWaitsForAccount(t *testing.T) {
 	rw := newRegWorld(t)
-	funded := rw.w
-	var err error
-	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
-	require.NoError(t, err)
+	funded := rw.unfunded(t)
 	cfg := rw.cfg
 	cfg.Instances, cfg.LeasePrice, cfg.NotFoundWait = 1, "1", time.Millisecond
 	waits := make(chan string, 1000)
@@ -182,9 +196,7 @@ func TestStartupWaitsForAccount(t *testing.T) {
 	}
 	waitFor("account")
 	waitFor("account")
-	_, err = rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
-		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
-	require.NoError(t, err)
+	rw.pay(t, funded)
 	waitFor("funds")
 	require.NoError(t, rw.dep.FundEVR(rw.ctx, rw.w, "1000"))
 	rw.waitFor(t, "the registration", func() bool {
@@ -205,10 +217,7 @@ func TestStartupWaitsForAccount(t *testing.T) {
 // account exists unregistered, Run fails with ErrNotRegistered.
 func TestStartupWaitsForAccountThenRequiresRegistration(t *testing.T) {
 	rw := newRegWorld(t)
-	funded := rw.w
-	var err error
-	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
-	require.NoError(t, err)
+	funded := rw.unfunded(t)
 	cfg := rw.cfg
 	cfg.Register, cfg.NotFoundWait = nil, time.Millisecond
 	waited := make(chan struct{})
@@ -224,9 +233,7 @@ func TestStartupWaitsForAccountThenRequiresRegistration(t *testing.T) {
 	case err := <-r.done:
 		t.Fatalf("Run ended while the account was missing: %v", err)
 	}
-	_, err = rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
-		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
-	require.NoError(t, err)
+	rw.pay(t, funded)
 	select {
 	case err := <-r.done:
 		require.ErrorIs(t, err, ErrNotRegistered)
