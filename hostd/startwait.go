@@ -33,11 +33,7 @@ func (d *Daemon) startupRetry(ctx context.Context) error {
 		if err := d.point("startup:wait:" + why); err != nil {
 			return err
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if !sleepCtx(ctx, delay) {
 			return ctx.Err()
 		}
 	}
