@@ -1,0 +1,267 @@
+package hostd
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/lease"
+	"github.com/evernode-go/sdk/memo"
+)
+
+// leased runs the host's daemon until a tenant holds an active lease on
+// its first offer, extended by ext moments (price "2": 2 EVR a moment),
+// then stops it. It returns the tenant, the acquire hash and the token.
+func (h *host) leased(t *testing.T, ext uint64) (*evernode.Wallet, string, string) {
+	t.Helper()
+	s := &supervisor{h: h, r: h.start(nil)}
+	tw, _ := h.n.tenant(t, h.c, true)
+	s.until(t, "offered", func() bool { return h.offers() == h.cfg.Instances })
+	acq := h.rawAcquire(tw, testReq)
+	token := acq.Tx["URITokenID"].(string)
+	var ans []lease.Event
+	s.until(t, "acquire answered", func() bool { ans = h.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
+	require.Equal(t, memo.EventAcquireSuccess, ans[0].Type, ans[0].Reason)
+	if ext > 0 {
+		amt, err := evernode.EVR(h.n.issuer.Address(), "2").Times(ext)
+		require.NoError(t, err)
+		tx, err := lease.ExtendTx(tw.Address(), h.w.Address(), token, amt)
+		require.NoError(t, err)
+		er := h.submit(tw, tx)
+		s.until(t, "extend answered", func() bool { return len(h.answers(tw.Address(), er.Hash)) > 0 })
+	}
+	s.until(t, "idle with the lease active", func() bool {
+		idle, err := s.r.d.Idle()
+		ls, _ := s.r.d.Leases()
+		return err == nil && idle && len(ls) == 1 && ls[0].State == Active
+	})
+	require.NoError(t, ignoreStop(s.r.stop(t)))
+	return tw, acq.Hash, token
+}
+
+// opDaemon opens the host's stopped daemon for an operation.
+func (h *host) opDaemon(t testing.TB, fault func(string) bool) *Daemon {
+	d, err := New(h.c, h.w, h.prov, &h.cfg)
+	require.NoError(t, err)
+	d.fault = fault
+	return d
+}
+
+// refunds lists the host's evnRefund payments to tenant quoting ref.
+func (h *host) refunds(tenant, ref string) []lease.Event {
+	var out []lease.Event
+	for _, ev := range h.answers(tenant, ref) {
+		if ev.Type == memo.EventRefund {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// DeleteInstance destroys the instance, refunds the whole moments left at
+// the lease's price quoting the acquire, burns the token and offers the
+// slot again; a second call pays nothing more. It refuses while the daemon
+// runs.
+func TestDeleteInstanceRefundsRemaining(t *testing.T) {
+	n := newTestNet(t, 2*time.Minute)
+	h := n.host(t, 1, "2")
+
+	// While a daemon holds the database: refused, in-process and out.
+	r := h.start(nil)
+	n.waitFor(t, "offered", func() bool { return h.offers() == 1 })
+	_, err := r.d.DeleteInstance(n.ctx, "00")
+	require.ErrorIs(t, err, ErrRunning)
+	_, err = New(h.c, h.w, h.prov, &h.cfg)
+	require.ErrorIs(t, err, ErrLocked)
+	require.NoError(t, ignoreStop(r.stop(t)))
+
+	tw, ref, token := h.leased(t, 2) // 3 moments bought: 6 EVR
+	require.Equal(t, "94", n.evr(t, tw.Address()))
+	h.clock.Advance(30 * time.Minute) // 2 whole moments left
+
+	d := h.opDaemon(t, nil)
+	defer d.Close()
+	rf, err := d.DeleteInstance(n.ctx, token)
+	require.NoError(t, err)
+	require.NotNil(t, rf)
+	require.Equal(t, uint64(2), rf.Moments)
+	require.Equal(t, "4", rf.Amount.Value)
+	require.Equal(t, "tesSUCCESS", rf.Result)
+	require.Equal(t, ref, rf.Lease)
+	require.Equal(t, "98", n.evr(t, tw.Address()), "the unused moments refunded")
+	got := h.refunds(tw.Address(), ref)
+	require.Len(t, got, 1)
+	require.Equal(t, "4", got[0].Amount.Value)
+	require.Empty(t, h.prov.names(), "the instance is destroyed")
+	ls, err := d.Leases()
+	require.NoError(t, err)
+	require.Empty(t, ls)
+	offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
+	require.NoError(t, err)
+	require.Len(t, offers, 1, "the slot is offered again")
+	require.NotEqual(t, token, offers[0].ID, "with a new token")
+	require.True(t, samePrice("2", offers[0].URI.Price))
+	_, err = h.c.LedgerEntry(n.ctx, token, evernode.Validated)
+	require.ErrorIs(t, err, evernode.ErrNotFound, "the tenant's token is burned")
+
+	again, err := d.DeleteInstance(n.ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, rf.Hash, again.Hash, "the same refund, not a second one")
+	_, err = d.DeleteInstance(n.ctx, "no-such-lease")
+	require.ErrorIs(t, err, ErrNoLease)
+	require.Len(t, h.refunds(tw.Address(), ref), 1)
+	require.Equal(t, "98", n.evr(t, tw.Address()))
+}
+
+// DeleteInstance killed at each of its steps, then run again: the lease
+// ends with exactly one refund of the unused moments and the slot offered
+// again.
+func TestDeleteInstanceCrashAnywhere(t *testing.T) {
+	n := newTestNet(t, 5*time.Minute)
+	run := func(t *testing.T, k int64) int64 {
+		h := n.host(t, 1, "2")
+		tw, ref, token := h.leased(t, 2)
+		h.clock.Advance(30 * time.Minute)
+		var count atomic.Int64
+		d := h.opDaemon(t, crashAt([]int64{k}, &count))
+		_, err := d.DeleteInstance(n.ctx, token)
+		require.NoError(t, d.Close())
+		if k >= 0 {
+			require.ErrorIs(t, err, errCrash)
+			d = h.opDaemon(t, nil)
+			_, err = d.DeleteInstance(n.ctx, token)
+			require.NoError(t, err)
+			require.NoError(t, d.Close())
+		}
+		require.NoError(t, err)
+		for range 3 {
+			require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
+		}
+		require.Len(t, h.refunds(tw.Address(), ref), 1, "one refund")
+		require.Equal(t, "98", n.evr(t, tw.Address()))
+		require.Empty(t, h.prov.names())
+		require.Equal(t, 1, h.offers())
+		var held []lease.Token
+		retry(t, func() (err error) { held, err = lease.Leases(n.ctx, h.c, h.w.Address(), lease.URIToken); return err })
+		require.Len(t, held, 1, "inventory")
+		return count.Load()
+	}
+	points := run(t, -1)
+	t.Logf("%d fault points", points)
+	stride := int64(1)
+	if raceEnabled {
+		stride = 4
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for k := int64(0); k < points; k += stride {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t.Run(fmt.Sprintf("crash%d", k), func(t *testing.T) { run(t, k) })
+		})
+	}
+	wg.Wait()
+}
+
+// Reconfig re-prices the unsold tokens, mints up to the new count, never
+// touches a sold token, refuses a count below the running leases, and the
+// daemon's next start with the same Config keeps the new settings.
+func TestReconfig(t *testing.T) {
+	n := newTestNet(t, 2*time.Minute)
+	h := n.host(t, 3, "2")
+	s := &supervisor{h: h, r: h.start(nil)}
+	s.until(t, "offered", func() bool { return h.offers() == 3 })
+	var sold []string
+	for range 2 {
+		tw, _ := n.tenant(t, h.c, true)
+		acq := h.rawAcquire(tw, testReq)
+		sold = append(sold, acq.Tx["URITokenID"].(string))
+		s.until(t, "answered", func() bool { return len(h.answers(tw.Address(), acq.Hash)) > 0 })
+	}
+	s.until(t, "idle", func() bool { ok, err := s.r.d.Idle(); return err == nil && ok })
+	require.NoError(t, ignoreStop(s.r.stop(t)))
+
+	d := h.opDaemon(t, nil)
+	_, err := d.Reconfig(n.ctx, ReconfigOptions{Instances: 1})
+	require.ErrorIs(t, err, ErrTooFewInstances)
+	_, err = d.Reconfig(n.ctx, ReconfigOptions{Price: "-1"})
+	require.Error(t, err)
+	res, err := d.Reconfig(n.ctx, ReconfigOptions{Price: "3", Instances: 4})
+	require.NoError(t, err)
+	require.Equal(t, "3", res.Price)
+	require.Equal(t, 4, res.Instances)
+	require.Len(t, res.Repriced, 1)
+	checkOffers := func(want int) {
+		t.Helper()
+		offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
+		require.NoError(t, err)
+		require.Len(t, offers, want)
+		for _, o := range offers {
+			require.True(t, samePrice("3", o.URI.Price), "offer at %s", o.URI.Price)
+			require.NotContains(t, sold, o.ID)
+		}
+	}
+	checkOffers(2)
+	for _, id := range sold {
+		node, err := h.c.LedgerEntry(n.ctx, id, evernode.Validated)
+		require.NoError(t, err, "a sold token is never burned")
+		require.NotEqual(t, h.w.Address(), node["Owner"])
+	}
+	require.NoError(t, d.Close())
+
+	// The same Config: the reconfiguration stands.
+	s = &supervisor{h: h, r: h.start(nil)}
+	s.until(t, "idle", func() bool { ok, err := s.r.d.Idle(); return err == nil && ok })
+	for range 3 {
+		require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
+	}
+	require.Equal(t, "3", s.r.d.leasePrice())
+	require.Equal(t, 4, s.r.d.cfg.Instances)
+	checkOffers(2)
+	require.NoError(t, ignoreStop(s.r.stop(t)))
+
+	// Down to two slots: only unsold tokens go; a lease beyond keeps
+	// its slot until it ends.
+	d = h.opDaemon(t, nil)
+	ls, err := d.Leases()
+	require.NoError(t, err)
+	free := 2
+	for _, l := range ls {
+		if l.Index < 2 {
+			free--
+		}
+	}
+	_, err = d.Reconfig(n.ctx, ReconfigOptions{Instances: 2})
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	checkOffers(free)
+
+	// A Config edited after the reconfiguration wins.
+	cfg := h.cfg
+	cfg.LeasePrice, cfg.Instances = "5", 6
+	d, err = New(h.c, h.w, h.prov, &cfg)
+	require.NoError(t, err)
+	require.Equal(t, "5", d.leasePrice())
+	require.Equal(t, 6, d.cfg.Instances)
+	require.NoError(t, d.Close())
+	d = h.opDaemon(t, nil)
+	require.Equal(t, "2", d.leasePrice(), "the override is gone for good")
+	require.Equal(t, 3, d.cfg.Instances)
+	require.NoError(t, d.Close())
+}
+
+func TestTruncate16(t *testing.T) {
+	for in, want := range map[string]string{
+		"4": "4", "0.1": "0.1", "12345678901234567": "12345678901234560",
+		"1.23456789012345678": "1.234567890123456", "0.000012345678901234567": "0.00001234567890123456",
+		"100.5000": "100.5",
+	} {
+		require.Equal(t, want, truncate16(in), in)
+	}
+}
