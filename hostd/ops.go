@@ -80,6 +80,10 @@ type opRecord struct {
 	Refunds []string  `json:"refunds,omitempty"`
 	Burns   []string  `json:"burns,omitempty"`
 	Started time.Time `json:"started"`
+	// Done is set, and Hash is the registry transaction, once it finished:
+	// a rerun after a crash at the very end then reports it.
+	Done bool   `json:"done,omitempty"`
+	Hash string `json:"hash,omitempty"`
 }
 
 func (o *opRecord) String() string {
@@ -256,6 +260,15 @@ func (d *Daemon) drain(ctx context.Context) error {
 
 // pendingOp reads the unfinished transfer or deregistration, if any.
 func (d *Daemon) pendingOp() (*opRecord, error) {
+	op, err := d.lastOp()
+	if err != nil || op == nil || op.Done {
+		return nil, err
+	}
+	return op, nil
+}
+
+// lastOp reads the last transfer or deregistration, finished or not.
+func (d *Daemon) lastOp() (*opRecord, error) {
 	var op opRecord
 	found := false
 	err := d.db.View(func(tx *bolt.Tx) error {
@@ -626,9 +639,17 @@ func (o *opRecord) registryID() string {
 func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, error) {
 	var res *CloseResult
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		op, err := d.pendingOp()
+		op, err := d.lastOp()
 		if err != nil {
 			return err
+		}
+		if op != nil && op.Done {
+			if !d.registered && op.Kind == want.Kind && op.To == want.To {
+				// Finished, and stopped before it could say so.
+				res, err = d.closeResult(op)
+				return err
+			}
+			op = nil
 		}
 		switch {
 		case op == nil:
@@ -657,24 +678,31 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 		if err := d.windDown(ctx, op); err != nil {
 			return err
 		}
-		hash, err := d.registryStep(ctx, op)
-		if err != nil {
+		if op.Hash, err = d.registryStep(ctx, op); err != nil {
 			return err
 		}
-		res = &CloseResult{Burned: op.Burns, Hash: hash}
-		for _, ref := range op.Refunds {
-			r, err := d.refundOf(ref)
-			if err != nil {
-				return err
-			}
-			if r != nil {
-				res.Refunds = append(res.Refunds, *r)
-			}
+		if res, err = d.closeResult(op); err != nil {
+			return err
 		}
-		d.log.Info("hostd: host wound down", "op", op.String(), "hash", hash)
-		return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:done")
+		d.log.Info("hostd: host wound down", "op", op.String(), "hash", op.Hash)
+		op.Done = true
+		return d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:done")
 	})
 	return res, err
+}
+
+func (d *Daemon) closeResult(op *opRecord) (*CloseResult, error) {
+	res := &CloseResult{Burned: op.Burns, Hash: op.Hash}
+	for _, ref := range op.Refunds {
+		r, err := d.refundOf(ref)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			res.Refunds = append(res.Refunds, *r)
+		}
+	}
+	return res, nil
 }
 
 // windDown ends every lease and burns every lease token, round after

@@ -2,6 +2,8 @@ package hostd
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
 	"github.com/evernode-go/sdk/memo"
 )
@@ -264,4 +267,258 @@ func TestTruncate16(t *testing.T) {
 	} {
 		require.Equal(t, want, truncate16(in), in)
 	}
+}
+
+// closingWorld is a registered host (2 slots at 1 EVR) whose stopped
+// daemon left one tenant with an active lease extended by two moments
+// (3 EVR paid, 2 whole moments left).
+type closingWorld struct {
+	*regWorld
+	prov  *fakeProv
+	cfg   Config
+	tw    *evernode.Wallet
+	ref   string
+	token string
+}
+
+func newClosingWorld(t *testing.T) *closingWorld {
+	rw := newRegWorld(t)
+	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
+	cw.cfg.Instances, cw.cfg.LeasePrice = 2, "1"
+	rw.waitFor(t, "the host's EVR", func() bool {
+		lines, err := rw.c.AccountLines(rw.ctx, rw.w.Address(), rw.hook.EVRIssuerAddress)
+		return err == nil && len(lines) == 1 && lines[0].Balance == "1000"
+	})
+	r := cw.start(t, nil)
+	rw.waitFor(t, "registered and offered", func() bool {
+		select {
+		case err := <-r.done:
+			t.Fatalf("the daemon stopped: %v", err)
+		default:
+		}
+		o, err := lease.Offers(rw.ctx, rw.c, rw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 2
+	})
+	cw.tw = cw.tenant(t)
+	acq := cw.acquire(t, cw.tw)
+	cw.ref, cw.token = acq.Hash, acq.Tx["URITokenID"].(string)
+	rw.waitFor(t, "acquire answered", func() bool { return len(cw.answers(t, cw.tw, cw.ref)) > 0 })
+	amt, err := evernode.EVR(rw.hook.EVRIssuerAddress, "2").Times(1)
+	require.NoError(t, err)
+	tx, err := lease.ExtendTx(cw.tw.Address(), rw.w.Address(), cw.token, amt)
+	require.NoError(t, err)
+	ext, err := rw.c.SubmitAndWait(rw.ctx, cw.tw, tx)
+	require.NoError(t, err)
+	rw.waitFor(t, "extend answered", func() bool { return len(cw.answers(t, cw.tw, ext.Hash)) > 0 })
+	rw.waitFor(t, "idle", func() bool {
+		idle, err := r.d.Idle()
+		ls, _ := r.d.Leases()
+		return err == nil && idle && len(ls) == 1 && ls[0].State == Active
+	})
+	require.NoError(t, ignoreStop(r.stop(t)))
+	require.Equal(t, "97", cw.evr(t, cw.tw.Address()))
+	return cw
+}
+
+func (cw *closingWorld) start(t *testing.T, fault func(string) bool) *running {
+	d := cw.daemon(t, fault)
+	r := &running{d: d, done: make(chan error, 1)}
+	go func() { r.done <- d.Run(cw.ctx) }()
+	return r
+}
+
+func (cw *closingWorld) daemon(t *testing.T, fault func(string) bool) *Daemon {
+	d, err := New(cw.c, cw.w, cw.prov, &cw.cfg)
+	require.NoError(t, err)
+	d.fault = fault
+	return d
+}
+
+// tenant is a funded tenant with 100 EVR and a MessageKey.
+func (cw *closingWorld) tenant(t *testing.T) *evernode.Wallet {
+	tw, err := cw.net.NewFundedWallet(cw.ctx, 1_000_000_000)
+	require.NoError(t, err)
+	require.NoError(t, cw.dep.FundEVR(cw.ctx, tw, "100"))
+	_, err = cw.c.SubmitAndWait(cw.ctx, tw, evernode.AccountSet{Common: evernode.Common{Account: tw.Address()}, MessageKey: tw.PublicKey()})
+	require.NoError(t, err)
+	return tw
+}
+
+// acquire buys the host's first offer as tw, without waiting for the
+// answer.
+func (cw *closingWorld) acquire(t *testing.T, tw *evernode.Wallet) evernode.TxResult {
+	offers, err := lease.Offers(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+	require.NoError(t, err)
+	require.NotEmpty(t, offers)
+	key, err := memo.ParsePublicKey(cw.w.PublicKeyHex())
+	require.NoError(t, err)
+	payload, err := memo.SealPayload(nil, &key, testReq, nil)
+	require.NoError(t, err)
+	tx, err := lease.AcquireTx(tw.Address(), offers[0], payload)
+	require.NoError(t, err)
+	res, err := cw.c.SubmitAndWait(cw.ctx, tw, tx)
+	require.NoError(t, err)
+	return res
+}
+
+func (cw *closingWorld) answers(t *testing.T, tw *evernode.Wallet, ref string) []lease.Event {
+	txs, err := cw.c.AccountTx(cw.ctx, tw.Address(), nil)
+	require.NoError(t, err)
+	var out []lease.Event
+	for _, tx := range txs {
+		ev, ok, _ := lease.ExtractEvent(cw.ctx, tx, tw.Address(), nil)
+		if ok && ev.From == cw.w.Address() && ev.Ref == ref {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func (cw *closingWorld) evr(t *testing.T, addr string) string {
+	lines, err := cw.c.AccountLines(cw.ctx, addr, cw.hook.EVRIssuerAddress)
+	require.NoError(t, err)
+	for _, l := range lines {
+		if l.Currency == evernode.EVRCurrency {
+			return l.Balance
+		}
+	}
+	return "none"
+}
+
+// checkClosed checks what every wound-down host shows: the tenant refunded
+// its two unused moments once, its instance gone, no lease token left.
+func (cw *closingWorld) checkClosed(t *testing.T) {
+	for range 3 {
+		require.NoError(t, cw.c.WaitLedger(cw.ctx, cw.c.ValidatedLedger()+1))
+	}
+	var refunds []lease.Event
+	for _, ev := range cw.answers(t, cw.tw, cw.ref) {
+		if ev.Type == memo.EventRefund {
+			refunds = append(refunds, ev)
+		}
+	}
+	require.Len(t, refunds, 1, "one refund")
+	require.Equal(t, "2", refunds[0].Amount.Value)
+	require.Equal(t, "99", cw.evr(t, cw.tw.Address()))
+	require.Empty(t, cw.prov.names(), "no instance left")
+	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+	require.NoError(t, err)
+	require.Empty(t, held, "no lease token left")
+	_, err = cw.c.LedgerEntry(cw.ctx, cw.token, evernode.Validated)
+	require.ErrorIs(t, err, evernode.ErrNotFound, "the sold token is burned")
+}
+
+// Transfer winds the host down (the running lease refunded its unused
+// moments, an acquire that reached the stopped daemon refused with a full
+// refund, every token burned) and hands the registration to the registry;
+// the transferee then registers with it. The daemon no longer starts.
+func TestTransfer(t *testing.T) {
+	cw := newClosingWorld(t)
+	late := cw.tenant(t)
+	lateAcq := cw.acquire(t, late)
+	require.Equal(t, "99", cw.evr(t, late.Address()))
+	b, err := cw.net.NewFundedWallet(cw.ctx, 1_000_000_000)
+	require.NoError(t, err)
+	cw.waitFor(t, "the transferee's account", func() bool {
+		_, err := cw.c.AccountInfo(cw.ctx, b.Address(), evernode.Validated)
+		return err == nil
+	})
+	_, err = hook.PrepareHostAccount(cw.ctx, cw.c, b, cw.hook, "b.example", nil)
+	require.NoError(t, err)
+	require.NoError(t, cw.dep.FundEVR(cw.ctx, b, "10"))
+	regTok, _, err := hook.RegistrationToken(cw.ctx, cw.c, cw.hook, cw.w.Address())
+	require.NoError(t, err)
+
+	d := cw.daemon(t, nil)
+	_, err = d.Transfer(cw.ctx, "not-an-address")
+	require.Error(t, err)
+	res, err := d.Transfer(cw.ctx, b.Address())
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Hash)
+	require.Len(t, res.Refunds, 1)
+	require.Equal(t, uint64(2), res.Refunds[0].Moments)
+	require.Equal(t, cw.ref, res.Refunds[0].Lease)
+	cw.checkClosed(t)
+	ans := cw.answers(t, late, lateAcq.Hash)
+	require.Len(t, ans, 1)
+	require.Equal(t, memo.EventAcquireError, ans[0].Type)
+	require.Equal(t, ReasonHostClosing, ans[0].Reason)
+	require.Equal(t, "100", cw.evr(t, late.Address()), "the late acquire refunded in full")
+	node, err := cw.c.LedgerEntry(cw.ctx, fmt.Sprintf("%X", regTok), evernode.Validated)
+	require.NoError(t, err)
+	require.Equal(t, cw.hook.RegistryAddress, node["Owner"])
+	again, err := d.Transfer(cw.ctx, b.Address())
+	require.NoError(t, err, "done: the same result")
+	require.Equal(t, res.Hash, again.Hash)
+	_, err = d.Transfer(cw.ctx, "")
+	require.ErrorIs(t, err, hook.ErrNotRegistered)
+	require.NoError(t, d.Close())
+
+	cfg := cw.cfg
+	cfg.Register = nil
+	d, err = New(cw.c, cw.w, cw.prov, &cfg)
+	require.NoError(t, err)
+	require.ErrorIs(t, d.Run(cw.ctx), ErrNotRegistered)
+	require.NoError(t, d.Close())
+
+	rb, err := hook.RegisterHost(cw.ctx, cw.c, b, cw.hook, *cw.cfg.Register, nil)
+	require.NoError(t, err)
+	require.True(t, rb.Transferee)
+	require.Equal(t, regTok, rb.TokenID)
+}
+
+// Deregister killed at its steps, then run again, finishes: one refund,
+// every token burned, the registration gone. Meanwhile the daemon refuses
+// to start.
+func TestDeregisterCrashAnywhere(t *testing.T) {
+	run := func(t *testing.T, k int64) int64 {
+		cw := newClosingWorld(t)
+		regTok, _, err := hook.RegistrationToken(cw.ctx, cw.c, cw.hook, cw.w.Address())
+		require.NoError(t, err)
+		var count atomic.Int64
+		d := cw.daemon(t, crashAt([]int64{k}, &count))
+		res, err := d.Deregister(cw.ctx)
+		require.NoError(t, d.Close())
+		if k >= 0 {
+			require.ErrorIs(t, err, errCrash)
+			d = cw.daemon(t, nil)
+			if op, err := d.pendingOp(); err == nil && op != nil {
+				require.ErrorIs(t, d.Run(cw.ctx), ErrOperationPending)
+				_, err = d.Transfer(cw.ctx, "")
+				require.ErrorIs(t, err, ErrOperationPending, "another operation")
+			}
+			res, err = d.Deregister(cw.ctx)
+			require.NoError(t, d.Close())
+		}
+		require.NoError(t, err)
+		require.Len(t, res.Refunds, 1)
+		cw.checkClosed(t)
+		_, err = cw.c.LedgerEntry(cw.ctx, fmt.Sprintf("%X", regTok), evernode.Validated)
+		require.ErrorIs(t, err, evernode.ErrNotFound, "the registration token is burned")
+		ok, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
+		require.NoError(t, err)
+		require.False(t, ok)
+		return count.Load()
+	}
+	points := run(t, -1)
+	t.Logf("%d fault points", points)
+	n := int64(6)
+	if v, err := strconv.Atoi(os.Getenv("HOSTD_OPS_ONLY")); err == nil {
+		run(t, int64(v))
+		return
+	}
+	if raceEnabled {
+		n = 2
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 3)
+	for i := range n {
+		k := i * (points - 1) / (n - 1)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t.Run(fmt.Sprintf("crash%d", k), func(t *testing.T) { run(t, k) })
+		})
+	}
+	wg.Wait()
 }
