@@ -467,34 +467,61 @@ func TestTransfer(t *testing.T) {
 	require.Equal(t, regTok, rb.TokenID)
 }
 
-// Deregister killed at its steps, then run again, finishes: one refund,
-// every token burned, the registration gone. Meanwhile the daemon refuses
-// to start.
-func TestDeregisterCrashAnywhere(t *testing.T) {
+// Transfer and Deregister killed at their steps, then run again, finish:
+// one refund, every token burned, the registration with the registry or
+// gone. Meanwhile the daemon refuses to start.
+func TestCloseCrashAnywhere(t *testing.T) {
+	t.Run("deregister", func(t *testing.T) { closeCrash(t, false) })
+	t.Run("transfer", func(t *testing.T) { closeCrash(t, true) })
+}
+
+func closeCrash(t *testing.T, transfer bool) {
 	run := func(t *testing.T, k int64) int64 {
 		cw := newClosingWorld(t)
 		regTok, _, err := hook.RegistrationToken(cw.ctx, cw.c, cw.hook, cw.w.Address())
 		require.NoError(t, err)
+		to := ""
+		if transfer {
+			b, err := cw.net.NewFundedWallet(cw.ctx, 1_000_000_000)
+			require.NoError(t, err)
+			cw.waitFor(t, "the transferee's account", func() bool {
+				_, err := cw.c.AccountInfo(cw.ctx, b.Address(), evernode.Validated)
+				return err == nil
+			})
+			to = b.Address()
+		}
+		op := func(d *Daemon) (*CloseResult, error) {
+			if transfer {
+				return d.Transfer(cw.ctx, to)
+			}
+			return d.Deregister(cw.ctx)
+		}
 		var count atomic.Int64
 		d := cw.daemon(t, crashAt([]int64{k}, &count))
-		res, err := d.Deregister(cw.ctx)
+		res, err := op(d)
 		require.NoError(t, d.Close())
 		if k >= 0 {
 			require.ErrorIs(t, err, errCrash)
 			d = cw.daemon(t, nil)
-			if op, err := d.pendingOp(); err == nil && op != nil {
+			if p, err := d.pendingOp(); err == nil && p != nil {
 				require.ErrorIs(t, d.Run(cw.ctx), ErrOperationPending)
-				_, err = d.Transfer(cw.ctx, "")
+				_, err = d.Reconfig(cw.ctx, ReconfigOptions{Price: "9"})
 				require.ErrorIs(t, err, ErrOperationPending, "another operation")
 			}
-			res, err = d.Deregister(cw.ctx)
+			res, err = op(d)
 			require.NoError(t, d.Close())
 		}
 		require.NoError(t, err)
 		require.Len(t, res.Refunds, 1)
+		require.NotEmpty(t, res.Hash)
 		cw.checkClosed(t)
-		_, err = cw.c.LedgerEntry(cw.ctx, fmt.Sprintf("%X", regTok), evernode.Validated)
-		require.ErrorIs(t, err, evernode.ErrNotFound, "the registration token is burned")
+		node, err := cw.c.LedgerEntry(cw.ctx, fmt.Sprintf("%X", regTok), evernode.Validated)
+		if transfer {
+			require.NoError(t, err)
+			require.Equal(t, cw.hook.RegistryAddress, node["Owner"], "the registry holds the registration")
+		} else {
+			require.ErrorIs(t, err, evernode.ErrNotFound, "the registration token is burned")
+		}
 		ok, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
 		require.NoError(t, err)
 		require.False(t, ok)
@@ -502,18 +529,69 @@ func TestDeregisterCrashAnywhere(t *testing.T) {
 	}
 	points := run(t, -1)
 	t.Logf("%d fault points", points)
-	n := int64(6)
 	if v, err := strconv.Atoi(os.Getenv("HOSTD_OPS_ONLY")); err == nil {
 		run(t, int64(v))
 		return
 	}
-	if raceEnabled {
+	n := points // every point; a spread of them with -short or -race
+	switch {
+	case raceEnabled:
 		n = 2
+	case testing.Short():
+		n = 6
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 3)
 	for i := range n {
 		k := i * (points - 1) / (n - 1)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t.Run(fmt.Sprintf("crash%d", k), func(t *testing.T) { run(t, k) })
+		})
+	}
+	wg.Wait()
+}
+
+// Reconfig killed at each of its steps, then run again: the unsold tokens
+// end at the new price and count, the sold one untouched.
+func TestReconfigCrashAnywhere(t *testing.T) {
+	n := newTestNet(t, 5*time.Minute)
+	run := func(t *testing.T, k int64) int64 {
+		h := n.host(t, 2, "2")
+		_, _, token := h.leased(t, 0)
+		var count atomic.Int64
+		d := h.opDaemon(t, crashAt([]int64{k}, &count))
+		_, err := d.Reconfig(n.ctx, ReconfigOptions{Price: "3", Instances: 3})
+		require.NoError(t, d.Close())
+		if k >= 0 {
+			require.ErrorIs(t, err, errCrash)
+			d = h.opDaemon(t, nil)
+			_, err = d.Reconfig(n.ctx, ReconfigOptions{Price: "3", Instances: 3})
+			require.NoError(t, d.Close())
+		}
+		require.NoError(t, err)
+		var held []lease.Token
+		retry(t, func() (err error) { held, err = lease.Leases(n.ctx, h.c, h.w.Address(), lease.URIToken); return err })
+		require.Len(t, held, 2, "two unsold slots")
+		for _, tk := range held {
+			require.True(t, tk.Offered())
+			require.True(t, samePrice("3", tk.URI.Price))
+		}
+		node, err := h.c.LedgerEntry(n.ctx, token, evernode.Validated)
+		require.NoError(t, err, "the sold token stays")
+		require.NotEqual(t, h.w.Address(), node["Owner"])
+		return count.Load()
+	}
+	points := run(t, -1)
+	t.Logf("%d fault points", points)
+	stride := int64(1)
+	if raceEnabled {
+		stride = 4
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for k := int64(0); k < points; k += stride {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
