@@ -3,6 +3,7 @@ package hostd
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
+	"github.com/evernode-go/sdk/evernode/localnet"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
 	"github.com/evernode-go/sdk/memo"
@@ -281,8 +284,52 @@ type closingWorld struct {
 	token string
 }
 
-func newClosingWorld(t *testing.T) *closingWorld {
+func newClosingWorld(t *testing.T) *closingWorld { return newClosingWorldOn(t, newRegWorld(t)) }
+
+// realHooksWorld is newRegWorld with the real Evernode hooks (WebAssembly)
+// from EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks; it skips when
+// they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
+func realHooksWorld(t *testing.T) *regWorld {
+	var wasm *evhooks.Wasm
+	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
+			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
+		}
+	}
+	for _, d := range dirs {
+		if w, err := evhooks.LoadWasm(d); d != "" && err == nil {
+			wasm = w
+			break
+		}
+	}
+	if wasm == nil {
+		if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
+			t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm is not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
+		}
+		t.Skip("the Evernode hook wasm is absent: set EVERNODE_HOOKS_WASM")
+	}
+	// The emulated world's accounts and Config, on a network running the
+	// real hooks instead.
 	rw := newRegWorld(t)
+	n, err := localnet.Start(rw.ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
+	require.NoError(t, err)
+	t.Cleanup(func() { n.Close() })
+	dep, err := evhooks.SetupWasm(rw.ctx, n, &evhooks.Config{MomentSize: 3600}, wasm)
+	require.NoError(t, err)
+	c, err := evernode.Dial(rw.ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	cf, err := hook.LoadConfig(rw.ctx, c, dep.GovernorAddress())
+	require.NoError(t, err)
+	w, err := n.NewFundedWallet(rw.ctx, 1_000_000_000)
+	require.NoError(t, err)
+	require.NoError(t, dep.FundEVR(rw.ctx, w, "1000"))
+	rw.net, rw.dep, rw.c, rw.hook, rw.w, rw.cfg.Hook = n, dep, c, cf, w, cf
+	return rw
+}
+
+func newClosingWorldOn(t *testing.T, rw *regWorld) *closingWorld {
 	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
 	cw.cfg.Instances, cw.cfg.LeasePrice = 2, "1"
 	rw.waitFor(t, "the host's EVR", func() bool {
@@ -599,4 +646,34 @@ func TestReconfigCrashAnywhere(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// Transfer and Deregister against the real Evernode hooks (WebAssembly),
+// where the registry's emitted transactions apply in later ledgers.
+func TestCloseRealHooks(t *testing.T) {
+	for _, transfer := range []bool{false, true} {
+		t.Run(fmt.Sprint("transfer=", transfer), func(t *testing.T) {
+			cw := newClosingWorldOn(t, realHooksWorld(t))
+			regTok, _, err := hook.RegistrationToken(cw.ctx, cw.c, cw.hook, cw.w.Address())
+			require.NoError(t, err)
+			d := cw.daemon(t, nil)
+			defer d.Close()
+			var res *CloseResult
+			if transfer {
+				res, err = d.Transfer(cw.ctx, "")
+			} else {
+				res, err = d.Deregister(cw.ctx)
+			}
+			require.NoError(t, err)
+			require.Len(t, res.Refunds, 1)
+			cw.checkClosed(t)
+			node, err := cw.c.LedgerEntry(cw.ctx, fmt.Sprintf("%X", regTok), evernode.Validated)
+			if transfer {
+				require.NoError(t, err)
+				require.Equal(t, cw.hook.RegistryAddress, node["Owner"])
+			} else {
+				require.ErrorIs(t, err, evernode.ErrNotFound)
+			}
+		})
+	}
 }
