@@ -612,6 +612,18 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 		if err != nil || op == nil {
 			return err
 		}
+		// A registry transaction not yet signed is never sent; one signed
+		// may have applied: the queue finds out.
+		if err := d.update(func(tx *bolt.Tx) error {
+			it, err := intentByID(tx, op.registryID())
+			if err != nil || it == nil || it.State != iPending {
+				return err
+			}
+			it.State, it.Result = iFailed, "cancelled"
+			return putIntent(tx, it)
+		}, "close:cancelling"); err != nil {
+			return err
+		}
 		if err := d.drain(ctx); err != nil {
 			return err
 		}

@@ -677,3 +677,33 @@ func TestCloseRealHooks(t *testing.T) {
 		})
 	}
 }
+
+// CancelOperation after a deregistration was wound down but before its
+// registry transaction was sent: nothing is sent, the host stays
+// registered, and the daemon starts again and offers every slot.
+func TestCancelOperation(t *testing.T) {
+	cw := newClosingWorld(t)
+	d := cw.daemon(t, func(p string) bool { return p == "close:registry-queued" })
+	_, err := d.Deregister(cw.ctx)
+	require.ErrorIs(t, err, errCrash)
+	require.NoError(t, d.Close())
+	d = cw.daemon(t, nil)
+	ok, err := d.CancelOperation(cw.ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = d.CancelOperation(cw.ctx)
+	require.NoError(t, err)
+	require.False(t, ok, "nothing left to cancel")
+	require.NoError(t, d.Close())
+	cw.checkClosed(t)
+	reg, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
+	require.NoError(t, err)
+	require.True(t, reg, "the deregistration was never sent")
+
+	r := cw.start(t, nil)
+	cw.waitFor(t, "every slot offered again", func() bool {
+		o, err := lease.Offers(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 2
+	})
+	require.NoError(t, ignoreStop(r.stop(t)))
+}
