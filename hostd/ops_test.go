@@ -159,20 +159,11 @@ func TestDeleteInstanceCrashAnywhere(t *testing.T) {
 	}
 	points := run(t, -1)
 	t.Logf("%d fault points", points)
-	stride := int64(1)
+	m := points
 	if raceEnabled {
-		stride = 4
+		m = 4
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for k := int64(0); k < points; k += stride {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			t.Run(fmt.Sprintf("crash%d", k), func(t *testing.T) { run(t, k) })
-		})
-	}
-	wg.Wait()
+	crashEach(t, points, m, 8, func(t *testing.T, k int64) { run(t, k) })
 }
 
 // Reconfig re-prices the unsold tokens, mints up to the new count, never
@@ -587,10 +578,20 @@ func closeCrash(t *testing.T, transfer bool) {
 	case testing.Short():
 		n = 6
 	}
+	crashEach(t, points, n, 3, func(t *testing.T, k int64) { run(t, k) })
+}
+
+// crashEach runs run as a subtest for n fault points spread over
+// 0…points−1 (every one when n ≥ points), parallel at a time.
+func crashEach(t *testing.T, points, n int64, parallel int, run func(t *testing.T, k int64)) {
+	n = min(n, points)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 3)
+	sem := make(chan struct{}, parallel)
 	for i := range n {
-		k := i * (points - 1) / (n - 1)
+		k := i
+		if n > 1 {
+			k = i * (points - 1) / (n - 1)
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -632,20 +633,11 @@ func TestReconfigCrashAnywhere(t *testing.T) {
 	}
 	points := run(t, -1)
 	t.Logf("%d fault points", points)
-	stride := int64(1)
+	m := points
 	if raceEnabled {
-		stride = 4
+		m = 4
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for k := int64(0); k < points; k += stride {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			t.Run(fmt.Sprintf("crash%d", k), func(t *testing.T) { run(t, k) })
-		})
-	}
-	wg.Wait()
+	crashEach(t, points, m, 8, func(t *testing.T, k int64) { run(t, k) })
 }
 
 // Transfer and Deregister against the real Evernode hooks (WebAssembly),

@@ -14,7 +14,6 @@ import (
 
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
-	"github.com/evernode-go/sdk/memo"
 )
 
 // op runs a sub-command of the program to its end.
@@ -43,24 +42,9 @@ func TestOperatorCommands(t *testing.T) {
 	}()
 	w.waitFor("registered and offering", func() bool { return w.offers() == 2 })
 
-	tw, err := w.net.NewFundedWallet(w.ctx, 1_000_000_000)
-	require.NoError(t, err)
-	require.NoError(t, w.dep.FundEVR(w.ctx, tw, "100"))
-	w.net.Commit()
-	tn, err := lease.NewTenant(w.c, tw, &lease.TenantConfig{Hook: w.cfg, Timeout: 60 * time.Second})
-	require.NoError(t, err)
-	_, err = tn.PrepareAccount(w.ctx)
-	require.NoError(t, err)
-	offers, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
-	require.NoError(t, err)
-	key, err := memo.ParsePublicKey(w.hostW.PublicKeyHex())
-	require.NoError(t, err)
-	payload, err := memo.SealPayload(nil, &key, testReq, nil)
-	require.NoError(t, err)
-	buy, err := lease.AcquireTx(tw.Address(), offers[0], payload)
-	require.NoError(t, err)
-	acq, err := w.c.SubmitAndWait(w.ctx, tw, buy)
-	require.NoError(t, err)
+	tw, _ := w.tenant()
+	offer, acq := w.acquire(tw)
+	offers := []lease.Token{offer}
 	w.waitFor("acquire answered", func() bool { return len(w.answers(tw.Address(), acq.Hash)) > 0 })
 	amt, err := lease.ExtendAmount(offers[0].URI, w.cfg.EVRIssuerAddress, 2)
 	require.NoError(t, err)
