@@ -717,11 +717,27 @@ func (d *Daemon) closeResult(op *opRecord) (*CloseResult, error) {
 	return res, nil
 }
 
+// burnID is the intent id of a burn of token: "burn/<token>", unless a
+// burn of it was tried before and failed (then it would never be tried
+// again).
+func burnID(tx *bolt.Tx, token string, now time.Time) string {
+	id := "burn/" + token
+	if tx.Bucket(bIntents).Get([]byte(id)) == nil {
+		return id
+	}
+	return fmt.Sprintf("%s/%d", id, now.UnixNano())
+}
+
+// maxWindDownRounds bounds the rounds of windDown: a token that cannot be
+// burned, or a lease that cannot end, stops it with an error rather than
+// a loop.
+const maxWindDownRounds = 10
+
 // windDown ends every lease and burns every lease token, round after
 // round, until a round finds nothing to do: each round first settles the
 // queue and catches up on the requests that reached the stopped daemon.
 func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
-	for {
+	for round := 0; ; round++ {
 		if err := d.drain(ctx); err != nil {
 			return err
 		}
@@ -742,9 +758,13 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 		if len(held) == 0 && len(leases) == 0 {
 			return nil
 		}
+		if round == maxWindDownRounds {
+			return fmt.Errorf("hostd: winding down: %d lease tokens and %d leases left after %d rounds; see the log, then run it again",
+				len(held), len(leases), round)
+		}
 		if err := d.update(func(tx *bolt.Tx) error {
 			for _, t := range held {
-				if ok, err := d.enqueue(tx, &intent{ID: "burn/" + t.ID, Kind: kBurn, Token: t.ID, Index: t.URI.Index, Final: true}); err != nil {
+				if ok, err := d.enqueue(tx, &intent{ID: burnID(tx, t.ID, d.now()), Kind: kBurn, Token: t.ID, Index: t.URI.Index, Final: true}); err != nil {
 					return err
 				} else if ok {
 					op.Burns = append(op.Burns, t.ID)
@@ -948,7 +968,7 @@ func (d *Daemon) Reconfig(ctx context.Context, opts ReconfigOptions) (*ReconfigR
 				if t.URI.OutboundIP.IsValid() {
 					ip = t.URI.OutboundIP.String()
 				}
-				ok, err := d.enqueue(tx, &intent{ID: "burn/" + t.ID, Kind: kBurn, Token: t.ID, Index: t.URI.Index, Price: price, IP: ip})
+				ok, err := d.enqueue(tx, &intent{ID: burnID(tx, t.ID, d.now()), Kind: kBurn, Token: t.ID, Index: t.URI.Index, Price: price, IP: ip})
 				if err != nil {
 					return err
 				}
