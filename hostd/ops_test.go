@@ -699,3 +699,27 @@ func TestCancelOperation(t *testing.T) {
 	})
 	require.NoError(t, ignoreStop(r.stop(t)))
 }
+
+// A refund the tenant can no longer receive (its EVR trust line is gone)
+// is recorded as owed; the lease still ends and the slot comes back.
+func TestDeleteInstanceOwed(t *testing.T) {
+	n := newTestNet(t, time.Minute)
+	h := n.host(t, 1, "2")
+	tw, ref, token := h.leased(t, 2)
+	issuer := n.issuer.Address()
+	h.submit(tw, evernode.Payment{Common: evernode.Common{Account: tw.Address()}, Destination: issuer, Amount: evernode.EVR(issuer, "94")})
+	h.submit(tw, evernode.TrustSet{Common: evernode.Common{Account: tw.Address()}, LimitAmount: evernode.EVR(issuer, "0")})
+	require.Equal(t, "none", n.evr(t, tw.Address()))
+
+	d := h.opDaemon(t, nil)
+	defer d.Close()
+	rf, err := d.DeleteInstance(n.ctx, token)
+	require.NoError(t, err)
+	require.True(t, rf.Owed)
+	require.NotEqual(t, "tesSUCCESS", rf.Result)
+	owed, err := d.Owed()
+	require.NoError(t, err)
+	require.Equal(t, "4", owed[ref].Value)
+	require.Empty(t, h.prov.names())
+	require.Equal(t, 1, h.offers())
+}
