@@ -84,6 +84,8 @@ type opRecord struct {
 	// a rerun after a crash at the very end then reports it.
 	Done bool   `json:"done,omitempty"`
 	Hash string `json:"hash,omitempty"`
+	// RegistryPending: see CloseResult.
+	RegistryPending bool `json:"registryPending,omitempty"`
 }
 
 func (o *opRecord) String() string {
@@ -126,6 +128,11 @@ type CloseResult struct {
 	// Hash is the registry transaction (the transfer offer or the
 	// deregistration).
 	Hash string
+	// RegistryPending is set when a deregistration applied but the
+	// registry had not burned the registration token within
+	// hook.DefaultEmissionTimeout: on Xahau a host with rewards not yet
+	// paid keeps it until the heartbeat hook pays them.
+	RegistryPending bool
 }
 
 // ReconfigResult is what Reconfig did.
@@ -601,10 +608,11 @@ func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 }
 
 // CancelOperation forgets an unfinished transfer or deregistration whose
-// registry transaction has not applied (it failed, or was never sent), so
-// that the daemon can start again: its next start mints and offers the
-// slots again. Leases already ended stay ended and refunded. It reports
-// whether there was one to cancel.
+// registry transaction has not applied (it failed, or was never sent), or
+// a transfer the registry never took up, so that the daemon can start
+// again: its next start mints and offers the slots again. Leases already
+// ended stay ended and refunded. It reports whether there was one to
+// cancel.
 func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 	cancelled := false
 	err := d.exclusive(ctx, func(ctx context.Context) error {
@@ -634,6 +642,15 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 			return err
 		}); err != nil {
 			return err
+		}
+		if done && op.Kind == OpTransfer {
+			// The offer applied; cancel only if the registry never took
+			// the token (the host still owns it, and stays registered).
+			node, err := d.c.LedgerEntry(ctx, op.RegToken, evernode.Validated)
+			if err != nil {
+				return err
+			}
+			done = node["Owner"] != d.addr
 		}
 		if done {
 			return fmt.Errorf("hostd: the %s already applied; run it again to finish it", op.Kind)
@@ -704,7 +721,7 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 }
 
 func (d *Daemon) closeResult(op *opRecord) (*CloseResult, error) {
-	res := &CloseResult{Burned: op.Burns, Hash: op.Hash}
+	res := &CloseResult{Burned: op.Burns, Hash: op.Hash, RegistryPending: op.RegistryPending}
 	for _, ref := range op.Refunds {
 		r, err := d.refundOf(ref)
 		if err != nil {
@@ -871,6 +888,14 @@ func (d *Daemon) registryStep(ctx context.Context, op *opRecord) (string, error)
 		}
 		if err := d.c.WaitLedger(wctx, next); err != nil {
 			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+				if op.Kind == OpDeregister {
+					// The registry accepted it: a host with rewards still
+					// to be paid keeps its token until the heartbeat hook
+					// pays them (registry.c), nothing the host can hurry.
+					d.log.Warn("hostd: deregistered; the registry has not burned the registration token yet", "hash", hash)
+					op.RegistryPending = true
+					return hash, nil
+				}
 				return "", fmt.Errorf("%w: the registry after %s (run it again)", hook.ErrEmissionTimeout, hash)
 			}
 			return "", err
