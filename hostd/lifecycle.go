@@ -305,6 +305,8 @@ func (d *Daemon) recycle(tx *bolt.Tx, l *Lease) error {
 // transaction that marks it done.
 func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 	switch it.Kind {
+	case kRefund:
+		return d.onRefund(tx, it, ok)
 	case kAcquireSuccess:
 		if ok {
 			return d.activate(tx, it.Lease)
@@ -383,8 +385,6 @@ func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 		if ok {
 			return tx.Bucket(bMeta).Put(keyHeartbeat, []byte(strconv.FormatInt(d.now().Unix(), 10)))
 		}
-	case kRefund:
-		return d.onRefund(tx, it, ok)
 	}
 	return nil
 }
