@@ -132,6 +132,11 @@ func TestOperatorCommands(t *testing.T) {
 	require.NotContains(t, stdout+stderr, w.hostW.Seed())
 	require.Contains(t, stderr, "not a valid account address")
 
+	// cancel: nothing to cancel.
+	stdout, stderr, err = w.op("cancel")
+	require.NoError(t, err, stderr)
+	require.JSONEq(t, `{"command":"cancel","result":false}`, stdout)
+
 	// deregister.
 	_, stderr, err = w.op("deregister")
 	require.NoError(t, err, stderr)
