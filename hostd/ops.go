@@ -122,27 +122,27 @@ type Refund struct {
 type CloseResult struct {
 	// Refunds lists the leases that were running, each refunded its
 	// unused moments.
-	Refunds []Refund
+	Refunds []Refund `json:"refunds"`
 	// Burned lists the lease tokens burned (sold or not).
-	Burned []string
+	Burned []string `json:"burned"`
 	// Hash is the registry transaction (the transfer offer or the
 	// deregistration).
-	Hash string
+	Hash string `json:"hash"`
 	// RegistryPending is set when a deregistration applied but the
 	// registry had not burned the registration token within
 	// hook.DefaultEmissionTimeout: on Xahau a host with rewards not yet
 	// paid keeps it until the heartbeat hook pays them.
-	RegistryPending bool
+	RegistryPending bool `json:"registryPending,omitempty"`
 }
 
 // ReconfigResult is what Reconfig did.
 type ReconfigResult struct {
 	// Price and Instances are the settings now in force.
-	Price     string
-	Instances int
+	Price     string `json:"price"`
+	Instances int    `json:"instances"`
 	// Repriced lists the unsold lease tokens burned to be minted again
 	// at the new price.
-	Repriced []string
+	Repriced []string `json:"repriced"`
 }
 
 // settings are the lease price and instance count a Reconfig set, with the
