@@ -600,9 +600,11 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 // does, after winding it down as Transfer does: running leases are ended
 // with a refund of their unused moments, late acquires refused with a full
 // refund, every lease token burned. It returns once the registry has
-// burned the registration token (its fee refund arrives with the burn).
-// It refuses an unregistered host (hook.ErrNotRegistered) and runs only
-// while the daemon is stopped; after a crash, run it again.
+// burned the registration token (its fee refund arrives with the burn), or
+// with CloseResult.RegistryPending when the deregistration applied but the
+// burn waits for rewards to be paid. It refuses an unregistered host
+// (hook.ErrNotRegistered) and runs only while the daemon is stopped; after
+// a crash, run it again.
 func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 	return d.closeHost(ctx, opRecord{Kind: OpDeregister})
 }
