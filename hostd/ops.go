@@ -574,15 +574,17 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 // tenants to lose what they paid for the moments they will not get. This
 // SDK does not keep EVR without service: each running lease's instance is
 // destroyed and its tenant refunded the whole moments left before its
-// expiry (an evnRefund quoting the acquire, as DeleteInstance); an acquire
+// expiry (an evnRefund quoting the acquire, as DeleteInstance; the moment
+// under way was served and is not refunded, as upstream's delete); an acquire
 // that arrived while the daemon was stopped is refused with a full refund
 // (ReasonHostClosing); only then are the lease tokens burned, sold and
 // unsold, and the registration token offered to the registry. It returns
 // once the registry holds the token (hook.ErrEmissionTimeout after
 // hook.DefaultEmissionTimeout: run it again).
 //
-// It refuses an unregistered host (hook.ErrNotRegistered), a transferee
-// that is registered (hook.ErrRegistered), and runs only while the daemon
+// It refuses an unregistered host (ErrNotRegistered, which
+// hook.ErrNotRegistered matches too), a transferee that is registered
+// (hook.ErrRegistered), and runs only while the daemon
 // is stopped (ErrRunning; ErrLocked from New in another process). Until it
 // has finished, the daemon refuses to start (ErrOperationPending): run it
 // again after a crash (with the same transferee) and it finishes without
@@ -603,8 +605,8 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 // burned the registration token (its fee refund arrives with the burn), or
 // with CloseResult.RegistryPending when the deregistration applied but the
 // burn waits for rewards to be paid. It refuses an unregistered host
-// (hook.ErrNotRegistered) and runs only while the daemon is stopped; after
-// a crash, run it again.
+// (ErrNotRegistered) and runs only while the daemon is stopped; after a
+// crash, run it again.
 func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 	return d.closeHost(ctx, opRecord{Kind: OpDeregister})
 }
@@ -685,7 +687,7 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 		switch {
 		case op == nil:
 			if !d.registered {
-				return fmt.Errorf("%w: %s", hook.ErrNotRegistered, d.addr)
+				return fmt.Errorf("%w (%w): %s", ErrNotRegistered, hook.ErrNotRegistered, d.addr)
 			}
 			if want.To != "" && want.To != d.addr {
 				if _, owned, err := hook.RegistrationToken(ctx, d.c, d.hookCf, want.To); err != nil {

@@ -491,6 +491,7 @@ func TestTransfer(t *testing.T) {
 	require.NoError(t, err, "done: the same result")
 	require.Equal(t, res.Hash, again.Hash)
 	_, err = d.Transfer(cw.ctx, "")
+	require.ErrorIs(t, err, ErrNotRegistered)
 	require.ErrorIs(t, err, hook.ErrNotRegistered)
 	require.NoError(t, d.Close())
 
