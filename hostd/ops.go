@@ -196,6 +196,14 @@ func (d *Daemon) applySettings(o Config) error {
 	})
 }
 
+// Instances returns the number of lease slots in force: Config.Instances
+// (or its default), or what a Reconfig set.
+func (d *Daemon) Instances() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.Instances
+}
+
 // exclusive runs an operation as Run runs the daemon: one at a time, never
 // with Run, stopped by Close. It loads what the daemon loads at start-up
 // (Evernode configuration, registration, lease price) first.

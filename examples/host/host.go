@@ -279,29 +279,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, lo
 	}
 	defer client.Close()
 
-	var prov instance.Provisioner
-	switch c.Provisioner {
-	case "", "memory":
-		root := c.MemoryRoot
-		if root == "" {
-			root = c.DataDir + "/instances"
-		}
-		mp, err := memory.New(ctx, memory.Config{Root: root, MaxInstances: max(c.Instances, hostd.DefaultInstances),
-			UserPortBase: c.UserPortBase, PeerPortBase: c.PeerPortBase, Logger: log})
-		if err != nil {
-			return err
-		}
-		defer mp.Close()
-		prov = mp
-	case "docker":
-		dp, err := docker.New(ctx, docker.Config{})
-		if err != nil {
-			return err
-		}
-		prov = dp
-	default:
-		return fmt.Errorf("unknown provisioner %q", c.Provisioner)
+	prov, closeProv, err := c.provisioner(ctx, max(c.Instances, hostd.DefaultInstances), log)
+	if err != nil {
+		return err
 	}
+	defer func() { closeProv() }()
 	cfg := &hostd.Config{DataDir: c.DataDir, Instances: c.Instances, LeasePrice: c.LeasePrice, Domain: c.Domain, Logger: log}
 	if r := c.Register; r != nil {
 		cfg.Register = &hook.Registration{CountryCode: r.CountryCode, CPUMicrosec: r.CPUMicrosec, RAMMB: r.RAMMB, DiskMB: r.DiskMB,
@@ -314,6 +296,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, lo
 	d, err := hostd.New(client, w, prov, cfg)
 	if err != nil {
 		return err
+	}
+	if n := d.Instances(); n > max(c.Instances, hostd.DefaultInstances) && c.Provisioner != "docker" {
+		// A reconfiguration raised the slot count: the memory
+		// provisioner needs room for every slot.
+		d.Close()
+		closeProv()
+		if prov, closeProv, err = c.provisioner(ctx, n, log); err != nil {
+			return err
+		}
+		if d, err = hostd.New(client, w, prov, cfg); err != nil {
+			return err
+		}
 	}
 	defer d.Close()
 	if op.cmd != "run" {
@@ -333,6 +327,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, lo
 	err = d.Run(ctx)
 	log.Info("host: stopped", "err", err)
 	return err
+}
+
+// provisioner makes the configured provisioner, for capacity instances,
+// and its closer.
+func (c config) provisioner(ctx context.Context, capacity int, log *slog.Logger) (instance.Provisioner, func(), error) {
+	switch c.Provisioner {
+	case "", "memory":
+		root := c.MemoryRoot
+		if root == "" {
+			root = c.DataDir + "/instances"
+		}
+		mp, err := memory.New(ctx, memory.Config{Root: root, MaxInstances: capacity,
+			UserPortBase: c.UserPortBase, PeerPortBase: c.PeerPortBase, Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		return mp, func() { mp.Close() }, nil
+	case "docker":
+		dp, err := docker.New(ctx, docker.Config{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return dp, func() {}, nil
+	}
+	return nil, nil, fmt.Errorf("unknown provisioner %q", c.Provisioner)
 }
 
 // operate runs an operator sub-command on the stopped daemon's data and

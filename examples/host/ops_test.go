@@ -80,14 +80,14 @@ func TestOperatorCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, o, 2)
 
-	// reconfig: 3 slots at 3 EVR, in the registry too.
-	_, stderr, err = w.op("reconfig", "-price", "3", "-instances", "3")
+	// reconfig: 4 slots at 3 EVR, in the registry too.
+	_, stderr, err = w.op("reconfig", "-price", "3", "-instances", "4")
 	require.NoError(t, err, stderr)
 	checkOffers := func() {
 		t.Helper()
 		o, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
 		require.NoError(t, err)
-		require.Len(t, o, 3)
+		require.Len(t, o, 4)
 		for _, x := range o {
 			require.Equal(t, "3", x.URI.Price)
 		}
@@ -95,7 +95,7 @@ func TestOperatorCommands(t *testing.T) {
 	checkOffers()
 	info, err := hook.Host(w.ctx, w.c, w.cfg, w.hostW.Address())
 	require.NoError(t, err)
-	require.Equal(t, uint32(3), info.MaxInstances)
+	require.Equal(t, uint32(4), info.MaxInstances)
 	price, _ := info.LeaseAmount.Rat()
 	require.Equal(t, "3/1", price.String())
 
@@ -108,7 +108,7 @@ func TestOperatorCommands(t *testing.T) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		for _, l := range strings.Split(w.logs.String()[mark:], "\n") {
-			if strings.Contains(l, `"msg":"hostd: starting"`) && strings.Contains(l, `"price":"3","instances":3,`) {
+			if strings.Contains(l, `"msg":"hostd: starting"`) && strings.Contains(l, `"price":"3","instances":4,`) {
 				return true
 			}
 		}
