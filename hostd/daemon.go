@@ -74,7 +74,10 @@ type Daemon struct {
 	lastLedger  time.Time // wall clock of the last validated ledger seen
 	haltedSince time.Time
 	graceUntil  time.Time
-	fault       func(point string) bool
+	closing     bool // a transfer or deregistration winds the host down (ops.go)
+	// givenInstances is Config.Instances as given (0: the default).
+	givenInstances int
+	fault          func(point string) bool
 	// afterLookup, for tests, runs in resolve after an intent's hashes
 	// were looked up and none was validated.
 	afterLookup func(it *intent)
@@ -82,9 +85,6 @@ type Daemon struct {
 	regToken    [32]byte // the registration token id (heartbeat offset)
 	maintAt     time.Time
 	maintOK     bool // the last prune and repair round finished
-	closing     bool // a transfer or deregistration winds the host down (ops.go)
-	// givenInstances is Config.Instances as given (0: the default).
-	givenInstances int
 }
 
 type addresser interface{ Address() string }
