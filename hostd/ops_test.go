@@ -158,13 +158,7 @@ func TestDeleteInstanceCrashAnywhere(t *testing.T) {
 		require.Len(t, held, 1, "inventory")
 		return count.Load()
 	}
-	points := run(t, -1)
-	t.Logf("%d fault points", points)
-	m := points
-	if raceEnabled {
-		m = 4
-	}
-	crashEach(t, points, m, 8, func(t *testing.T, k int64) { run(t, k) })
+	crashRuns(t, 0, 4, 8, run)
 }
 
 // Reconfig re-prices the unsold tokens, mints up to the new count, never
@@ -568,20 +562,28 @@ func closeCrash(t *testing.T, transfer bool) {
 		require.False(t, ok)
 		return count.Load()
 	}
+	crashRuns(t, 6, 1, 3, run)
+}
+
+// crashRuns counts the fault points of a run without a crash (run(t, −1)
+// returns how many it passed), then runs it with a crash at each point
+// (shortN of them with -short when not 0, raceN with -race), parallel at a
+// time. HOSTD_OPS_ONLY=k runs the crash at point k alone.
+func crashRuns(t *testing.T, shortN, raceN int64, parallel int, run func(t *testing.T, k int64) int64) {
 	points := run(t, -1)
 	t.Logf("%d fault points", points)
 	if v, err := strconv.Atoi(os.Getenv("HOSTD_OPS_ONLY")); err == nil {
 		run(t, int64(v))
 		return
 	}
-	n := points // every point; a spread of them with -short, one with -race
+	n := points
 	switch {
 	case raceEnabled:
-		n = 1
-	case testing.Short():
-		n = 6
+		n = raceN
+	case testing.Short() && shortN > 0:
+		n = shortN
 	}
-	crashEach(t, points, n, 3, func(t *testing.T, k int64) { run(t, k) })
+	crashEach(t, points, n, parallel, func(t *testing.T, k int64) { run(t, k) })
 }
 
 // crashEach runs run as a subtest for n fault points spread over
@@ -635,13 +637,7 @@ func TestReconfigCrashAnywhere(t *testing.T) {
 		require.NotEqual(t, h.w.Address(), node["Owner"])
 		return count.Load()
 	}
-	points := run(t, -1)
-	t.Logf("%d fault points", points)
-	m := points
-	if raceEnabled {
-		m = 4
-	}
-	crashEach(t, points, m, 8, func(t *testing.T, k int64) { run(t, k) })
+	crashRuns(t, 0, 4, 8, run)
 }
 
 // Transfer and Deregister against the real Evernode hooks (WebAssembly),
