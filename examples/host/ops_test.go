@@ -14,6 +14,7 @@ import (
 
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
+	"github.com/evernode-go/sdk/memo"
 )
 
 // op runs a sub-command of the program to its end.
@@ -26,8 +27,9 @@ func (w *world) op(args ...string) (stdout, stderr string, err error) {
 	return o.String(), e.String(), err
 }
 
-// The operator sub-commands on the stopped host: delete-instance refunds
-// the unused moments and offers the slot again; reconfig re-prices and
+// The operator sub-commands on the stopped host: delete-instance (killed
+// with SIGKILL at a random point, then run again) refunds the unused
+// moments once and offers the slot again; reconfig re-prices and
 // re-counts the slots, and the next run keeps that; deregister ends the
 // registration. Each is refused while the daemon runs, and a seed given
 // as an argument is refused without being echoed.
@@ -61,7 +63,12 @@ func TestOperatorCommands(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait())
 
-	// delete-instance: 3 moments bought, 2 whole ones left at 2 EVR.
+	// delete-instance: 3 moments bought, 2 whole ones left at 2 EVR. It
+	// is killed (SIGKILL) at a random point, then run again.
+	killed := exec.Command(os.Args[0], "delete-instance", "-config", w.config, offers[0].ID)
+	killed.Env = append(os.Environ(), "EVERNODE_HOST_CHILD=1")
+	require.NoError(t, killed.Start())
+	kill(t, killed, 500*time.Millisecond)
 	stdout, stderr, err := w.op("delete-instance", offers[0].ID)
 	require.NoError(t, err, stderr)
 	var del struct {
@@ -75,6 +82,13 @@ func TestOperatorCommands(t *testing.T) {
 	require.Equal(t, uint64(2), del.Result.Moments)
 	require.Equal(t, "4", del.Result.Amount.Value)
 	require.Equal(t, "98", w.evr(tw.Address()))
+	refunds := 0
+	for _, ev := range w.answers(tw.Address(), acq.Hash) {
+		if ev.Type == memo.EventRefund {
+			refunds++
+		}
+	}
+	require.Equal(t, 1, refunds, "one refund")
 	w.waitFor("registry counts no instance", func() bool { return w.activeInstances() == 0 })
 	o, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
 	require.NoError(t, err)
