@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -379,9 +378,7 @@ func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 			d.log.Error("hostd: offering a lease token failed; the inventory repair will retry", "token", it.Token, "result", it.Result)
 		}
 	case kHeartbeat:
-		if ok {
-			return tx.Bucket(bMeta).Put(keyHeartbeat, []byte(strconv.FormatInt(d.now().Unix(), 10)))
-		}
+		return d.heartbeatResult(tx, it, ok)
 	}
 	return nil
 }
