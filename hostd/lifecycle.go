@@ -445,6 +445,7 @@ var leaseName = regexp.MustCompile(`^[0-9A-F]{64}$`)
 
 // prune destroys instances no lease needs (§7 F): named like a lease id,
 // with no lease that is provisioning, answering or active.
+// Active leases whose instance is gone are ended (pruneMissing).
 func (d *Daemon) prune(ctx context.Context) (bool, error) {
 	insts, err := d.p.List(ctx)
 	if err != nil {
@@ -478,12 +479,7 @@ func (d *Daemon) prune(ctx context.Context) (bool, error) {
 			d.log.Warn("hostd: destroying an orphan instance", "name", name, "err", err)
 		}
 	}
-	for _, l := range active {
-		if !have[l.TokenID] {
-			d.log.Error("hostd: an active lease has no instance", "ref", l.Ref, "token", l.TokenID)
-		}
-	}
-	return true, nil
+	return true, d.pruneMissing(ctx, active, have)
 }
 
 // repair makes sold + unsold lease tokens equal Config.Instances (§7 F):
