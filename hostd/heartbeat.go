@@ -176,14 +176,7 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 		if rec, err = getBeat(tx, moment); err != nil {
 			return err
 		}
-		// Not while the inventory is being made whole: every token must
-		// be on offer first (the JS client refuses otherwise, A11).
-		open, err := openIntents(tx)
-		for _, it := range open {
-			if it.Kind == kMint || it.Kind == kOffer || it.Kind == kBurn {
-				skip = true
-			}
-		}
+		skip, err = inventoryBusy(tx)
 		return err
 	}); err != nil || skip {
 		return err
@@ -225,6 +218,9 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 		if (cur == nil) != (rec == nil) || (cur != nil && cur.Attempt != rec.Attempt) {
 			return nil // another pass started it
 		}
+		if busy, err := inventoryBusy(tx); err != nil || busy {
+			return err // an expiry queued a burn meanwhile
+		}
 		r := beat{}
 		if cur != nil {
 			r.Attempt = cur.Attempt
@@ -247,6 +243,19 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 		}
 		return putBeat(tx, moment, &r)
 	}, "heartbeat:queued")
+}
+
+// inventoryBusy reports whether a burn, mint or offer is queued: no
+// heartbeat then, every token must be on offer first (the JS client
+// refuses otherwise, A11).
+func inventoryBusy(tx *bolt.Tx) (bool, error) {
+	open, err := openIntents(tx)
+	for _, it := range open {
+		if it.Kind == kMint || it.Kind == kOffer || it.Kind == kBurn {
+			return true, err
+		}
+	}
+	return false, err
 }
 
 func (d *Daemon) queuePlainBeat(tx *bolt.Tx, moment uint64, r *beat) error {
