@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks/evhookstest"
 	"github.com/evernode-go/sdk/hook"
 )
 
@@ -37,33 +36,10 @@ type beatWorld struct {
 	reg   [32]byte // the registration token id
 }
 
-// realHooks finds the real Evernode hooks as the hook and evhooks tests
-// do: in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks above the
-// module; it skips the test when they are absent, unless
-// EVERNODE_REQUIRE_HOOKS=1.
-func realHooks(t *testing.T) *evhooks.Wasm {
-	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
-		}
-	}
-	for _, d := range dirs {
-		if w, err := evhooks.LoadWasm(d); d != "" && err == nil {
-			return w
-		}
-	}
-	if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
-		t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm is not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
-	}
-	t.Skip("the Evernode hook wasm is absent: set EVERNODE_HOOKS_WASM")
-	return nil
-}
-
 func newBeatWorld(t *testing.T, real bool) *beatWorld {
 	var wasm *evhooks.Wasm
 	if real {
-		wasm = realHooks(t)
+		wasm = evhookstest.Wasm(t)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
