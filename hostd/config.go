@@ -116,11 +116,12 @@ type Config struct {
 	// (recorded in the database; Daemon.Votes lists the votes in force).
 	// Default nil: plain heartbeats.
 	Votes map[string]hook.VoteValue
-	// HeartbeatAttempts is how many times a moment's heartbeat is tried
-	// when it fails on the ledger; after that the moment is left unsent
-	// and the next heartbeat moment tries again. Default
-	// DefaultHeartbeatAttempts (3, as mb-xrpl).
-	HeartbeatAttempts int
+	// HeartbeatRetries is how many times a moment's heartbeat is tried
+	// again when it failed on the ledger; when every try failed the moment
+	// is left unsent and the next heartbeat moment tries again. Default
+	// DefaultHeartbeatRetries (3, as mb-xrpl: at most four tries); a
+	// negative value: no retry.
+	HeartbeatRetries int
 	// HeartbeatRetryDelay is the wait after a failed heartbeat attempt.
 	// Default DefaultHeartbeatRetryDelay (5 min, as mb-xrpl).
 	HeartbeatRetryDelay time.Duration

@@ -20,9 +20,10 @@ import (
 
 // Heartbeat defaults (mb-xrpl's heartbeat action).
 const (
-	// DefaultHeartbeatAttempts is how many times a moment's heartbeat is
-	// tried when it fails on the ledger.
-	DefaultHeartbeatAttempts = 3
+	// DefaultHeartbeatRetries is how many times a moment's heartbeat is
+	// tried again when it failed on the ledger (mb-xrpl queues it with
+	// three more attempts).
+	DefaultHeartbeatRetries = 3
 	// DefaultHeartbeatRetryDelay is the wait after a failed attempt.
 	DefaultHeartbeatRetryDelay = 5 * time.Minute
 )
@@ -138,11 +139,15 @@ func (d *Daemon) Votes() (map[string]hook.VoteValue, error) {
 	return out, err
 }
 
+// heartbeatAttempts is the most tries of a moment's heartbeat.
 func (d *Daemon) heartbeatAttempts() int {
-	if d.cfg.HeartbeatAttempts > 0 {
-		return d.cfg.HeartbeatAttempts
+	switch r := d.cfg.HeartbeatRetries; {
+	case r < 0:
+		return 1
+	case r > 0:
+		return 1 + r
 	}
-	return DefaultHeartbeatAttempts
+	return 1 + DefaultHeartbeatRetries
 }
 
 func (d *Daemon) heartbeatRetryDelay() time.Duration {
@@ -156,7 +161,7 @@ func (d *Daemon) heartbeatRetryDelay() time.Duration {
 // per heartbeat period, at the host's offset in the moment, when the hook
 // configuration names a heartbeat account and no lease token is left
 // unoffered (the JS client refuses to heartbeat then); again after a
-// failed attempt, HeartbeatRetryDelay later, up to HeartbeatAttempts
+// failed attempt, HeartbeatRetryDelay later, up to HeartbeatRetries
 // times. The moment counts as sent only once a heartbeat applied.
 func (d *Daemon) heartbeat(ctx context.Context) error {
 	if d.cfg.NoHeartbeat || d.hookCf.HeartbeatAddress == "" {
@@ -377,7 +382,7 @@ func noteHeartbeat(it *intent, t *evernode.TxResult) {
 // applied heartbeat (vote or not) makes the moment sent; when the attempt's
 // votes all came back refused, the plain heartbeat follows; when nothing
 // applied, the next attempt waits HeartbeatRetryDelay, and after
-// HeartbeatAttempts the moment stays unsent.
+// HeartbeatRetries the moment stays unsent.
 func (d *Daemon) heartbeatResult(tx *bolt.Tx, it *intent, ok bool) error {
 	vote := len(it.Payload) >= hook.VoteParamSize
 	if vote && it.Reason != "" {

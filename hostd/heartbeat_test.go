@@ -256,10 +256,15 @@ func testHeartbeatVotes(t *testing.T, real bool) {
 }
 
 // A heartbeat the ledger refuses is tried again HeartbeatRetryDelay later
-// and the moment counts once it applied; three refusals leave the moment
-// unsent, and the next heartbeat moment tries again.
+// and the moment counts once it applied; four refusals (the first try and
+// three retries, as mb-xrpl) leave the moment unsent, and the next
+// heartbeat moment tries again.
 func TestHeartbeatRetry(t *testing.T) {
 	bw := newBeatWorld(t, false)
+	// Short enough that every retry stays in the moment, whatever the
+	// host's offset in it (at most 45 min).
+	const delay = time.Minute
+	bw.cfg.HeartbeatRetryDelay = delay
 	r := bw.start(nil)
 	d := r.d
 	m0 := bw.hook.Moments().MomentAt(uint64(bw.clock.Now().Unix()), 0)
@@ -279,24 +284,24 @@ func TestHeartbeatRetry(t *testing.T) {
 	m1 := bw.toNextBeat(false)
 	bw.waitFor("attempt 1 refused", failed(m1, 1))
 	require.True(t, d.lastHeartbeat().Before(bw.clock.Now().Add(-time.Minute)), "a refused heartbeat does not count")
-	bw.clock.Advance(DefaultHeartbeatRetryDelay)
+	bw.clock.Advance(delay)
 	bw.waitFor("attempt 2 applied", sent(t, d, m1))
 	require.Equal(t, 2, beatOf(t, d, m1).Attempt)
 
-	// Three refusals: the moment stays unsent.
+	// Four refusals: the moment stays unsent.
 	m2 := bw.toNextBeat(false)
-	for attempt := 1; attempt <= DefaultHeartbeatAttempts; attempt++ {
+	for attempt := 1; attempt <= 1+DefaultHeartbeatRetries; attempt++ {
 		refuse()
 		if attempt > 1 {
-			bw.clock.Advance(DefaultHeartbeatRetryDelay)
+			bw.clock.Advance(delay)
 		}
 		bw.waitFor(fmt.Sprintf("attempt %d refused", attempt), failed(m2, attempt))
 	}
-	bw.clock.Advance(DefaultHeartbeatRetryDelay)
+	bw.clock.Advance(delay)
 	for range 5 {
 		require.NoError(t, bw.c.WaitLedger(bw.ctx, bw.c.ValidatedLedger()+1))
 	}
-	require.Len(t, beatIntents(t, d, m2), DefaultHeartbeatAttempts, "no fourth attempt")
+	require.Len(t, beatIntents(t, d, m2), 1+DefaultHeartbeatRetries, "no fifth try")
 	require.False(t, beatOf(t, d, m2).Sent)
 	require.NotEqual(t, m2, bw.hook.Moments().MomentAt(uint64(d.lastHeartbeat().Unix()), 0), "the moment is not marked sent")
 
@@ -363,5 +368,17 @@ func TestHeartbeatVotesCrashSafe(t *testing.T) {
 	t.Logf("%d moments, one crash each", moments)
 	for _, id := range [][32]byte{a, b} {
 		require.Equal(t, map[string]int{"tesSUCCESS": moments}, bw.votesOnLedger(id), "one vote on %X a moment", id)
+	}
+}
+
+func TestHeartbeatConfig(t *testing.T) {
+	for retries, tries := range map[int]int{-1: 1, 0: 1 + DefaultHeartbeatRetries, 1: 2, 5: 6} {
+		d := &Daemon{cfg: Config{HeartbeatRetries: retries}}
+		require.Equal(t, tries, d.heartbeatAttempts(), "HeartbeatRetries %d", retries)
+	}
+	require.Equal(t, DefaultHeartbeatRetryDelay, (&Daemon{}).heartbeatRetryDelay())
+	require.NoError(t, checkVotes(map[string]hook.VoteValue{strings.Repeat("aB", 32): hook.VoteSupport}))
+	for _, bad := range []string{"", "ABCD", strings.Repeat("AB", 31) + "ZZ", strings.Repeat("AB", 33)} {
+		require.Error(t, checkVotes(map[string]hook.VoteValue{bad: hook.VoteSupport}), "%q", bad)
 	}
 }
