@@ -136,9 +136,9 @@ func (bw *beatWorld) candidate(seed byte, index uint32, closed bool) [32]byte {
 	return id
 }
 
-// toNextBeat moves the daemon's clock (and, with network, the ledger's)
-// to the host's heartbeat time in the next moment, and returns that moment.
-func (bw *beatWorld) toNextBeat(network bool) uint64 {
+// toNextBeat moves the daemon's clock and the ledger's to the host's
+// heartbeat time in the next moment, and returns that moment.
+func (bw *beatWorld) toNextBeat() uint64 {
 	ms := bw.hook.Moments()
 	size := time.Duration(ms.Size) * time.Second
 	next := ms.MomentAt(uint64(bw.clock.Now().Unix()), 0) + 1
@@ -146,9 +146,7 @@ func (bw *beatWorld) toNextBeat(network bool) uint64 {
 	target := time.Unix(start, 0).Add(heartbeatOffset(bw.reg, size) + time.Second)
 	d := target.Sub(bw.clock.Now())
 	bw.clock.Advance(d)
-	if network {
-		bw.net.AdvanceTime(d)
-	}
+	bw.net.AdvanceTime(d)
 	require.Equal(bw.t, next, ms.MomentAt(uint64(bw.clock.Now().Unix()), 0))
 	return next
 }
@@ -236,7 +234,7 @@ func testHeartbeatVotes(t *testing.T, real bool) {
 	// Restart; next moment (on both clocks): only the votes in force.
 	require.NoError(t, ignoreStop(r.stop(t)))
 	bw.voter()
-	m2 := bw.toNextBeat(true)
+	m2 := bw.toNextBeat()
 	r = bw.start(nil)
 	votes, err = r.d.Votes()
 	require.NoError(t, err)
@@ -259,8 +257,10 @@ func testHeartbeatVotes(t *testing.T, real bool) {
 // and the moment counts once it applied; four refusals (the first try and
 // three retries, as mb-xrpl) leave the moment unsent, and the next
 // heartbeat moment tries again.
-func TestHeartbeatRetry(t *testing.T) {
-	bw := newBeatWorld(t, false)
+func TestHeartbeatRetry(t *testing.T) { bothHookKinds(t, testHeartbeatRetry) }
+
+func testHeartbeatRetry(t *testing.T, real bool) {
+	bw := newBeatWorld(t, real)
 	// Short enough that every retry stays in the moment, whatever the
 	// host's offset in it (at most 45 min).
 	const delay = time.Minute
@@ -281,7 +281,7 @@ func TestHeartbeatRetry(t *testing.T) {
 
 	// One refusal, then success.
 	refuse()
-	m1 := bw.toNextBeat(false)
+	m1 := bw.toNextBeat()
 	bw.waitFor("attempt 1 refused", failed(m1, 1))
 	require.True(t, d.lastHeartbeat().Before(bw.clock.Now().Add(-time.Minute)), "a refused heartbeat does not count")
 	bw.clock.Advance(delay)
@@ -289,7 +289,7 @@ func TestHeartbeatRetry(t *testing.T) {
 	require.Equal(t, 2, beatOf(t, d, m1).Attempt)
 
 	// Four refusals: the moment stays unsent.
-	m2 := bw.toNextBeat(false)
+	m2 := bw.toNextBeat()
 	for attempt := 1; attempt <= 1+DefaultHeartbeatRetries; attempt++ {
 		refuse()
 		if attempt > 1 {
@@ -306,7 +306,7 @@ func TestHeartbeatRetry(t *testing.T) {
 	require.NotEqual(t, m2, bw.hook.Moments().MomentAt(uint64(d.lastHeartbeat().Unix()), 0), "the moment is not marked sent")
 
 	// The next heartbeat moment tries again.
-	m3 := bw.toNextBeat(false)
+	m3 := bw.toNextBeat()
 	bw.waitFor("the next moment's heartbeat", sent(t, d, m3))
 	require.Equal(t, 1, beatOf(t, d, m3).Attempt)
 }
@@ -342,7 +342,7 @@ func TestHeartbeatVotesCrashSafe(t *testing.T) {
 		bw.voter()
 		m := bw.hook.Moments().MomentAt(uint64(bw.clock.Now().Unix()), 0)
 		if k > 0 {
-			m = bw.toNextBeat(true)
+			m = bw.toNextBeat()
 		}
 		var count atomic.Int64
 		fault := crashAt([]int64{k}, &count)
