@@ -32,6 +32,7 @@ type beatWorld struct {
 	hook  *hook.Config
 	w     *evernode.Wallet
 	clock *clock
+	prov  *fakeProv
 	cfg   Config
 	reg   [32]byte // the registration token id
 }
@@ -60,13 +61,9 @@ func newBeatWorld(t *testing.T, real bool) *beatWorld {
 	require.NoError(t, err)
 	w, err := n.NewFundedWallet(ctx, 1_000_000_000)
 	require.NoError(t, err)
-	require.NoError(t, dep.FundEVR(ctx, w, "1000"))
-	for {
-		if evr, err := hook.EVRBalance(ctx, c, cf, w.Address()); err == nil && evr == "1000" {
-			break
-		}
-		require.NoError(t, c.WaitLedger(ctx, c.ValidatedLedger()+1))
-	}
+	fundEVR(ctx, t, dep, c, cf, w, "1000")
+	_, err = c.SubmitAndWait(ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
+	require.NoError(t, err)
 	res, err := hook.RegisterHost(ctx, c, w, cf, hook.Registration{CountryCode: "SG", CPUMicrosec: 1000, RAMMB: 1000, DiskMB: 1000,
 		TotalInstances: 1, CPUModel: "test CPU", CPUCount: 1, CPUMHz: 1000, Description: "hostd test", Email: "host@example.org",
 		LeaseAmount: "1"}, nil)
@@ -74,13 +71,24 @@ func newBeatWorld(t *testing.T, real bool) *beatWorld {
 	dc, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 200})
 	require.NoError(t, err)
 	t.Cleanup(func() { dc.Close() })
-	bw := &beatWorld{t: t, ctx: ctx, net: n, dep: dep, c: c, dc: dc, hook: cf, w: w, clock: &clock{}, reg: res.TokenID}
+	bw := &beatWorld{t: t, ctx: ctx, net: n, dep: dep, c: c, dc: dc, hook: cf, w: w, clock: &clock{}, prov: newFakeProv(), reg: res.TokenID}
 	bw.cfg = Config{DataDir: t.TempDir(), Hook: cf, Instances: 1, LeasePrice: "1", Tick: 20 * time.Millisecond, Now: bw.clock.Now}
 	return bw
 }
 
+// fundEVR gives w evr EVR and waits until the ledger shows it.
+func fundEVR(ctx context.Context, t *testing.T, dep *evhooks.Deployment, c *evernode.Client, cf *hook.Config, w *evernode.Wallet, evr string) {
+	require.NoError(t, dep.FundEVR(ctx, w, evr))
+	for {
+		if got, err := hook.EVRBalance(ctx, c, cf, w.Address()); err == nil && got == evr {
+			return
+		}
+		require.NoError(t, c.WaitLedger(ctx, c.ValidatedLedger()+1))
+	}
+}
+
 func (bw *beatWorld) start(fault func(string) bool) *running {
-	d, err := New(bw.dc, bw.w, newFakeProv(), &bw.cfg)
+	d, err := New(bw.dc, bw.w, bw.prov, &bw.cfg)
 	require.NoError(bw.t, err)
 	d.fault = fault
 	r := &running{d: d, done: make(chan error, 1)}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
 	"github.com/evernode-go/sdk/memo"
 )
@@ -126,4 +127,47 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, leases, 1, "inventory")
 	})
+}
+
+// On a registered host, ending a lease whose instance is gone brings the
+// registry's active instance count back down (§7 F 33: updateRegInfo).
+func TestLeaseWithoutInstanceUpdatesRegistry(t *testing.T) {
+	bw := newBeatWorld(t, false)
+	bw.cfg.NoHeartbeat = true
+	r := bw.start(nil)
+	tw, err := bw.net.NewFundedWallet(bw.ctx, 100_000_000)
+	require.NoError(t, err)
+	fundEVR(bw.ctx, t, bw.dep, bw.c, bw.hook, tw, "100")
+	tn, err := lease.NewTenant(bw.c, tw, &lease.TenantConfig{Hook: bw.hook, Hosts: okRegistry{}, Timeout: 20 * time.Second})
+	require.NoError(t, err)
+	_, err = tn.PrepareAccount(bw.ctx)
+	require.NoError(t, err)
+	bw.waitFor("offered", func() bool {
+		o, err := lease.Offers(bw.ctx, bw.c, bw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 1
+	})
+	res, err := tn.Acquire(bw.ctx, bw.w.Address(), testReq, nil)
+	require.NoError(t, err)
+	active := func(n uint32) func() bool {
+		return func() bool {
+			info, err := hook.Host(bw.ctx, bw.c, bw.hook, bw.w.Address())
+			return err == nil && info.ActiveInstances == n
+		}
+	}
+	bw.waitFor("one active instance in the registry", active(1))
+
+	require.True(t, bw.prov.vanish(res.Token.ID))
+	bw.waitFor("the lease ended", func() bool {
+		r.d.pruneSoon()
+		ls, err := r.d.Leases()
+		return err == nil && len(ls) == 0
+	})
+	bw.waitFor("no active instance in the registry", active(0))
+	bw.waitFor("re-offered", func() bool {
+		o, err := lease.Offers(bw.ctx, bw.c, bw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 1 && o[0].ID != res.Token.ID
+	})
+	evr, err := hook.EVRBalance(bw.ctx, bw.c, bw.hook, tw.Address())
+	require.NoError(t, err)
+	require.Equal(t, "99", evr, "no refund for a lease served")
 }
