@@ -379,8 +379,11 @@ func noteHeartbeat(it *intent, t *evernode.TxResult) {
 
 // heartbeatResult settles one heartbeat of an attempt, in the database
 // transaction that marks it done: a refused vote is dropped for good; an
-// applied heartbeat (vote or not) makes the moment sent; when the attempt's
-// votes all came back refused, the plain heartbeat follows; when nothing
+// applied heartbeat makes the moment sent, a vote heartbeat too when the
+// hook skipped its vote (the hook counted the heartbeat; mb-xrpl, whose
+// client sees VOTE_VALIDATION_ERR only in a failed transaction, counts it
+// too); when the attempt's votes all failed and were refused, the plain
+// heartbeat follows; when nothing
 // applied, the next attempt waits HeartbeatRetryDelay, and after
 // HeartbeatRetries the moment stays unsent.
 func (d *Daemon) heartbeatResult(tx *bolt.Tx, it *intent, ok bool) error {
