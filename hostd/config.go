@@ -124,6 +124,25 @@ type Config struct {
 	// NoHeartbeat turns the heartbeat off. Default false: a heartbeat is
 	// sent when the hook configuration names a heartbeat account.
 	NoHeartbeat bool
+	// Votes are the operator's governance votes, as mb-xrpl's
+	// governance.cfg "votes": candidate id (64 hex digits) →
+	// hook.VoteSupport or hook.VoteReject (any other value votes reject,
+	// as mb-xrpl). Each heartbeat moment sends one heartbeat per vote whose
+	// candidate exists, in candidate index order, and no plain heartbeat
+	// once one applied. A vote whose candidate is gone, or that the
+	// heartbeat hook refuses (VOTE_VALIDATION_ERR), is dropped for good
+	// (recorded in the database; Daemon.Votes lists the votes in force).
+	// Default nil: plain heartbeats.
+	Votes map[string]hook.VoteValue
+	// HeartbeatRetries is how many times a moment's heartbeat is tried
+	// again when it failed on the ledger; when every try failed the moment
+	// is left unsent and the next heartbeat moment tries again. Default
+	// DefaultHeartbeatRetries (3, as mb-xrpl: at most four tries); a
+	// negative value: no retry.
+	HeartbeatRetries int
+	// HeartbeatRetryDelay is the wait after a failed heartbeat attempt.
+	// Default DefaultHeartbeatRetryDelay (5 min, as mb-xrpl).
+	HeartbeatRetryDelay time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives structured logs, one line per lease transition.

@@ -103,6 +103,9 @@ func New(c *evernode.Client, s evernode.Signer, p instance.Provisioner, cfg *Con
 	if c == nil || s == nil || p == nil {
 		return nil, errors.New("hostd: nil client, signer or provisioner")
 	}
+	if err := checkVotes(o.Votes); err != nil {
+		return nil, err
+	}
 	a, ok := s.(addresser)
 	if !ok {
 		return nil, errors.New("hostd: the signer has no Address()")
