@@ -277,14 +277,14 @@ func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) 
 	if err != nil {
 		return nil, err
 	}
-	msg, cont := bsonUploadMessage(zip, nonce, maxLedger)
-	total := len(msg) + bsonInputTailBytes
+	msg := bsonUploadParts(zip, nonce, maxLedger)
+	total := msg.size()
 	if total > limit { // CheckSize computed this; keep the exact check too
 		return nil, &BundleTooLargeError{ZipBytes: len(zip), MessageBytes: total, Limit: limit}
 	}
 	report(Progress{Phase: PhaseSend, Total: total})
 	sctx, cancel := context.WithTimeout(ctx, resTimeout)
-	rec, err := c.submitOverlapped(sctx, msg, cont, nonce, maxLedger, chunk, func(sent, total int) {
+	rec, err := c.submitUpload(sctx, msg, nonce, maxLedger, chunk, func(sent, total int) {
 		report(Progress{Phase: PhaseSend, Sent: sent, Total: total})
 		if sent == total {
 			report(Progress{Phase: PhaseSubmitted, Sent: total, Total: total})
