@@ -27,9 +27,11 @@
 //     user_input_bytes 0 (unlimited), the node reads no further message from the user until
 //     the round closes (TCP pushes back; nothing is rejected); queued read requests hold at
 //     most 64 MiB and a client that does not read is dropped at 32 MiB queued.
-//   - Rounds: every contract.consensus.roundtime a ledger closes (BLAKE3 hash chain, persisted
-//     in ledger_fs/seed/primary/lcl.json), accepted statuses and the previous execution's
-//     outputs go out, a changed patch.cfg is applied to hp.cfg, then the contract runs.
+//   - Rounds: a ledger closes at every contract.consensus.roundtime boundary of the clock
+//     (hpcore's round windows; a round whose work runs past a boundary skips it), with a
+//     BLAKE3 hash chain persisted in ledger_fs/seed/primary/lcl.json; accepted statuses and
+//     the previous execution's outputs go out, a changed patch.cfg is applied to hp.cfg,
+//     then the contract runs.
 //   - The Evernode bootstrap contract, natively, when bin_path is "bootstrap_contract" and the
 //     state directory holds the marker file written by Provision: status and upload from the
 //     owner key only, BSON in and out, every error code of the real contract, the upgrade

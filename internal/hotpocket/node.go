@@ -305,8 +305,12 @@ func (n *Node) roundtime() time.Duration {
 	return time.Duration(n.cfg.Contract.Consensus.Roundtime) * time.Millisecond
 }
 
+// roundLoop closes a ledger at every roundtime boundary of the clock, as hpcore's rounds are
+// windows of roundtime aligned on the epoch (consensus.cpp wait_and_proceed_stage): a round
+// whose work runs past the next boundary closes at the one after, and work does not push
+// later rounds back.
 func (n *Node) roundLoop(ctx context.Context) {
-	t := time.NewTimer(n.roundtime())
+	t := time.NewTimer(untilBoundary(time.Now(), n.roundtime()))
 	defer t.Stop()
 	for {
 		select {
@@ -316,14 +320,22 @@ func (n *Node) roundLoop(ctx context.Context) {
 		}
 		if n.pace {
 			if !n.hasWork() {
-				t.Reset(n.roundtime())
+				t.Reset(untilBoundary(time.Now(), n.roundtime()))
 				continue
 			}
 			n.waitReceiving(ctx)
 		}
 		n.closeRound(ctx)
-		t.Reset(n.roundtime())
+		t.Reset(untilBoundary(time.Now(), n.roundtime()))
 	}
+}
+
+// untilBoundary is the time from now to the next multiple of rt since the Unix epoch.
+func untilBoundary(now time.Time, rt time.Duration) time.Duration {
+	if rt <= 0 {
+		rt = time.Millisecond
+	}
+	return rt - time.Duration(now.UnixNano()%int64(rt))
 }
 
 // hasWork reports whether a round would do more than close an empty ledger nobody watches.
