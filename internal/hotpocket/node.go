@@ -473,9 +473,9 @@ func (n *Node) closeRound(ctx context.Context) {
 		}
 		sort.Slice(led.Outputs, func(i, j int) bool { return bytes.Compare(led.Outputs[i].Hash, led.Outputs[j].Hash) < 0 })
 	}
-	n.lcl = led
 	hdr := led
 	hdr.Inputs, hdr.Outputs = nil, nil
+	n.lcl = hdr // the raw data is on disk (saveRaw below), not held until the next round
 	n.history = append(n.history, hdr)
 	if len(n.history) > historyKeep {
 		n.history = append([]ledgerRecord{}, n.history[len(n.history)-historyKeep:]...)
