@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/evernode-go/sdk/evernode"
@@ -87,8 +88,15 @@ func Example() {
 		ContractID:  "dc411912-bcdd-4f73-af43-32ec45844b9a", Image: "evernode/sashimono"}, nil)
 	check(err)
 	fmt.Println("instance named after the lease:", res.Instance.Name == res.Token.ID)
-	fmt.Println("user port:", res.Instance.UserPort)
+	// The tenant's answer is the instance the host runs. Its user port is
+	// the lowest one from UserPortBase that no other process holds (29101
+	// on an idle machine), so the example compares it instead of printing it.
+	info, err := prov.Inspect(ctx, res.Instance.Name)
+	check(err)
+	fmt.Println("instance:", info.Status)
+	fmt.Println("user port as the host runs it:", res.Instance.UserPort == strconv.Itoa(info.Details.UserPort))
 	// Output:
 	// instance named after the lease: true
-	// user port: 29101
+	// instance: running
+	// user port as the host runs it: true
 }

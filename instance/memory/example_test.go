@@ -33,10 +33,16 @@ func Example() {
 	// What the host sends back to the tenant (sashimono's field names).
 	m := info.Details.Memo()
 	m.Pubkey = m.Pubkey[:2] + "…" // a fresh key every run
+	// The ports are the lowest pair from the bases whose user port no other
+	// process holds: 28901 and 28951 on an idle machine, later ones if
+	// something else listens there.
+	fmt.Println("ports from the bases:", info.Details.UserPort >= 28901 && info.Details.PeerPort >= 28951)
+	m.PeerPort, m.UserPort = "…", "…"
 	b, _ := json.Marshal(m)
 	fmt.Println(info.Status)
 	fmt.Println(string(b))
 	// Output:
+	// ports from the bases: true
 	// running
-	// {"name":"9B0C6E8D41D0B2D1A9F1E0E5C3A3F0A7D6F5E4C3B2A1908F7E6D5C4B3A291807","pubkey":"ed…","contract_id":"3c349abe-4d70-4f50-9fa6-018f1f2530ab","peer_port":"28951","user_port":"28901","domain":"127.0.0.1"}
+	// {"name":"9B0C6E8D41D0B2D1A9F1E0E5C3A3F0A7D6F5E4C3B2A1908F7E6D5C4B3A291807","pubkey":"ed…","contract_id":"3c349abe-4d70-4f50-9fa6-018f1f2530ab","peer_port":"…","user_port":"…","domain":"127.0.0.1"}
 }
