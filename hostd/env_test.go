@@ -1,6 +1,7 @@
 package hostd
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -129,6 +130,8 @@ type testNet struct {
 	cfg    *hook.Config
 	// issuerMu serialises the issuer's payments (one sequence).
 	issuerMu sync.Mutex
+	// runs are the hosts' daemons, which waitFor watches.
+	runs runs
 }
 
 func newTestNet(t testing.TB, timeout time.Duration) *testNet {
@@ -236,25 +239,109 @@ func (n *testNet) host(t testing.TB, instances int, price string) *host {
 	h := &host{t: t, n: n, c: c, w: w, dir: t.TempDir(), prov: newFakeProv(), clock: &clock{}}
 	h.cfg = Config{DataDir: h.dir, Hook: n.cfg, LeasePrice: price, Instances: instances, AllowUnregistered: true,
 		Tick: 20 * time.Millisecond, Now: h.clock.Now}
-	if os.Getenv("HOSTD_TEST_LOG") != "" {
-		h.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+	h.cfg.Logger = testLogger(t)
 	return h
+}
+
+// testLogger is a debug logger for a test's daemons: it streams to stderr
+// when HOSTD_TEST_LOG is set, else it keeps the log and prints it only if
+// the test fails, so a failure that is hard to reproduce says what the
+// daemon did.
+func testLogger(t testing.TB) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
+	if os.Getenv("HOSTD_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	buf := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, opts))
+}
+
+// lockedBuffer is a bytes.Buffer many goroutines may write.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // running is a daemon running in the background.
 type running struct {
-	d    *Daemon
+	d *Daemon
+	// done receives Run's result once, for the test that awaits it.
 	done chan error
+	// ended is closed once Run returned; err is its result from then on.
+	ended chan struct{}
+	err   error
+}
+
+// runs are the daemons a test world started. The world's waits watch
+// them: a daemon that ends by itself while the test waits for some state
+// fails the test at once with Run's error, where the test would otherwise
+// poll the ledger until its context expired. The zero value is ready.
+type runs struct {
+	mu  sync.Mutex
+	all []*running
+}
+
+// start runs d in the background with ctx and watches it.
+func (rs *runs) start(ctx context.Context, d *Daemon) *running {
+	r := &running{d: d, done: make(chan error, 1), ended: make(chan struct{})}
+	go func() {
+		err := d.Run(ctx)
+		r.err = err
+		close(r.ended)
+		r.done <- err
+	}()
+	rs.mu.Lock()
+	rs.all = append(rs.all, r)
+	rs.mu.Unlock()
+	return r
+}
+
+// check fails the test if a watched daemon ended by itself. A daemon the
+// test closed (stop, or Close after reading its end) ended on request, and
+// one killed by an injected crash ended as the test arranged: the test
+// awaits those itself.
+func (rs *runs) check(t testing.TB, what string) {
+	t.Helper()
+	rs.mu.Lock()
+	all := rs.all
+	rs.mu.Unlock()
+	for _, r := range all {
+		select {
+		case <-r.ended:
+		default:
+			continue
+		}
+		r.d.mu.Lock()
+		closed := r.d.closed
+		r.d.mu.Unlock()
+		if !closed && !errors.Is(r.err, errCrash) {
+			t.Fatalf("waiting for %s: the daemon's Run ended: %v", what, r.err)
+		}
+	}
 }
 
 func (h *host) start(fault func(string) bool) *running {
 	d, err := New(h.c, h.w, h.prov, &h.cfg)
 	require.NoError(h.t, err)
 	d.fault = fault
-	r := &running{d: d, done: make(chan error, 1)}
-	go func() { r.done <- d.Run(h.n.ctx) }()
-	return r
+	return h.n.runs.start(h.n.ctx, d)
 }
 
 func (r *running) stop(t testing.TB) error {
@@ -263,10 +350,12 @@ func (r *running) stop(t testing.TB) error {
 	return <-r.done
 }
 
-// waitFor polls cond on each ledger until it holds.
+// waitFor polls cond on each ledger until it holds. It fails at once if
+// one of the net's daemons ends by itself meanwhile.
 func (n *testNet) waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
+		n.runs.check(t, what)
 		if err := n.c.WaitLedger(n.ctx, n.c.ValidatedLedger()+1); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
 		}

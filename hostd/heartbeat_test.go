@@ -35,6 +35,8 @@ type beatWorld struct {
 	prov  *fakeProv
 	cfg   Config
 	reg   [32]byte // the registration token id
+	// runs are the daemons start started, which waitFor watches.
+	runs runs
 }
 
 func newBeatWorld(t *testing.T, real bool) *beatWorld {
@@ -72,7 +74,8 @@ func newBeatWorld(t *testing.T, real bool) *beatWorld {
 	require.NoError(t, err)
 	t.Cleanup(func() { dc.Close() })
 	bw := &beatWorld{t: t, ctx: ctx, net: n, dep: dep, c: c, dc: dc, hook: cf, w: w, clock: &clock{}, prov: newFakeProv(), reg: res.TokenID}
-	bw.cfg = Config{DataDir: t.TempDir(), Hook: cf, Instances: 1, LeasePrice: "1", Tick: 20 * time.Millisecond, Now: bw.clock.Now}
+	bw.cfg = Config{DataDir: t.TempDir(), Hook: cf, Instances: 1, LeasePrice: "1", Tick: 20 * time.Millisecond, Now: bw.clock.Now,
+		Logger: testLogger(t)}
 	return bw
 }
 
@@ -91,8 +94,7 @@ func (bw *beatWorld) start(fault func(string) bool) *running {
 	d, err := New(bw.dc, bw.w, bw.prov, &bw.cfg)
 	require.NoError(bw.t, err)
 	d.fault = fault
-	r := &running{d: d, done: make(chan error, 1)}
-	go func() { r.done <- d.Run(bw.ctx) }()
+	r := bw.runs.start(bw.ctx, d)
 	bw.t.Cleanup(func() { _ = r.d.Close() })
 	return r
 }
@@ -101,6 +103,7 @@ func (bw *beatWorld) waitFor(what string, cond func() bool) {
 	bw.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
+		bw.runs.check(bw.t, what)
 		if time.Now().After(deadline) {
 			bw.t.Fatalf("waiting for %s: timed out", what)
 		}

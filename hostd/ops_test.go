@@ -355,10 +355,7 @@ func newClosingWorldOn(t *testing.T, rw *regWorld) *closingWorld {
 }
 
 func (cw *closingWorld) start(t *testing.T, fault func(string) bool) *running {
-	d := cw.daemon(t, fault)
-	r := &running{d: d, done: make(chan error, 1)}
-	go func() { r.done <- d.Run(cw.ctx) }()
-	return r
+	return cw.runs.start(cw.ctx, cw.daemon(t, fault))
 }
 
 func (cw *closingWorld) daemon(t *testing.T, fault func(string) bool) *Daemon {

@@ -29,6 +29,8 @@ type regWorld struct {
 	hook *hook.Config
 	w    *evernode.Wallet
 	cfg  Config
+	// runs are the daemons run started, which waitFor watches.
+	runs runs
 }
 
 func newRegWorld(t *testing.T) *regWorld { return newRegWorldWith(t, nil) }
@@ -57,7 +59,7 @@ func newRegWorldWith(t *testing.T, wasm *evhooks.Wasm) *regWorld {
 	require.NoError(t, err)
 	require.NoError(t, dep.FundEVR(ctx, w, "1000"))
 	rw := &regWorld{ctx: ctx, net: n, dep: dep, c: c, hook: cf, w: w}
-	rw.cfg = Config{DataDir: t.TempDir(), Hook: cf, NoHeartbeat: true, Tick: 20 * time.Millisecond,
+	rw.cfg = Config{DataDir: t.TempDir(), Hook: cf, NoHeartbeat: true, Tick: 20 * time.Millisecond, Logger: testLogger(t),
 		Register: &hook.Registration{CountryCode: "SG", CPUMicrosec: 1000, RAMMB: 1000, DiskMB: 1000, TotalInstances: 1,
 			CPUModel: "test CPU", CPUCount: 1, CPUMHz: 1000, Description: "hostd test", Email: "host@example.org", LeaseAmount: "1"}}
 	return rw
@@ -67,14 +69,15 @@ func (rw *regWorld) run(t *testing.T, cfg Config, fault func(string) bool) *runn
 	d, err := New(rw.c, rw.w, newFakeProv(), &cfg)
 	require.NoError(t, err)
 	d.fault = fault
-	r := &running{d: d, done: make(chan error, 1)}
-	go func() { r.done <- d.Run(rw.ctx) }()
-	return r
+	return rw.runs.start(rw.ctx, d)
 }
 
+// waitFor polls cond on each ledger until it holds. It fails at once if
+// one of the world's daemons ends by itself meanwhile.
 func (rw *regWorld) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
+		rw.runs.check(t, what)
 		if err := rw.c.WaitLedger(rw.ctx, rw.c.ValidatedLedger()+1); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
