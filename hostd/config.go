@@ -112,7 +112,8 @@ type Config struct {
 	// NotFoundWait is the start-up backoff unit while the host account is
 	// not ready: the ledger answers actNotFound (a network reset) or, with
 	// Register set, the account cannot pay the registration yet (it is
-	// being funded). Attempt n waits n × NotFoundWait, at most 150 ×
+	// being funded), or the connection dropped under a start-up request.
+	// Attempt n waits n × NotFoundWait, at most 150 ×
 	// NotFoundWait, then the start-up runs again; each wait is logged.
 	// Default DefaultNotFoundWait.
 	NotFoundWait time.Duration

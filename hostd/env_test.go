@@ -255,7 +255,7 @@ func testLogger(t testing.TB) *slog.Logger {
 	buf := &lockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("daemon log:\n%s", buf.String())
+			t.Logf("log:\n%s", buf.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(buf, opts))

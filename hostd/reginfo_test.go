@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
 
@@ -40,7 +44,9 @@ func newRegWorld(t *testing.T) *regWorld { return newRegWorldWith(t, nil) }
 func newRegWorldWith(t *testing.T, wasm *evhooks.Wasm) *regWorld {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
+	// The network's and the client's logs say why a connection dropped.
+	netLog := testLogger(t)
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20, Logger: netLog})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	var dep *evhooks.Deployment
@@ -50,7 +56,7 @@ func newRegWorldWith(t *testing.T, wasm *evhooks.Wasm) *regWorld {
 		dep, err = evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
 	}
 	require.NoError(t, err)
-	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
+	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200, Logger: netLog})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	cf, err := hook.LoadConfig(ctx, c, dep.GovernorAddress())
@@ -179,17 +185,21 @@ func TestStartupWaitsForAccount(t *testing.T) {
 		}
 		return false
 	})
-	// waitFor waits for the daemon to wait once more for why; any other
-	// reason, or an ended Run, fails the test.
+	// waitFor waits for the daemon to wait once more for why; a later
+	// reason, or an ended Run, fails the test. A wait for an earlier step
+	// is fine, and so is one for a dropped connection.
 	waitFor := func(why string) {
 		t.Helper()
 		for {
 			select {
 			case got := <-waits:
-				if got == why {
+				switch got {
+				case why:
 					return
+				case "connection": // the same step runs again
+				default:
+					require.Equal(t, "account", got, "a wait for an earlier step is fine, a later one is not")
 				}
-				require.Equal(t, "account", got, "a wait for an earlier step is fine, a later one is not")
 			case err := <-r.done:
 				t.Fatalf("Run ended while the account was not ready: %v", err)
 			case <-rw.ctx.Done():
@@ -244,4 +254,97 @@ func TestStartupWaitsForAccountThenRequiresRegistration(t *testing.T) {
 		t.Fatal("Run did not end")
 	}
 	require.NoError(t, r.d.Close())
+}
+
+// cutProxy relays websocket connections to url and, the first time a
+// client sends a request for command, drops that connection on both sides
+// without forwarding it: the request is in flight when its connection
+// dies, so it fails with evernode.ErrDisconnected.
+func cutProxy(t *testing.T, url, command string) string {
+	var cut atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer in.CloseNow()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		out, _, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			return
+		}
+		defer out.CloseNow()
+		in.SetReadLimit(-1)
+		out.SetReadLimit(-1)
+		go func() {
+			defer cancel()
+			for {
+				typ, b, err := out.Read(ctx)
+				if err != nil || in.Write(ctx, typ, b) != nil {
+					return
+				}
+			}
+		}()
+		for {
+			typ, b, err := in.Read(ctx)
+			if err != nil {
+				return
+			}
+			var req struct {
+				Command string `json:"command"`
+			}
+			if json.Unmarshal(b, &req) == nil && req.Command == command && cut.CompareAndSwap(false, true) {
+				return
+			}
+			if out.Write(ctx, typ, b) != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// A connection that drops under a start-up request (here the catch-up's
+// read of the validated ledger) is a reason to wait and start up again,
+// not to end Run: the daemon registers, syncs the registry and goes idle.
+func TestStartupRidesOutDroppedConnection(t *testing.T) {
+	rw := newRegWorld(t)
+	network := rw.dep.Network()
+	network.URL = cutProxy(t, network.URL, "ledger")
+	dc, err := evernode.Dial(rw.ctx, network, &evernode.ClientOptions{ReconnectMin: time.Millisecond, LedgerOffset: 200})
+	require.NoError(t, err)
+	t.Cleanup(func() { dc.Close() })
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.NotFoundWait = 1, "1", time.Millisecond
+	waited, synced := make(chan struct{}), make(chan struct{})
+	var waitOnce, syncOnce sync.Once
+	d, err := New(dc, rw.w, newFakeProv(), &cfg)
+	require.NoError(t, err)
+	d.fault = func(p string) bool {
+		switch p {
+		case "startup:wait:connection":
+			waitOnce.Do(func() { close(waited) })
+		case "reginfo:synced":
+			syncOnce.Do(func() { close(synced) })
+		}
+		return false
+	}
+	r := rw.runs.start(rw.ctx, d)
+	for _, ch := range []chan struct{}{waited, synced} {
+		select {
+		case <-ch:
+		case <-r.ended:
+			t.Fatalf("Run ended: %v", r.err)
+		case <-rw.ctx.Done():
+			t.Fatal("the start-up neither waited for the connection nor finished")
+		}
+	}
+	rw.waitFor(t, "an idle registered daemon", func() bool {
+		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		idle, ierr := r.d.Idle()
+		return err == nil && ok && ierr == nil && idle
+	})
+	require.NoError(t, r.stop(t))
 }

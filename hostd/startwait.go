@@ -19,8 +19,10 @@ const maxNotFoundSteps = 150
 // (a network reset) or, when the daemon registers the host, it cannot pay
 // the registration yet. After a reset an account comes back in steps (XAH,
 // then the EVR trust line, then EVR), and a start-up may look at any of
-// them: each is a reason to wait, not to fail. Every start-up step is safe
-// to repeat (a restart repeats them too).
+// them: each is a reason to wait, not to fail. So is a connection that
+// dropped under a start-up request (the client reconnects by itself): a
+// network blip must not end Run. Every start-up step is safe to repeat (a
+// restart repeats them too).
 func (d *Daemon) startupRetry(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		err := d.startup(ctx)
@@ -29,7 +31,7 @@ func (d *Daemon) startupRetry(ctx context.Context) error {
 			return err
 		}
 		delay := time.Duration(min(attempt, maxNotFoundSteps)) * d.cfg.NotFoundWait
-		d.log.Warn("hostd: the host account is not ready; retrying", "why", why, "in", delay, "attempt", attempt, "err", err)
+		d.log.Warn("hostd: the start-up must wait; retrying", "why", why, "in", delay, "attempt", attempt, "err", err)
 		if err := d.point("startup:wait:" + why); err != nil {
 			return err
 		}
@@ -39,14 +41,18 @@ func (d *Daemon) startupRetry(ctx context.Context) error {
 	}
 }
 
-// notReady reports whether a start-up error means the host account is not
-// ready yet, and why: "account" (actNotFound) or "funds" (the registration
-// cannot be paid yet). An unregistered host whose account does not exist
-// waits for it too, as mb-xrpl connects (waiting out actNotFound) before
-// it requires the registration.
+// notReady reports whether a start-up error means the start-up must wait
+// and run again, and why: "connection" (a request's connection dropped),
+// "account" (actNotFound) or "funds" (the registration cannot be paid
+// yet). An unregistered host whose account does not exist waits for it
+// too, as mb-xrpl connects (waiting out actNotFound) before it requires
+// the registration.
 func (d *Daemon) notReady(ctx context.Context, err error) (string, bool) {
 	if err == nil {
 		return "", false
+	}
+	if errors.Is(err, evernode.ErrDisconnected) {
+		return "connection", true
 	}
 	if isActNotFound(err) {
 		return "account", true
