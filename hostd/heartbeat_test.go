@@ -101,12 +101,8 @@ func (bw *beatWorld) start(fault func(string) bool) *running {
 
 func (bw *beatWorld) waitFor(what string, cond func() bool) {
 	bw.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		bw.runs.check(bw.t, what)
-		if time.Now().After(deadline) {
-			bw.t.Fatalf("waiting for %s: timed out", what)
-		}
 		if err := bw.c.WaitLedger(bw.ctx, bw.c.ValidatedLedger()+1); err != nil {
 			bw.t.Fatalf("waiting for %s: %v", what, err)
 		}
