@@ -255,7 +255,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err := d.loadHost(ctx); err != nil {
 		return err
 	}
-	if err := d.refusePendingOp(); err != nil {
+	if err := d.refusePendingOp(ctx); err != nil {
 		return err
 	}
 	if d.cfg.Domain != "" {

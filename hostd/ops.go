@@ -43,6 +43,14 @@ var (
 	// ErrTooFewInstances: a reconfiguration to fewer instances than the
 	// leases that run.
 	ErrTooFewInstances = errors.New("hostd: fewer instances than running leases")
+	// ErrHostClosed: a transfer or deregistration finished on this data
+	// dir and the host has not been registered again. The daemon does not
+	// start (it would register the host again, paying the fee again, or
+	// offer lease slots of a host that is gone), and Reconfig and
+	// DeleteInstance refuse; register the host again by hand (for a
+	// transfer to itself: on the machine that takes it over) to run it.
+	// It matches ErrNotRegistered too.
+	ErrHostClosed = errors.New("hostd: the host was transferred or deregistered")
 )
 
 // ReasonHostClosing is the reason of the refusal (with a full refund) of an
@@ -298,13 +306,26 @@ func (d *Daemon) lastOp() (*opRecord, error) {
 }
 
 // refusePendingOp keeps the daemon from starting over an unfinished
-// transfer or deregistration: it would offer the slots again.
-func (d *Daemon) refusePendingOp() error {
-	op, err := d.pendingOp()
+// transfer or deregistration (it would offer the slots again), and over a
+// finished one unless the host has been registered again since
+// (ErrHostClosed): with Config.Register still set it would register the
+// host again and pay the fee again, and either way it would offer slots.
+func (d *Daemon) refusePendingOp(ctx context.Context) error {
+	op, err := d.lastOp()
 	if err != nil || op == nil {
 		return err
 	}
-	return fmt.Errorf("%w: %s (run it again to finish it)", ErrOperationPending, op)
+	if !op.Done {
+		return fmt.Errorf("%w: %s (run it again to finish it)", ErrOperationPending, op)
+	}
+	ok, err := hook.IsRegistered(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return fmt.Errorf("hostd: checking the registration: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w (%w): %s (register it again by hand to run it here)", ErrHostClosed, ErrNotRegistered, op)
+	}
+	return nil
 }
 
 // remaining is how many whole moments of l are left at now, and their
@@ -492,7 +513,7 @@ func (d *Daemon) buildOp(it *intent) (evernode.Transaction, error) {
 func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, error) {
 	var out *Refund
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		if err := d.refusePendingOp(); err != nil {
+		if err := d.refusePendingOp(ctx); err != nil {
 			return err
 		}
 		// Settle what is in flight first: an extension being confirmed
@@ -952,7 +973,7 @@ func (d *Daemon) Reconfig(ctx context.Context, opts ReconfigOptions) (*ReconfigR
 	}
 	var res *ReconfigResult
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		if err := d.refusePendingOp(); err != nil {
+		if err := d.refusePendingOp(ctx); err != nil {
 			return err
 		}
 		if err := d.drain(ctx); err != nil {
