@@ -8,6 +8,7 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
+	"github.com/evernode-go/sdk/memo"
 )
 
 // After a finished deregistration, the daemon started again with the same
@@ -76,4 +77,35 @@ func TestAttack2NoRestartAfterTransfer(t *testing.T) {
 	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
 	require.NoError(t, err)
 	require.Empty(t, held, "no slot minted")
+}
+
+// An acquire whose success answer was queued but never signed when the
+// daemon stopped: winding the host down must not send that answer and then
+// destroy the instance a moment early with nothing refunded (the moment
+// under way counts as served); it refuses the acquire with a full refund.
+func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
+	cw := newClosingWorld(t)
+	late := cw.tenant(t)
+	r := cw.start(t, func(p string) bool { return p == "provision:answer-queued" })
+	acq := cw.acquire(t, late)
+	select {
+	case err := <-r.done:
+		require.ErrorIs(t, err, errCrash)
+	case <-cw.ctx.Done():
+		t.Fatal("the daemon did not stop")
+	}
+	require.NoError(t, r.d.Close())
+	require.Equal(t, "99", cw.evr(t, late.Address()))
+
+	d := cw.daemon(t, nil)
+	res, err := d.Deregister(cw.ctx)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	require.Len(t, res.Refunds, 1, "only the running lease")
+	cw.checkClosed(t)
+	ans := cw.answers(t, late, acq.Hash)
+	require.Len(t, ans, 1)
+	require.Equal(t, memo.EventAcquireError, ans[0].Type)
+	require.Equal(t, ReasonHostClosing, ans[0].Reason)
+	require.Equal(t, "100", cw.evr(t, late.Address()), "refunded in full")
 }

@@ -787,6 +787,9 @@ const maxWindDownRounds = 10
 // round, until a round finds nothing to do: each round first settles the
 // queue and catches up on the requests that reached the stopped daemon.
 func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
+	if err := d.withdrawAnswers(op); err != nil {
+		return err
+	}
 	for round := 0; ; round++ {
 		if err := d.drain(ctx); err != nil {
 			return err
@@ -863,6 +866,46 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 			}
 		}
 	}
+}
+
+// withdrawAnswers turns the acquires whose success answer is queued but
+// not signed (the daemon stopped first) into refusals with a full refund
+// (ReasonHostClosing): sent now, the answer would start a lease that the
+// wind-down ends at once, the moment under way counted as served and
+// nothing refunded. A pending intent has no blob that can still apply
+// (the queue re-queues one only once it proved it dead), so it is never
+// sent once withdrawn. Answers already signed go their way: the lease
+// they start is ended with the refund of its unused moments.
+func (d *Daemon) withdrawAnswers(op *opRecord) error {
+	return d.update(func(tx *bolt.Tx) error {
+		ls, err := allLeases(tx)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if l.State != Answering {
+				continue
+			}
+			it, err := intentByID(tx, "acqok/"+l.Ref)
+			if err != nil {
+				return err
+			}
+			if it == nil || it.State != iPending {
+				continue
+			}
+			it.State, it.Result, it.Blob = iFailed, "withdrawn: "+ReasonHostClosing, ""
+			if err := putIntent(tx, it); err != nil {
+				return err
+			}
+			l.State, l.Reason = Refusing, ReasonHostClosing
+			d.log.Info("hostd: refusing an acquire whose answer was not sent: the host is closing", "ref", l.Ref)
+			if err := putLease(tx, l, d.now()); err != nil {
+				return err
+			}
+			op.Burns = append(op.Burns, l.TokenID)
+		}
+		return putJSON(tx.Bucket(bMeta), keyOp, op)
+	}, "close:answers-withdrawn")
 }
 
 // registryStep gets the transfer or deregistration onto the ledger and
