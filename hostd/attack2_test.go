@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/hook"
@@ -108,4 +109,46 @@ func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
 	require.Equal(t, memo.EventAcquireError, ans[0].Type)
 	require.Equal(t, ReasonHostClosing, ans[0].Reason)
 	require.Equal(t, "100", cw.evr(t, late.Address()), "refunded in full")
+}
+
+// An extend that reached the stopped daemon is caught up by the wind-down.
+// Its confirmation must be on the ledger before the lease's refund is
+// computed: counted in the refund while still unconfirmed, a confirmation
+// that then fails (a tenant's hook can reject the 1-drop answer) refunds
+// the extension in full a second time.
+func TestAttack2CloseSettlesExtendBeforeRefund(t *testing.T) {
+	cw := newClosingWorld(t)
+	amt := evernode.EVR(cw.hook.EVRIssuerAddress, "2")
+	tx, err := lease.ExtendTx(cw.tw.Address(), cw.w.Address(), cw.token, amt)
+	require.NoError(t, err)
+	ext, err := cw.c.SubmitAndWait(cw.ctx, cw.tw, tx)
+	require.NoError(t, err)
+
+	d := cw.daemon(t, nil)
+	var open []string
+	d.fault = func(p string) bool {
+		if p != "close:queued" {
+			return false
+		}
+		_ = d.db.View(func(tx *bolt.Tx) error {
+			its, err := openIntents(tx)
+			for _, it := range its {
+				if it.Kind == kExtendSuccess || it.Kind == kExtendError {
+					open = append(open, it.ID)
+				}
+			}
+			return err
+		})
+		return false
+	}
+	res, err := d.Deregister(cw.ctx)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	require.Empty(t, open, "refunds computed while an extension was unconfirmed")
+	require.Len(t, res.Refunds, 1)
+	require.Equal(t, uint64(4), res.Refunds[0].Moments, "the caught-up extension counts")
+	ans := cw.answers(t, cw.tw, ext.Hash)
+	require.Len(t, ans, 1)
+	require.Equal(t, memo.EventExtendSuccess, ans[0].Type)
+	require.Equal(t, "99", cw.evr(t, cw.tw.Address()), "97 − 2 + 4")
 }

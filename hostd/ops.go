@@ -784,17 +784,20 @@ func burnID(tx *bolt.Tx, token string, now time.Time) string {
 const maxWindDownRounds = 10
 
 // windDown ends every lease and burns every lease token, round after
-// round, until a round finds nothing to do: each round first settles the
-// queue and catches up on the requests that reached the stopped daemon.
+// round, until a round finds nothing to do: each round first catches up on
+// the requests that reached the stopped daemon, then settles the queue, so
+// that an extension caught up is confirmed (or refunded and taken back)
+// before the lease's refund counts it: counted while unconfirmed, a
+// confirmation that then failed would refund it a second time.
 func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 	if err := d.withdrawAnswers(op); err != nil {
 		return err
 	}
 	for round := 0; ; round++ {
-		if err := d.drain(ctx); err != nil {
+		if err := d.catchUp(ctx); err != nil {
 			return err
 		}
-		if err := d.catchUp(ctx); err != nil {
+		if err := d.drain(ctx); err != nil {
 			return err
 		}
 		held, err := d.host.Leases(ctx)
