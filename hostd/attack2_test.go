@@ -152,3 +152,45 @@ func TestAttack2CloseSettlesExtendBeforeRefund(t *testing.T) {
 	require.Equal(t, memo.EventExtendSuccess, ans[0].Type)
 	require.Equal(t, "99", cw.evr(t, cw.tw.Address()), "97 − 2 + 4")
 }
+
+// A tenant buys the last unsold slot just after the wind-down's catch-up
+// read the ledger and before it lists the host's tokens: the listing then
+// shows no token and no lease, and the host must still not close before it
+// has caught up on that acquire and refunded it.
+func TestAttack2CloseAcquireAfterCatchUp(t *testing.T) {
+	rw := newRegWorld(t)
+	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
+	cw.cfg.Instances, cw.cfg.LeasePrice = 1, "1"
+	rw.waitFor(t, "the host's EVR", func() bool {
+		lines, err := rw.c.AccountLines(rw.ctx, rw.w.Address(), rw.hook.EVRIssuerAddress)
+		return err == nil && len(lines) == 1 && lines[0].Balance == "1000"
+	})
+	r := cw.start(t, nil)
+	rw.waitFor(t, "registered and offered", func() bool {
+		o, err := lease.Offers(rw.ctx, rw.c, rw.w.Address(), lease.URIToken)
+		ok, _ := r.d.Idle()
+		return err == nil && len(o) == 1 && ok
+	})
+	require.NoError(t, ignoreStop(r.stop(t)))
+	late := cw.tenant(t)
+
+	d := cw.daemon(t, nil)
+	var acq evernode.TxResult
+	d.fault = func(p string) bool {
+		if p == "catchup:done" && acq.Hash == "" {
+			acq = cw.acquire(t, late)
+		}
+		return false
+	}
+	_, err := d.Deregister(cw.ctx)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	require.NotEmpty(t, acq.Hash)
+	ans := cw.answers(t, late, acq.Hash)
+	require.Len(t, ans, 1, "the late acquire is answered")
+	require.Equal(t, memo.EventAcquireError, ans[0].Type)
+	require.Equal(t, "100", cw.evr(t, late.Address()), "refunded in full")
+	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+	require.NoError(t, err)
+	require.Empty(t, held)
+}

@@ -812,7 +812,29 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 			return err
 		}
 		if len(held) == 0 && len(leases) == 0 {
-			return nil
+			// Nothing at the listing's ledger; but a tenant may have
+			// bought the last offered token after the catch-up read the
+			// ledger and before the listing: only a catch-up after the
+			// listing proves that none did.
+			if err := d.catchUp(ctx); err != nil {
+				return err
+			}
+			more := false
+			if err := d.db.View(func(tx *bolt.Tx) error {
+				ls, err := allLeases(tx)
+				if err != nil {
+					return err
+				}
+				open, err := openIntents(tx)
+				more = len(ls) > 0 || len(open) > 0
+				return err
+			}); err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
+			continue
 		}
 		if round == maxWindDownRounds {
 			return fmt.Errorf("hostd: winding down: %d lease tokens and %d leases left after %d rounds; see the log, then run it again",
