@@ -194,3 +194,38 @@ func TestAttack2CloseAcquireAfterCatchUp(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, held)
 }
+
+// A transfer to itself moves the host to another machine: once that machine
+// registered it again (as the transferee, with the same registration
+// token), the old machine's daemon must still not start on its old data
+// dir, or two daemons would answer the same account's requests. A fresh
+// registration (another token) lets it run; so does CancelOperation, the
+// operator's word that this machine runs the host.
+func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
+	cw := newClosingWorld(t)
+	d := cw.daemon(t, nil)
+	_, err := d.Transfer(cw.ctx, "")
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	cw.checkClosed(t)
+	// The new machine registers it again.
+	rb, err := hook.RegisterHost(cw.ctx, cw.c, cw.w, cw.hook, *cw.cfg.Register, nil)
+	require.NoError(t, err)
+	require.True(t, rb.Transferee)
+
+	d = cw.daemon(t, nil)
+	require.ErrorIs(t, d.Run(cw.ctx), ErrHostClosed, "the old machine stays down")
+	require.NoError(t, d.Close())
+
+	d = cw.daemon(t, nil)
+	ok, err := d.CancelOperation(cw.ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, d.Close())
+	r := cw.start(t, nil)
+	cw.waitFor(t, "every slot offered again", func() bool {
+		o, err := lease.Offers(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 2
+	})
+	require.NoError(t, ignoreStop(r.stop(t)))
+}

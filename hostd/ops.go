@@ -325,6 +325,16 @@ func (d *Daemon) refusePendingOp(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("%w (%w): %s (register it again by hand to run it here)", ErrHostClosed, ErrNotRegistered, op)
 	}
+	// Registered again with the very token handed over: a transferee took
+	// it up (after a transfer to itself, the machine the host moved to).
+	// Starting here too would put two daemons on one account.
+	tok, _, err := hook.RegistrationToken(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return fmt.Errorf("hostd: checking the registration: %w", err)
+	}
+	if strings.EqualFold(hex.EncodeToString(tok[:]), op.RegToken) {
+		return fmt.Errorf("%w: %s, and its registration runs again (elsewhere?); CancelOperation if this machine is to run it", ErrHostClosed, op)
+	}
 	return nil
 }
 
@@ -644,14 +654,23 @@ func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 // registry transaction has not applied (it failed, or was never sent), or
 // a transfer the registry never took up, so that the daemon can start
 // again: its next start mints and offers the slots again. Leases already
-// ended stay ended and refunded. It reports whether there was one to
-// cancel.
+// ended stay ended and refunded. It also forgets a finished one once the
+// host is registered again (ErrHostClosed otherwise): the operator's word
+// that this data dir, not another machine's, runs the host now. It reports
+// whether there was one to cancel.
 func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 	cancelled := false
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		op, err := d.pendingOp()
+		op, err := d.lastOp()
 		if err != nil || op == nil {
 			return err
+		}
+		if op.Done {
+			if !d.registered {
+				return fmt.Errorf("%w (%w): %s", ErrHostClosed, ErrNotRegistered, op)
+			}
+			cancelled = true
+			return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:forgotten")
 		}
 		// A registry transaction not yet signed is never sent; one signed
 		// may have applied: the queue finds out.
