@@ -95,11 +95,12 @@ const (
 	scTerminate                 // acquire, extend, terminate
 	scFail                      // provisioning fails once: refund
 	scBadKey                    // no key to answer to: refund
+	scVanish                    // acquire, then the instance vanishes
 	nScenarios
 )
 
 func (s scenario) String() string {
-	return [...]string{"expire", "terminate", "fail", "badkey"}[s]
+	return [...]string{"expire", "terminate", "fail", "badkey", "vanish"}[s]
 }
 
 // runScenario drives one host through sc with the daemon killed at fault
@@ -122,7 +123,7 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	s.until(t, "acquire answered", func() bool { ans = h.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	ok := ans[0].Type == memo.EventAcquireSuccess
 	switch sc {
-	case scExpire, scTerminate:
+	case scExpire, scTerminate, scVanish:
 		require.True(t, ok, "acquire answer %s %s", ans[0].Type, ans[0].Reason)
 	case scBadKey:
 		require.False(t, ok, "acquire answered with success without a key")
@@ -133,7 +134,17 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 		// one answer.
 	}
 	want := "100"
-	if ok {
+	if ok && sc == scVanish {
+		// The lease ends without a refund, its token burned and re-minted.
+		id := acq.Tx["URITokenID"].(string)
+		s.until(t, "lease active", func() bool {
+			ls, err := s.r.d.Leases()
+			return err == nil && len(ls) == 1 && ls[0].State == Active
+		})
+		require.True(t, h.prov.vanish(id))
+		s.until(t, "missing instance noticed", s.pruneSoon)
+		want = "98"
+	} else if ok {
 		id := acq.Tx["URITokenID"].(string)
 		require.Equal(t, []string{id}, h.prov.names(), "one instance for the lease")
 		ext, err := lease.ExtendTx(tw.Address(), h.w.Address(), id, evernode.EVR(n.issuer.Address(), "4"))

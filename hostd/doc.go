@@ -7,8 +7,14 @@
 // evnAcquireError refunding what it paid; an extension is credited and
 // confirmed, or refunded; a termination or the end of a lease destroys the
 // instance, burns the token and offers the slot again. It keeps the lease
-// inventory at Config.Instances tokens, prunes orphan instances and sends
-// heartbeats.
+// inventory at Config.Instances tokens, prunes orphan instances, ends the
+// leases whose instance is gone, and sends heartbeats carrying the
+// operator's governance votes (Config.Votes). It follows the registry
+// account too: when a host registration lowers the registration fee below
+// what this host paid, it asks for the difference back (a rebate), once. At
+// start-up it waits, with backoff, for a host account the ledger does not
+// know yet (a network reset) or, with Config.Register, one that cannot pay
+// yet.
 //
 // Every decision is committed to a bbolt database in Config.DataDir before
 // the transaction that carries it out is signed, and every signed

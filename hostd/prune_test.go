@@ -1,0 +1,173 @@
+package hostd
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/evernode-go/sdk/hook"
+	"github.com/evernode-go/sdk/lease"
+	"github.com/evernode-go/sdk/memo"
+)
+
+// vanish removes an instance behind the daemon's back (a reboot that lost
+// it, an operator's docker rm).
+func (p *fakeProv) vanish(name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.insts[name]
+	delete(p.insts, name)
+	return ok
+}
+
+// pruneSoon asks for a prune and repair round on the next tick.
+func (d *Daemon) pruneSoon() {
+	d.mu.Lock()
+	d.maintOK = false
+	d.mu.Unlock()
+	d.wake()
+}
+
+// pruneSoon asks the running daemon for a prune round and reports whether
+// its lease left Active. A round the daemon was finishing as it was asked
+// (its start-up one) may have listed the instance still there: tests call
+// it on every ledger until it reports true.
+func (s *supervisor) pruneSoon() bool {
+	s.r.d.pruneSoon()
+	ls, err := s.r.d.Leases()
+	return err == nil && (len(ls) == 0 || ls[0].State != Active)
+}
+
+// crashOnce makes a fault function that kills the daemon the first time it
+// reaches each of points.
+func crashOnce(points ...string) func(string) bool {
+	var mu sync.Mutex
+	left := map[string]bool{}
+	for _, p := range points {
+		left[p] = true
+	}
+	return func(p string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if left[p] {
+			delete(left, p)
+			return true
+		}
+		return false
+	}
+}
+
+// A lease whose instance is gone (§7 F 33), with the daemon killed in the
+// middle: an acquire not yet answered is refunded exactly once, an active
+// lease is ended without a refund, and in both cases the token is burned
+// and its slot offered again.
+func TestLeaseWithoutInstance(t *testing.T) {
+	n := newTestNet(t, 2*time.Minute)
+
+	t.Run("acquiring", func(t *testing.T) {
+		h := n.host(t, 1, "2")
+		fault := crashOnce("provision:created", "refuse:queued")
+		r := h.start(fault)
+		tw, _ := n.tenant(t, h.c, true)
+		n.waitFor(t, "offered", func() bool { return h.offers() == 1 })
+		acq := h.rawAcquire(tw, testReq)
+		require.ErrorIs(t, <-r.done, errCrash, "killed once the instance was made")
+		require.NoError(t, r.d.Close())
+		token := acq.Tx["URITokenID"].(string)
+		require.True(t, h.prov.vanish(token), "the instance was made")
+		h.clock.Advance(time.Hour) // the acquire window is over
+		s := &supervisor{h: h, fault: fault, r: h.start(fault)}
+		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+
+		ans := h.oneAnswer(s, tw.Address(), acq.Hash)
+		require.Equal(t, memo.EventAcquireError, ans.Type)
+		require.Equal(t, 1, s.restarts, "killed again while refusing")
+		s.until(t, "slot back", func() bool {
+			ls, err := s.r.d.Leases()
+			return err == nil && len(ls) == 0 && h.offers() == 1
+		})
+		require.Equal(t, "100", n.evr(t, tw.Address()), "refunded once")
+		require.Empty(t, h.prov.names())
+		offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
+		require.NoError(t, err)
+		require.NotEqual(t, token, offers[0].ID, "the token was burned and the slot minted again")
+	})
+
+	t.Run("active", func(t *testing.T) {
+		h := n.host(t, 1, "2")
+		fault := crashOnce("prune:missing-marked", "expire:recycle-queued")
+		s := &supervisor{h: h, fault: fault, r: h.start(fault)}
+		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+		tw, tn := n.tenant(t, h.c, true)
+		s.until(t, "offered", func() bool { return h.offers() == 1 })
+		res, err := tn.Acquire(n.ctx, h.w.Address(), testReq, nil)
+		require.NoError(t, err)
+		s.until(t, "active", func() bool { ok, err := s.r.d.Idle(); return err == nil && ok })
+		ls, err := s.r.d.Leases()
+		require.NoError(t, err)
+		require.Len(t, ls, 1)
+		token := ls[0].TokenID
+		require.True(t, h.prov.vanish(token))
+		s.until(t, "missing instance noticed", s.pruneSoon)
+		s.until(t, "slot back", func() bool {
+			ls, err := s.r.d.Leases()
+			idle, err2 := s.r.d.Idle()
+			return errors.Join(err, err2) == nil && idle && len(ls) == 0 && h.offers() == 1
+		})
+		require.Equal(t, 2, s.restarts)
+		require.Len(t, h.answers(tw.Address(), res.Ref), 1, "the success answer only")
+		require.Equal(t, "98", n.evr(t, tw.Address()), "no refund for a lease served")
+		offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
+		require.NoError(t, err)
+		require.NotEqual(t, token, offers[0].ID, "the token was burned and the slot minted again")
+		leases, err := lease.Leases(n.ctx, h.c, h.w.Address(), lease.URIToken)
+		require.NoError(t, err)
+		require.Len(t, leases, 1, "inventory")
+	})
+}
+
+// On a registered host, ending a lease whose instance is gone brings the
+// registry's active instance count back down (§7 F 33: updateRegInfo).
+func TestLeaseWithoutInstanceUpdatesRegistry(t *testing.T) {
+	bw := newBeatWorld(t, false)
+	bw.cfg.NoHeartbeat = true
+	r := bw.start(nil)
+	tw, err := bw.net.NewFundedWallet(bw.ctx, 100_000_000)
+	require.NoError(t, err)
+	fundEVR(bw.ctx, t, bw.dep, bw.c, bw.hook, tw, "100")
+	tn, err := lease.NewTenant(bw.c, tw, &lease.TenantConfig{Hook: bw.hook, Hosts: okRegistry{}, Timeout: 20 * time.Second})
+	require.NoError(t, err)
+	_, err = tn.PrepareAccount(bw.ctx)
+	require.NoError(t, err)
+	bw.waitFor("offered", func() bool {
+		o, err := lease.Offers(bw.ctx, bw.c, bw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 1
+	})
+	res, err := tn.Acquire(bw.ctx, bw.w.Address(), testReq, nil)
+	require.NoError(t, err)
+	active := func(n uint32) func() bool {
+		return func() bool {
+			info, err := hook.Host(bw.ctx, bw.c, bw.hook, bw.w.Address())
+			return err == nil && info.ActiveInstances == n
+		}
+	}
+	bw.waitFor("one active instance in the registry", active(1))
+
+	require.True(t, bw.prov.vanish(res.Token.ID))
+	bw.waitFor("the lease ended", func() bool {
+		r.d.pruneSoon()
+		ls, err := r.d.Leases()
+		return err == nil && len(ls) == 0
+	})
+	bw.waitFor("no active instance in the registry", active(0))
+	bw.waitFor("re-offered", func() bool {
+		o, err := lease.Offers(bw.ctx, bw.c, bw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 1 && o[0].ID != res.Token.ID
+	})
+	evr, err := hook.EVRBalance(bw.ctx, bw.c, bw.hook, tw.Address())
+	require.NoError(t, err)
+	require.Equal(t, "99", evr, "no refund for a lease served")
+}
