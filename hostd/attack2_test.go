@@ -1,6 +1,7 @@
 package hostd
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -228,4 +229,41 @@ func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
 		return err == nil && len(o) == 2
 	})
 	require.NoError(t, ignoreStop(r.stop(t)))
+}
+
+// The same, killed at each step of the deregistration and run again: the
+// late acquire gets exactly one answer, a full refund.
+func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
+	run := func(t *testing.T, k int64) int64 {
+		cw := newClosingWorld(t)
+		late := cw.tenant(t)
+		r := cw.start(t, func(p string) bool { return p == "provision:answer-queued" })
+		acq := cw.acquire(t, late)
+		select {
+		case err := <-r.done:
+			require.ErrorIs(t, err, errCrash)
+		case <-cw.ctx.Done():
+			t.Fatal("the daemon did not stop")
+		}
+		require.NoError(t, r.d.Close())
+		var count atomic.Int64
+		d := cw.daemon(t, crashAt([]int64{k}, &count))
+		_, err := d.Deregister(cw.ctx)
+		require.NoError(t, d.Close())
+		// Killed (or, the step count varying with the ledgers, a network
+		// error or no crash at all): run it again until it finishes.
+		for try := 0; err != nil && try < 3; try++ {
+			d = cw.daemon(t, nil)
+			_, err = d.Deregister(cw.ctx)
+			require.NoError(t, d.Close())
+		}
+		require.NoError(t, err)
+		cw.checkClosed(t)
+		ans := cw.answers(t, late, acq.Hash)
+		require.Len(t, ans, 1)
+		require.Equal(t, memo.EventAcquireError, ans[0].Type)
+		require.Equal(t, "100", cw.evr(t, late.Address()))
+		return count.Load()
+	}
+	crashRuns(t, 6, 2, 3, run)
 }
