@@ -3,6 +3,7 @@ package hostd
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
@@ -217,6 +218,18 @@ func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
 	d = cw.daemon(t, nil)
 	require.ErrorIs(t, d.Run(cw.ctx), ErrHostClosed, "the old machine stays down")
 	require.NoError(t, d.Close())
+	// Nor does it operate on the host the other machine runs.
+	d = cw.daemon(t, nil)
+	_, err = d.Reconfig(cw.ctx, ReconfigOptions{Price: "3"})
+	require.ErrorIs(t, err, ErrHostClosed)
+	_, err = d.Deregister(cw.ctx)
+	require.ErrorIs(t, err, ErrHostClosed)
+	_, err = d.Transfer(cw.ctx, "")
+	require.ErrorIs(t, err, ErrHostClosed)
+	require.NoError(t, d.Close())
+	reg, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
+	require.NoError(t, err)
+	require.True(t, reg)
 
 	d = cw.daemon(t, nil)
 	ok, err := d.CancelOperation(cw.ctx)
@@ -266,4 +279,37 @@ func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
 		return count.Load()
 	}
 	crashRuns(t, 6, 2, 3, run)
+}
+
+// An extension paid while the daemon was stopped, then the instance deleted
+// before the daemon saw it: the deletion refunds the moments left before
+// the old expiry, and the daemon's next start refunds the extension in
+// full (its lease is gone): nothing kept, nothing paid twice.
+func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
+	n := newTestNet(t, 2*time.Minute)
+	h := n.host(t, 1, "2")
+	tw, ref, token := h.leased(t, 2) // 3 moments: 94 EVR left
+	h.clock.Advance(30 * time.Minute)
+	amt := evernode.EVR(n.issuer.Address(), "4")
+	tx, err := lease.ExtendTx(tw.Address(), h.w.Address(), token, amt)
+	require.NoError(t, err)
+	ext := h.submit(tw, tx)
+	require.Equal(t, "90", n.evr(t, tw.Address()))
+
+	d := h.opDaemon(t, nil)
+	rf, err := d.DeleteInstance(n.ctx, token)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	require.Equal(t, uint64(2), rf.Moments, "the unseen extension is not counted")
+	require.Equal(t, "94", n.evr(t, tw.Address()))
+
+	s := &supervisor{h: h, r: h.start(nil)}
+	s.until(t, "the extension answered", func() bool { return len(h.answers(tw.Address(), ext.Hash)) > 0 })
+	s.until(t, "idle", func() bool { ok, err := s.r.d.Idle(); return err == nil && ok })
+	require.NoError(t, ignoreStop(s.r.stop(t)))
+	ans := h.answers(tw.Address(), ext.Hash)
+	require.Len(t, ans, 1)
+	require.Equal(t, memo.EventExtendError, ans[0].Type)
+	require.Equal(t, "98", n.evr(t, tw.Address()), "the extension refunded in full")
+	require.Len(t, h.refunds(tw.Address(), ref), 1)
 }

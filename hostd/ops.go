@@ -332,10 +332,17 @@ func (d *Daemon) refusePendingOp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hostd: checking the registration: %w", err)
 	}
-	if strings.EqualFold(hex.EncodeToString(tok[:]), op.RegToken) {
-		return fmt.Errorf("%w: %s, and its registration runs again (elsewhere?); CancelOperation if this machine is to run it", ErrHostClosed, op)
+	return op.takenUp(tok)
+}
+
+// takenUp refuses to run on a data dir whose finished transfer or
+// deregistration handed over the registration token tok the host holds
+// again: a transferee took it up, so another machine runs the host.
+func (o *opRecord) takenUp(tok [32]byte) error {
+	if !strings.EqualFold(hex.EncodeToString(tok[:]), o.RegToken) {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%w: %s, and its registration runs again (elsewhere?); CancelOperation if this machine is to run it", ErrHostClosed, o)
 }
 
 // remaining is how many whole moments of l are left at now, and their
@@ -729,6 +736,11 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 				// Finished, and stopped before it could say so.
 				res, err = d.closeResult(op)
 				return err
+			}
+			if d.registered {
+				if err := op.takenUp(d.regToken); err != nil {
+					return err
+				}
 			}
 			op = nil
 		}
