@@ -297,3 +297,47 @@ func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
 	require.Equal(t, "98", n.evr(t, tw.Address()), "the extension refunded in full")
 	require.Len(t, h.refunds(tw.Address(), ref), 1)
 }
+
+// The daemon stopped after signing an acquire's success answer and before
+// submitting it: the wind-down must not submit that blob (starting a lease
+// it ends at once with nothing refunded); it lets it expire unsent and
+// refuses the acquire with a full refund.
+func TestAttack2CloseSignedUnsentAcquireSuccess(t *testing.T) {
+	cw := newClosingWorld(t)
+	late := cw.tenant(t)
+	var dp atomic.Pointer[Daemon]
+	r := cw.start(t, func(p string) bool {
+		if p != "outbox:signed" || dp.Load() == nil {
+			return false
+		}
+		crash := false
+		_ = dp.Load().db.View(func(tx *bolt.Tx) error {
+			its, err := openIntents(tx)
+			for _, it := range its {
+				crash = crash || it.Kind == kAcquireSuccess && it.State == iSubmitted
+			}
+			return err
+		})
+		return crash
+	})
+	dp.Store(r.d)
+	acq := cw.acquire(t, late)
+	select {
+	case err := <-r.done:
+		require.ErrorIs(t, err, errCrash)
+	case <-cw.ctx.Done():
+		t.Fatal("the daemon did not stop")
+	}
+	require.NoError(t, r.d.Close())
+
+	d := cw.daemon(t, nil)
+	_, err := d.Deregister(cw.ctx)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	cw.checkClosed(t)
+	ans := cw.answers(t, late, acq.Hash)
+	require.Len(t, ans, 1)
+	require.Equal(t, memo.EventAcquireError, ans[0].Type)
+	require.Equal(t, ReasonHostClosing, ans[0].Reason)
+	require.Equal(t, "100", cw.evr(t, late.Address()), "refunded in full")
+}

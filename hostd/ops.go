@@ -930,8 +930,11 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 // wind-down ends at once, the moment under way counted as served and
 // nothing refunded. A pending intent has no blob that can still apply
 // (the queue re-queues one only once it proved it dead), so it is never
-// sent once withdrawn. Answers already signed go their way: the lease
-// they start is ended with the refund of its unused moments.
+// sent once withdrawn. A blob signed but not seen on the ledger is not
+// submitted again while the host closes (withholding): once it can no
+// longer apply, the queue withdraws it the same way. Answers already on
+// the ledger go their way: the lease they start is ended with the refund
+// of its unused moments.
 func (d *Daemon) withdrawAnswers(op *opRecord) error {
 	return d.update(func(tx *bolt.Tx) error {
 		ls, err := allLeases(tx)
@@ -949,19 +952,46 @@ func (d *Daemon) withdrawAnswers(op *opRecord) error {
 			if it == nil || it.State != iPending {
 				continue
 			}
-			it.State, it.Result, it.Blob = iFailed, "withdrawn: "+ReasonHostClosing, ""
-			if err := putIntent(tx, it); err != nil {
-				return err
-			}
-			l.State, l.Reason = Refusing, ReasonHostClosing
-			d.log.Info("hostd: refusing an acquire whose answer was not sent: the host is closing", "ref", l.Ref)
-			if err := putLease(tx, l, d.now()); err != nil {
+			if err := d.withdraw(tx, it); err != nil {
 				return err
 			}
 			op.Burns = append(op.Burns, l.TokenID)
 		}
 		return putJSON(tx.Bucket(bMeta), keyOp, op)
 	}, "close:answers-withdrawn")
+}
+
+// withholding reports whether the queue must neither sign nor submit it:
+// a success answer while the host closes (withdrawAnswers).
+func (d *Daemon) withholding(it *intent) bool {
+	if it.Kind != kAcquireSuccess {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.closing
+}
+
+// withdrawAnswer withdraws a pending success answer the queue met while
+// the host closes (withholding).
+func (d *Daemon) withdrawAnswer(it *intent) error {
+	return d.update(func(tx *bolt.Tx) error { return d.withdraw(tx, it) }, "close:answer-withdrawn")
+}
+
+// withdraw marks a success answer that can never be sent as failed and
+// turns its lease, if still Answering, into a refusal with a full refund.
+func (d *Daemon) withdraw(tx *bolt.Tx, it *intent) error {
+	it.State, it.Result, it.Blob = iFailed, "withdrawn: "+ReasonHostClosing, ""
+	if err := putIntent(tx, it); err != nil {
+		return err
+	}
+	l, err := getLease(tx, it.Lease)
+	if err != nil || l == nil || l.State != Answering {
+		return err
+	}
+	l.State, l.Reason = Refusing, ReasonHostClosing
+	d.log.Info("hostd: refusing an acquire whose answer was not sent: the host is closing", "ref", l.Ref)
+	return putLease(tx, l, d.now())
 }
 
 // registryStep gets the transfer or deregistration onto the ledger and
