@@ -31,26 +31,13 @@ func TestAttack2NoRestartAfterDeregister(t *testing.T) {
 	d = cw.daemon(t, nil)
 	_, err = d.Reconfig(cw.ctx, ReconfigOptions{Instances: 3})
 	require.ErrorIs(t, err, ErrHostClosed, "no slots for a deregistered host")
-	err = d.Run(cw.ctx)
-	require.ErrorIs(t, err, ErrHostClosed)
 	require.NoError(t, d.Close())
-	reg, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
-	require.NoError(t, err)
-	require.False(t, reg, "not registered again")
-	require.Equal(t, before, cw.evr(t, cw.w.Address()), "no second registration fee")
-	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
-	require.NoError(t, err)
-	require.Empty(t, held, "no slot minted")
+	cw.staysDown(t, before)
 
 	// The operator registers the host again by hand: then it runs.
 	_, err = hook.RegisterHost(cw.ctx, cw.c, cw.w, cw.hook, *cw.cfg.Register, nil)
 	require.NoError(t, err)
-	r := cw.start(t, nil)
-	cw.waitFor(t, "every slot offered again", func() bool {
-		o, err := lease.Offers(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
-		return err == nil && len(o) == 2
-	})
-	require.NoError(t, ignoreStop(r.stop(t)))
+	cw.runsAgain(t)
 }
 
 // An acquire whose success answer was queued but never signed when the
@@ -62,13 +49,7 @@ func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
 	late := cw.tenant(t)
 	r := cw.start(t, func(p string) bool { return p == "provision:answer-queued" })
 	acq := cw.acquire(t, late)
-	select {
-	case err := <-r.done:
-		require.ErrorIs(t, err, errCrash)
-	case <-cw.ctx.Done():
-		t.Fatal("the daemon did not stop")
-	}
-	require.NoError(t, r.d.Close())
+	cw.crashed(t, r)
 	require.Equal(t, "99", cw.evr(t, late.Address()))
 
 	d := cw.daemon(t, nil)
@@ -77,11 +58,7 @@ func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
 	require.NoError(t, d.Close())
 	require.Len(t, res.Refunds, 1, "only the running lease")
 	cw.checkClosed(t)
-	ans := cw.answers(t, late, acq.Hash)
-	require.Len(t, ans, 1)
-	require.Equal(t, memo.EventAcquireError, ans[0].Type)
-	require.Equal(t, ReasonHostClosing, ans[0].Reason)
-	require.Equal(t, "100", cw.evr(t, late.Address()), "refunded in full")
+	cw.refusedClosing(t, late, acq.Hash)
 }
 
 // An extend that reached the stopped daemon is caught up by the wind-down.
@@ -184,16 +161,7 @@ func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
 	before := cw.evr(t, cw.w.Address())
 	// Restarted with its Config (Register set), the daemon neither
 	// registers the account again nor offers slots.
-	d = cw.daemon(t, nil)
-	require.ErrorIs(t, d.Run(cw.ctx), ErrHostClosed)
-	require.NoError(t, d.Close())
-	reg, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
-	require.NoError(t, err)
-	require.False(t, reg, "not registered again")
-	require.Equal(t, before, cw.evr(t, cw.w.Address()), "no registration fee paid")
-	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
-	require.NoError(t, err)
-	require.Empty(t, held, "no slot minted")
+	cw.staysDown(t, before)
 	// The new machine registers it again.
 	rb, err := hook.RegisterHost(cw.ctx, cw.c, cw.w, cw.hook, *cw.cfg.Register, nil)
 	require.NoError(t, err)
@@ -211,7 +179,7 @@ func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
 	_, err = d.Transfer(cw.ctx, "")
 	require.ErrorIs(t, err, ErrHostClosed)
 	require.NoError(t, d.Close())
-	reg, err = hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
+	reg, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
 	require.NoError(t, err)
 	require.True(t, reg)
 
@@ -220,12 +188,7 @@ func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.NoError(t, d.Close())
-	r := cw.start(t, nil)
-	cw.waitFor(t, "every slot offered again", func() bool {
-		o, err := lease.Offers(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
-		return err == nil && len(o) == 2
-	})
-	require.NoError(t, ignoreStop(r.stop(t)))
+	cw.runsAgain(t)
 }
 
 // The same, killed at each step of the deregistration and run again: the
@@ -236,13 +199,7 @@ func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
 		late := cw.tenant(t)
 		r := cw.start(t, func(p string) bool { return p == "provision:answer-queued" })
 		acq := cw.acquire(t, late)
-		select {
-		case err := <-r.done:
-			require.ErrorIs(t, err, errCrash)
-		case <-cw.ctx.Done():
-			t.Fatal("the daemon did not stop")
-		}
-		require.NoError(t, r.d.Close())
+		cw.crashed(t, r)
 		var count atomic.Int64
 		d := cw.daemon(t, crashAt([]int64{k}, &count))
 		_, err := d.Deregister(cw.ctx)
@@ -256,10 +213,7 @@ func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
 		}
 		require.NoError(t, err)
 		cw.checkClosed(t)
-		ans := cw.answers(t, late, acq.Hash)
-		require.Len(t, ans, 1)
-		require.Equal(t, memo.EventAcquireError, ans[0].Type)
-		require.Equal(t, "100", cw.evr(t, late.Address()))
+		cw.refusedClosing(t, late, acq.Hash)
 		return count.Load()
 	}
 	crashRuns(t, 6, 1, 3, run)
@@ -322,6 +276,29 @@ func TestAttack2CloseSignedUnsentAcquireSuccess(t *testing.T) {
 	})
 	dp.Store(r.d)
 	acq := cw.acquire(t, late)
+	cw.crashed(t, r)
+
+	d := cw.daemon(t, nil)
+	_, err := d.Deregister(cw.ctx)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	cw.checkClosed(t)
+	cw.refusedClosing(t, late, acq.Hash)
+}
+
+// runsAgain starts the host's daemon, waits until it offers both slots,
+// and stops it.
+func (cw *closingWorld) runsAgain(t *testing.T) {
+	r := cw.start(t, nil)
+	cw.waitFor(t, "every slot offered again", func() bool {
+		o, err := lease.Offers(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+		return err == nil && len(o) == 2
+	})
+	require.NoError(t, ignoreStop(r.stop(t)))
+}
+
+// crashed waits for r's injected crash and closes its daemon.
+func (cw *closingWorld) crashed(t *testing.T, r *running) {
 	select {
 	case err := <-r.done:
 		require.ErrorIs(t, err, errCrash)
@@ -329,13 +306,28 @@ func TestAttack2CloseSignedUnsentAcquireSuccess(t *testing.T) {
 		t.Fatal("the daemon did not stop")
 	}
 	require.NoError(t, r.d.Close())
+}
 
+// staysDown checks that the closed host's daemon, started with its Config
+// (Register set), refuses with ErrHostClosed, registers nothing (the host's
+// EVR stays at before) and mints no slot.
+func (cw *closingWorld) staysDown(t *testing.T, before string) {
 	d := cw.daemon(t, nil)
-	_, err := d.Deregister(cw.ctx)
-	require.NoError(t, err)
+	require.ErrorIs(t, d.Run(cw.ctx), ErrHostClosed)
 	require.NoError(t, d.Close())
-	cw.checkClosed(t)
-	ans := cw.answers(t, late, acq.Hash)
+	reg, err := hook.IsRegistered(cw.ctx, cw.c, cw.hook, cw.w.Address())
+	require.NoError(t, err)
+	require.False(t, reg, "not registered again")
+	require.Equal(t, before, cw.evr(t, cw.w.Address()), "no registration fee paid")
+	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
+	require.NoError(t, err)
+	require.Empty(t, held, "no slot minted")
+}
+
+// refusedClosing checks that the acquire ref of late (who had 100 EVR) got
+// one answer, a refusal because the host closes, and a full refund.
+func (cw *closingWorld) refusedClosing(t *testing.T, late *evernode.Wallet, ref string) {
+	ans := cw.answers(t, late, ref)
 	require.Len(t, ans, 1)
 	require.Equal(t, memo.EventAcquireError, ans[0].Type)
 	require.Equal(t, ReasonHostClosing, ans[0].Reason)
