@@ -333,3 +333,26 @@ func (cw *closingWorld) refusedClosing(t *testing.T, late *evernode.Wallet, ref 
 	require.Equal(t, ReasonHostClosing, ans[0].Reason)
 	require.Equal(t, "100", cw.evr(t, late.Address()), "refunded in full")
 }
+
+// A lease sold at 2 EVR a moment, then the price reconfigured to 5: the
+// deletion refunds the unused moments at the lease's own price, and the
+// slot comes back at the new one.
+func TestAttack2DeleteInstanceAfterReprice(t *testing.T) {
+	n := newTestNet(t, 2*time.Minute)
+	h := n.host(t, 1, "2")
+	tw, _, token := h.leased(t, 2) // 3 moments at 2: 94 EVR left
+	h.clock.Advance(30 * time.Minute)
+	d := h.opDaemon(t, nil)
+	defer d.Close()
+	_, err := d.Reconfig(n.ctx, ReconfigOptions{Price: "5"})
+	require.NoError(t, err)
+	rf, err := d.DeleteInstance(n.ctx, token)
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), rf.Moments)
+	require.Equal(t, "4", rf.Amount.Value, "at the lease's price")
+	require.Equal(t, "98", n.evr(t, tw.Address()))
+	offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
+	require.NoError(t, err)
+	require.Len(t, offers, 1)
+	require.True(t, samePrice("5", offers[0].URI.Price))
+}
