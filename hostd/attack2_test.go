@@ -20,6 +20,7 @@ import (
 // lease slots: it refuses to start, and so do Reconfig and DeleteInstance's
 // re-offer path (Reconfig would mint for a host that is gone).
 func TestAttack2NoRestartAfterDeregister(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
 	d := cw.daemon(t, nil)
 	_, err := d.Deregister(cw.ctx)
@@ -45,6 +46,7 @@ func TestAttack2NoRestartAfterDeregister(t *testing.T) {
 // destroy the instance a moment early with nothing refunded (the moment
 // under way counts as served); it refuses the acquire with a full refund.
 func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
 	late := cw.tenant(t)
 	r := cw.start(t, func(p string) bool { return p == "provision:answer-queued" })
@@ -67,6 +69,7 @@ func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
 // that then fails (a tenant's hook can reject the 1-drop answer) refunds
 // the extension in full a second time.
 func TestAttack2CloseSettlesExtendBeforeRefund(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
 	amt := evernode.EVR(cw.hook.EVRIssuerAddress, "2")
 	tx, err := lease.ExtendTx(cw.tw.Address(), cw.w.Address(), cw.token, amt)
@@ -108,6 +111,7 @@ func TestAttack2CloseSettlesExtendBeforeRefund(t *testing.T) {
 // shows no token and no lease, and the host must still not close before it
 // has caught up on that acquire and refunded it.
 func TestAttack2CloseAcquireAfterCatchUp(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	rw := newRegWorld(t)
 	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
 	cw.cfg.Instances, cw.cfg.LeasePrice = 1, "1"
@@ -152,6 +156,7 @@ func TestAttack2CloseAcquireAfterCatchUp(t *testing.T) {
 // registration (another token) lets it run; so does CancelOperation, the
 // operator's word that this machine runs the host.
 func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
 	d := cw.daemon(t, nil)
 	_, err := d.Transfer(cw.ctx, "")
@@ -194,6 +199,7 @@ func TestAttack2NoTwoDaemonsAfterTransferToSelf(t *testing.T) {
 // The same, killed at each step of the deregistration and run again: the
 // late acquire gets exactly one answer, a full refund.
 func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	run := func(t *testing.T, k int64) int64 {
 		cw := newClosingWorld(t)
 		late := cw.tenant(t)
@@ -224,6 +230,7 @@ func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
 // the old expiry, and the daemon's next start refunds the extension in
 // full (its lease is gone): nothing kept, nothing paid twice.
 func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
 	tw, ref, token := h.leased(t, 2) // 3 moments: 94 EVR left
@@ -257,6 +264,7 @@ func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
 // it ends at once with nothing refunded); it lets it expire unsent and
 // refuses the acquire with a full refund.
 func TestAttack2CloseSignedUnsentAcquireSuccess(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
 	late := cw.tenant(t)
 	var dp atomic.Pointer[Daemon]
@@ -338,6 +346,7 @@ func (cw *closingWorld) refusedClosing(t *testing.T, late *evernode.Wallet, ref 
 // deletion refunds the unused moments at the lease's own price, and the
 // slot comes back at the new one.
 func TestAttack2DeleteInstanceAfterReprice(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
 	tw, _, token := h.leased(t, 2) // 3 moments at 2: 94 EVR left
