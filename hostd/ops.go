@@ -634,7 +634,11 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 // is stopped (ErrRunning; ErrLocked from New in another process). Until it
 // has finished, the daemon refuses to start (ErrOperationPending): run it
 // again after a crash (with the same transferee) and it finishes without
-// paying anything twice.
+// paying anything twice. Once it has finished, the daemon (and every
+// operation) refuses on this data dir with ErrHostClosed: it does not
+// register the host again, whatever Config.Register says, and while the
+// host runs again with the token handed over (the transferee took it up)
+// it stays down, so that two daemons never serve one account.
 func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult, error) {
 	if transferee != "" {
 		if _, err := hook.ParseAccountID(transferee); err != nil {
@@ -652,7 +656,8 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 // with CloseResult.RegistryPending when the deregistration applied but the
 // burn waits for rewards to be paid. It refuses an unregistered host
 // (ErrNotRegistered) and runs only while the daemon is stopped; after a
-// crash, run it again.
+// crash, run it again. Once it has finished the daemon refuses to start
+// (ErrHostClosed) until the host is registered again.
 func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 	return d.closeHost(ctx, opRecord{Kind: OpDeregister})
 }
