@@ -95,7 +95,7 @@ const (
 	scTerminate                 // acquire, extend, terminate
 	scFail                      // provisioning fails once: refund
 	scBadKey                    // no key to answer to: refund
-	scVanish                    // acquire, then the instance vanishes
+	scVanish                    // acquire, extend, then the instance vanishes: refund
 	nScenarios
 )
 
@@ -135,15 +135,22 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	}
 	want := "100"
 	if ok && sc == scVanish {
-		// The lease ends without a refund, its token burned and re-minted.
+		// The lease ends with a refund of its 2 unused moments, its token
+		// burned and re-minted.
 		id := acq.Tx["URITokenID"].(string)
 		s.until(t, "lease active", func() bool {
 			ls, err := s.r.d.Leases()
 			return err == nil && len(ls) == 1 && ls[0].State == Active
 		})
+		h.extendBy(t, s, tw, id, 2)
 		require.True(t, h.prov.vanish(id))
 		s.until(t, "missing instance noticed", s.pruneSoon)
 		want = "98"
+		defer func() {
+			refunds := h.refunds(tw.Address(), acq.Hash)
+			require.Len(t, refunds, 1, "exactly one refund")
+			require.Equal(t, "4", refunds[0].Amount.Value)
+		}()
 	} else if ok {
 		id := acq.Tx["URITokenID"].(string)
 		require.Equal(t, []string{id}, h.prov.names(), "one instance for the lease")
@@ -178,7 +185,8 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	for range 3 {
 		require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
 	}
-	require.Len(t, h.answers(tw.Address(), acq.Hash), 1, "exactly one acquire answer")
+	answers := h.answers(tw.Address(), acq.Hash)
+	require.Len(t, answers, 1+len(h.refunds(tw.Address(), acq.Hash)), "exactly one acquire answer")
 	require.Equal(t, want, n.evr(t, tw.Address()), "tenant EVR")
 	h.prov.mu.Lock()
 	for name, c := range h.prov.created {

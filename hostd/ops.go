@@ -355,15 +355,17 @@ func truncate16(v string) string {
 }
 
 // endLease commits, in the caller's database transaction, the end of an
-// active lease (Expiring: the instance is destroyed, the token burned) and
-// the refund of its unused moments to its tenant, quoting the acquire.
-func (d *Daemon) endLease(tx *bolt.Tx, l *Lease) (Refund, error) {
+// active lease before its expiry (Expiring: the instance is destroyed, the
+// token burned) and the refund of its unused moments (remaining) to its
+// tenant, quoting the acquire. reason is the lease's Reason: "" for the
+// operator's operations, ReasonInstanceMissing for pruneMissing.
+func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) {
 	n, amt, err := d.remaining(l)
 	if err != nil {
 		return Refund{}, err
 	}
 	r := Refund{Lease: l.Ref, Token: l.TokenID, Tenant: l.Tenant, Moments: n, Amount: amt}
-	l.State = Expiring
+	l.State, l.Reason = Expiring, reason
 	if err := putLease(tx, l, d.now()); err != nil {
 		return r, err
 	}
@@ -377,7 +379,12 @@ func (d *Daemon) endLease(tx *bolt.Tx, l *Lease) (Refund, error) {
 	if err != nil {
 		return r, err
 	}
-	d.log.Info("hostd: lease ended by the operator", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "moments", n, "refund", amt.Value)
+	by := reason
+	if by == "" {
+		by = "operator"
+	}
+	d.log.Info("hostd: lease ended early, unused moments refunded", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant,
+		"by", by, "moments", n, "refund", amt.Value)
 	return r, putJSON(b, l.Ref, r)
 }
 
@@ -542,7 +549,7 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 					return err
 				}
 				if cur.State == Active {
-					_, err = d.endLease(tx, cur)
+					_, err = d.endLease(tx, cur, "")
 					return err
 				}
 				b, err := tx.CreateBucketIfNotExists(bRefunds)
@@ -806,7 +813,7 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 				}
 				switch cur.State {
 				case Active:
-					if _, err := d.endLease(tx, cur); err != nil {
+					if _, err := d.endLease(tx, cur, ""); err != nil {
 						return err
 					}
 					op.Refunds = append(op.Refunds, cur.Ref)
