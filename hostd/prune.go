@@ -9,8 +9,9 @@ import (
 	"github.com/evernode-go/sdk/instance"
 )
 
-// ReasonInstanceMissing is the Reason of a lease ended because its instance
-// was gone.
+// ReasonInstanceMissing is the Reason of an active lease ended because its
+// instance was gone; its tenant is refunded the unused moments
+// (pruneMissing).
 const ReasonInstanceMissing = "instance_missing"
 
 // pruneMissing ends the active leases whose instance is gone (§7 F 33:
