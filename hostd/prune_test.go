@@ -116,15 +116,8 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		require.Equal(t, "94", n.evr(t, tw.Address()))
 		require.True(t, h.prov.vanish(token))
 		s.until(t, "missing instance noticed", s.pruneSoon)
-		s.until(t, "slot back", func() bool {
-			ls, err := s.r.d.Leases()
-			idle, err2 := s.r.d.Idle()
-			return errors.Join(err, err2) == nil && idle && len(ls) == 0 && h.offers() == 1
-		})
+		s.drained(t, 1)
 		require.Equal(t, 3, s.restarts)
-		for range 3 { // nothing else may arrive
-			require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
-		}
 		require.Len(t, h.answers(tw.Address(), res.Ref), 2, "the success answer and the refund")
 		refunds := h.refunds(tw.Address(), res.Ref)
 		require.Len(t, refunds, 1, "one refund")
@@ -208,15 +201,8 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		fault := crashOnce("prune:missing-marked", "outbox:submitted")
 		s = &supervisor{h: h, fault: fault, r: h.start(fault)}
 		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
-		s.until(t, "slots back", func() bool {
-			ls, err := s.r.d.Leases()
-			idle, err2 := s.r.d.Idle()
-			return errors.Join(err, err2) == nil && idle && len(ls) == 0 && h.offers() == 2
-		})
+		s.drained(t, 2)
 		require.Equal(t, 2, s.restarts)
-		for range 3 { // nothing else may arrive
-			require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
-		}
 		for i, tn := range ts {
 			refunds := h.refunds(tn.w.Address(), tn.ref)
 			require.Len(t, refunds, 1, "tenant %d: one refund", i)
@@ -234,6 +220,21 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, leases, 2, "inventory")
 	})
+}
+
+// drained waits until the daemon is idle with no lease left and offers
+// slots on offer, then a few ledgers more in which nothing else may
+// arrive.
+func (s *supervisor) drained(t *testing.T, offers int) {
+	t.Helper()
+	s.until(t, "slots back", func() bool {
+		ls, err := s.r.d.Leases()
+		idle, err2 := s.r.d.Idle()
+		return errors.Join(err, err2) == nil && idle && len(ls) == 0 && s.h.offers() == offers
+	})
+	for range 3 {
+		require.NoError(t, s.h.c.WaitLedger(s.h.n.ctx, s.h.c.ValidatedLedger()+1))
+	}
 }
 
 // extendBy extends the lease on token by moments at price "2" as tw and
