@@ -148,8 +148,9 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	}
 	want := "100"
 	if ok && sc == scVanish {
-		// The lease ends with a refund of its 2 unused moments, its token
-		// burned and re-minted.
+		// The lease ends with a refund of its 3 moments (2 whole ones and
+		// the one under way, which the lost instance may not have
+		// served), its token burned and re-minted.
 		id := acq.Tx["URITokenID"].(string)
 		s.until(t, "lease active", func() bool {
 			ls, err := s.r.d.Leases()
@@ -158,16 +159,21 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 		h.extendBy(t, s, tw, id, 2)
 		require.True(t, h.prov.vanish(id))
 		s.until(t, "missing instance noticed", s.pruneSoon)
-		want = "98"
+		want = "100"
 		defer func() {
 			refunds := h.refunds(tw.Address(), acq.Hash)
 			require.Len(t, refunds, 1, "exactly one refund")
-			require.Equal(t, "4", refunds[0].Amount.Value)
+			require.Equal(t, "6", refunds[0].Amount.Value)
 		}()
 	} else if ok && sc == scLost {
-		// Ended as soon as it is active; the moment under way is not
-		// refunded, and there is no other.
-		want = "98"
+		// Ended as soon as it is active, with a refund of the one moment
+		// paid: the tenant never had an instance.
+		want = "100"
+		defer func() {
+			refunds := h.refunds(tw.Address(), acq.Hash)
+			require.Len(t, refunds, 1, "exactly one refund")
+			require.Equal(t, "2", refunds[0].Amount.Value)
+		}()
 	} else if ok {
 		id := acq.Tx["URITokenID"].(string)
 		require.Equal(t, []string{id}, h.prov.names(), "one instance for the lease")

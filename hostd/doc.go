@@ -26,9 +26,9 @@
 // A lease whose instance is gone (a provisioner that keeps nothing across a
 // restart, as instance/memory; a Docker engine that lost its containers; an
 // operator's docker rm) is ended with Reason ReasonInstanceMissing, and its
-// tenant refunded the whole moments left before its expiry at the lease's
-// price, as DeleteInstance refunds them (the moment under way is not
-// refunded), exactly once; the slot is offered again. Every start checks
+// tenant refunded the moments left before its expiry at the lease's price,
+// the moment under way included (nobody knows how much of it the lost
+// instance served), exactly once; the slot is offered again. Every start checks
 // all active leases (so a restart on an empty provisioner refunds them
 // all), every prune round (2 h) again, and each lease once more as soon as
 // its success answer applies. Only an instance the provisioner reports not

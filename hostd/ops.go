@@ -307,15 +307,23 @@ func (d *Daemon) refusePendingOp() error {
 	return fmt.Errorf("%w: %s (run it again to finish it)", ErrOperationPending, op)
 }
 
-// remaining is how many whole moments of l are left at now, and their
-// price: upstream's life_moments − ⌈(now − start) ÷ moment⌉, which is
-// ⌊(expiry − now) ÷ moment⌋.
-func (d *Daemon) remaining(l *Lease) (uint64, evernode.Amount, error) {
+// remaining is how many moments of l are left at now, and their price.
+// For the operator's operations it counts whole moments, as upstream does:
+// life_moments − ⌈(now − start) ÷ moment⌉, which is ⌊(expiry − now) ÷
+// moment⌋; the instance served the moment under way until now. With
+// underWay it counts the moment under way too, ⌈(expiry − now) ÷ moment⌉:
+// when the instance was lost nobody knows how much of that moment it
+// served, and the tenant does not pay for the host's failure.
+func (d *Daemon) remaining(l *Lease, underWay bool) (uint64, evernode.Amount, error) {
 	left := l.Expiry.Sub(d.now())
 	if left <= 0 {
 		return 0, evernode.Amount{}, nil
 	}
-	n := uint64(left / d.momentSize())
+	m := d.momentSize()
+	n := uint64(left / m)
+	if underWay && left%m != 0 {
+		n++
+	}
 	if n == 0 {
 		return 0, evernode.Amount{}, nil
 	}
@@ -358,9 +366,10 @@ func truncate16(v string) string {
 // active lease before its expiry (Expiring: the instance is destroyed, the
 // token burned) and the refund of its unused moments (remaining) to its
 // tenant, quoting the acquire. reason is the lease's Reason: "" for the
-// operator's operations, ReasonInstanceMissing for pruneMissing.
+// operator's operations, ReasonInstanceMissing for pruneMissing (which
+// refunds the moment under way too).
 func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) {
-	n, amt, err := d.remaining(l)
+	n, amt, err := d.remaining(l, reason == ReasonInstanceMissing)
 	if err != nil {
 		return Refund{}, err
 	}

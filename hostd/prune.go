@@ -10,17 +10,18 @@ import (
 )
 
 // ReasonInstanceMissing is the Reason of an active lease ended because its
-// instance was gone; its tenant is refunded the unused moments
-// (pruneMissing).
+// instance was gone; its tenant is refunded the moments left, the one
+// under way included (pruneMissing).
 const ReasonInstanceMissing = "instance_missing"
 
 // pruneMissing ends the active leases whose instance is gone (§7 F 33:
 // mb-xrpl's "record without an instance") and refunds their tenants the
-// whole moments left before expiry at the lease's own price, exactly as
-// DeleteInstance does (endLease): no EVR is kept for moments the host no
-// longer serves. mb-xrpl ends such a lease without a refund (it refunds
-// only a lease still Acquiring); we do not copy that. The moment under way
-// is not refunded, as upstream's delete.
+// moments left before expiry at the lease's own price through endLease,
+// as DeleteInstance does, but counting the moment under way too (nobody
+// knows how much of it the lost instance served, and the tenant does not
+// pay for the host's failure): no EVR is kept for moments the host did not
+// serve. mb-xrpl ends such a lease without a refund (it refunds only a
+// lease still Acquiring); we do not copy that.
 //
 // Each lease goes to Expiring with ReasonInstanceMissing, its refund
 // queued (an evnRefund quoting the acquire, recorded in Owed when the

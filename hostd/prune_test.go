@@ -112,7 +112,7 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, ls, 1)
 		token := ls[0].TokenID
-		h.extendBy(t, s, tw, token, 2) // 3 moments bought, 2 whole ones left
+		h.extendBy(t, s, tw, token, 2) // 3 moments bought, 2 whole ones and the one under way left
 		require.Equal(t, "94", n.evr(t, tw.Address()))
 		require.True(t, h.prov.vanish(token))
 		s.until(t, "missing instance noticed", s.pruneSoon)
@@ -121,8 +121,8 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		require.Len(t, h.answers(tw.Address(), res.Ref), 2, "the success answer and the refund")
 		refunds := h.refunds(tw.Address(), res.Ref)
 		require.Len(t, refunds, 1, "one refund")
-		require.Equal(t, "4", refunds[0].Amount.Value, "the 2 unused moments at the lease's price")
-		require.Equal(t, "98", n.evr(t, tw.Address()))
+		require.Equal(t, "6", refunds[0].Amount.Value, "the 3 unserved moments at the lease's price")
+		require.Equal(t, "100", n.evr(t, tw.Address()))
 		owed, err := s.r.d.Owed()
 		require.NoError(t, err)
 		require.Empty(t, owed)
@@ -137,8 +137,8 @@ func TestLeaseWithoutInstance(t *testing.T) {
 	// The instance is gone by the time the success answer applies (a
 	// backend that lost it while the answer was in the queue): the lease
 	// is ended as soon as it is active, not at the next prune round
-	// hours later. The moment under way is not refunded (DeleteInstance's
-	// rule), so there is nothing to refund.
+	// hours later. The moment under way is refunded: the tenant never had
+	// an instance.
 	t.Run("answering", func(t *testing.T) {
 		h := n.host(t, 1, "2")
 		var vanished sync.Once
@@ -164,9 +164,12 @@ func TestLeaseWithoutInstance(t *testing.T) {
 			return errors.Join(err, err2) == nil && idle && len(ls) == 0 && h.offers() == 1 && len(h.answers(tw.Address(), acq.Hash)) > 0
 		})
 		ans := h.answers(tw.Address(), acq.Hash)
-		require.Len(t, ans, 1)
+		require.Len(t, ans, 2, "the success answer and the refund")
 		require.Equal(t, memo.EventAcquireSuccess, ans[0].Type)
-		require.Equal(t, "98", n.evr(t, tw.Address()))
+		refunds := h.refunds(tw.Address(), acq.Hash)
+		require.Len(t, refunds, 1, "one refund")
+		require.Equal(t, "2", refunds[0].Amount.Value, "the moment paid")
+		require.Equal(t, "100", n.evr(t, tw.Address()))
 		offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
 		require.NoError(t, err)
 		require.NotEqual(t, token, offers[0].ID, "the token was burned and the slot minted again")
@@ -206,8 +209,8 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		for i, tn := range ts {
 			refunds := h.refunds(tn.w.Address(), tn.ref)
 			require.Len(t, refunds, 1, "tenant %d: one refund", i)
-			require.Equal(t, strconv.Itoa(2*(i+1)), refunds[0].Amount.Value, "tenant %d: its unused moments", i)
-			require.Equal(t, "98", n.evr(t, tn.w.Address()), "tenant %d", i)
+			require.Equal(t, strconv.Itoa(2*(i+2)), refunds[0].Amount.Value, "tenant %d: its unserved moments", i)
+			require.Equal(t, "100", n.evr(t, tn.w.Address()), "tenant %d", i)
 		}
 		require.Empty(t, h.prov.names())
 		offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
@@ -291,5 +294,5 @@ func TestLeaseWithoutInstanceUpdatesRegistry(t *testing.T) {
 	})
 	evr, err := hook.EVRBalance(bw.ctx, bw.c, bw.hook, tw.Address())
 	require.NoError(t, err)
-	require.Equal(t, "99", evr, "no whole moment left to refund")
+	require.Equal(t, "100", evr, "the moment under way refunded")
 }
