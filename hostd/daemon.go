@@ -86,6 +86,9 @@ type Daemon struct {
 	maintAt     time.Time
 	maintOK     bool // the last prune and repair round finished
 	reb         rebates
+	// activated holds the leases activated since the scheduler last
+	// checked their instance (checkActivated).
+	activated map[string]bool
 }
 
 type addresser interface{ Address() string }
