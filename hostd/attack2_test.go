@@ -1,6 +1,9 @@
 package hostd
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -364,4 +367,43 @@ func TestAttack2DeleteInstanceAfterReprice(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, offers, 1)
 	require.True(t, samePrice("5", offers[0].URI.Price))
+}
+
+// A deregistration that applied, on a node that no longer has the ledgers
+// it applied in (neither its hash nor the account's history shows it, but
+// its sequence is used): the queue must not sign it again, as it does a
+// burn or a mint. A second evnHostDereg fails, the operator is told to
+// cancel, and the next start registers the host again for a second fee.
+func TestAttack2RegistryTxNotResigned(t *testing.T) {
+	t.Parallel() // independent networks: overlaps their ledger waits
+	cw := newClosingWorld(t)
+	d := cw.daemon(t, nil)
+	defer d.Close()
+	_, err := d.Deregister(cw.ctx)
+	require.NoError(t, err)
+	// Forget that it finished, and make the node forget the ledgers.
+	op, err := d.lastOp()
+	require.NoError(t, err)
+	var it *intent
+	require.NoError(t, d.db.Update(func(tx *bolt.Tx) error {
+		op.Done = false
+		if err := putJSON(tx.Bucket(bMeta), keyOp, op); err != nil {
+			return err
+		}
+		if it, err = intentByID(tx, op.registryID()); err != nil || it == nil {
+			return fmt.Errorf("no registry intent: %v", err)
+		}
+		it.State, it.Hashes, it.SignedAt, it.LastLedger = iSubmitted, []string{strings.Repeat("AB", 32)}, 1, 2
+		return putIntent(tx, it)
+	}))
+	ctx, cancel := context.WithTimeout(cw.ctx, time.Second)
+	defer cancel()
+	_, err = d.Deregister(ctx)
+	require.Error(t, err)
+	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
+		it, err = intentByID(tx, op.registryID())
+		return err
+	}))
+	require.Len(t, it.Hashes, 1, "signed again")
+	require.Equal(t, iSubmitted, it.State, "still unknown, not failed")
 }
