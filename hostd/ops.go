@@ -741,10 +741,10 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 	return cancelled, err
 }
 
-// registry reports a transfer or deregistration: never signed twice on a
+// registryOp reports a transfer or deregistration: never signed twice on a
 // guess (sequenceUsed), as neither may apply twice; the second fails, and
 // the operator, told it failed, would cancel an operation that applied.
-func (it *intent) registry() bool { return it.Kind == kTransfer || it.Kind == kDeregister }
+func (it *intent) registryOp() bool { return it.Kind == kTransfer || it.Kind == kDeregister }
 
 func (o *opRecord) registryID() string {
 	return fmt.Sprintf("%s/%s/%d", o.Kind, o.RegToken, o.Attempt)

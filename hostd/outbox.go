@@ -332,7 +332,7 @@ func (d *Daemon) sequenceUsed(ctx context.Context, it *intent) (*evernode.TxResu
 		}
 		return nil, nil // another transaction took the sequence
 	}
-	if it.answer() || it.registry() {
+	if it.answer() || it.registryOp() {
 		// The ledger stream may still show it (resolve checks).
 		var seen string
 		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
