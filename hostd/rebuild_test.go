@@ -144,7 +144,10 @@ func TestRebuildShortHistory(t *testing.T) {
 	require.NoError(t, os.RemoveAll(old.dir))
 	seq := func() uint32 {
 		var info evernode.AccountInfo
-		retry(t, func() (err error) { info, err = old.c.AccountInfo(n.ctx, old.w.Address(), evernode.Validated); return err })
+		retry(t, func() (err error) {
+			info, err = old.c.AccountInfo(n.ctx, old.w.Address(), evernode.Validated)
+			return err
+		})
 		return info.AccountData.Sequence
 	}
 	before := seq()
