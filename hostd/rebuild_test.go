@@ -2,6 +2,7 @@ package hostd
 
 import (
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,12 +46,25 @@ func TestRebuildLostDatabase(t *testing.T) {
 	require.NoError(t, err)
 	late := h.submit(w1, ext)
 
-	s.r = h.start(nil)
+	// The rebuilt daemon is killed once its rebuild is committed, and once
+	// more as it takes up the late acquire: the supervisor restarts it on
+	// what it committed.
+	var crashes []string
+	s.fault = func(p string) bool {
+		if (p == "rebuild:leases" || p == "ingest:acquire") && !slices.Contains(crashes, p) {
+			crashes = append(crashes, p)
+			return true
+		}
+		return false
+	}
+	s.r = h.start(s.fault)
 	require.Equal(t, memo.EventAcquireSuccess, h.oneAnswer(s, w3.Address(), acq3.Hash).Type)
 	require.Equal(t, memo.EventExtendSuccess, h.oneAnswer(s, w1.Address(), late.Hash).Type)
 	s.until(t, "idle", func() bool { ok, _ := s.r.d.Idle(); return ok })
 	after := leasesByRef(t, s.r.d)
 	require.Len(t, after, 3)
+	require.Equal(t, []string{"rebuild:leases", "ingest:acquire"}, crashes)
+	require.Equal(t, 2, s.restarts)
 	for ref, b := range before {
 		a, ok := after[ref]
 		require.True(t, ok, "lease %s forgotten", ref)
