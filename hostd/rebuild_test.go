@@ -23,7 +23,10 @@ func TestRebuildLostDatabase(t *testing.T) {
 	// The daemon's clock is the ledger's: a test network closing ledgers
 	// every few milliseconds moves its close times a second per ledger,
 	// far ahead of the wall clock, and the rebuild reads the ledger's.
+	// That clock moves a second per ledger: an acquire window of ledger
+	// seconds must outlast a slow run.
 	h.cfg.Now = func() time.Time { return n.net.LedgerTime().Add(time.Duration(h.clock.off.Load())) }
+	h.cfg.AcquireWindow = 2 * time.Hour
 	s := h.serve(t)
 	w1, t1 := n.tenant(t, h.c, true)
 	r1, err := t1.Acquire(n.ctx, h.w.Address(), testReq, nil)
