@@ -276,15 +276,23 @@ func (d *Daemon) scanHistory(ctx context.Context, v uint32) (*history, error) {
 		return nil, err
 	}
 	h := &history{v: max(v, hd.Index), answers: map[string]evernode.TxResult{}, current: map[string]int{}}
-	info, err := d.c.ServerInfo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	lo, _, known := info.CompleteRange(h.v)
-	h.lo = lo
-	h.txs, err = d.c.AccountTx(ctx, d.addr, &evernode.AccountTxOptions{MinLedger: lo, MaxLedger: h.v})
-	if err != nil {
-		return nil, fmt.Errorf("hostd: reading the host's history to rebuild the database: %w", err)
+	var known bool
+	for attempt := 1; ; attempt++ {
+		// From the first ledger the node holds: it may forget it before
+		// account_tx reads it (a node keeping a rolling history), so ask
+		// again then.
+		info, err := d.c.ServerInfo(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h.lo, _, known = info.CompleteRange(h.v)
+		h.txs, err = d.c.AccountTx(ctx, d.addr, &evernode.AccountTxOptions{MinLedger: h.lo, MaxLedger: h.v})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, evernode.ErrHistoryMissing) || attempt == 10 {
+			return nil, fmt.Errorf("hostd: reading the host's history to rebuild the database: %w", err)
+		}
 	}
 	for _, t := range h.txs {
 		if !t.Succeeded() {
