@@ -131,8 +131,11 @@ type testNet struct {
 	issuerMu sync.Mutex
 }
 
+// newTestNet closes a ledger every 10 ms: every ledger costs each client
+// and daemon of the net some work, and at 5 ms that was a seventh of the
+// package's CPU time under -race, for no faster test on a loaded machine.
 func newTestNet(t testing.TB, timeout time.Duration) *testNet {
-	return newTestNetClosing(t, timeout, 5*time.Millisecond)
+	return newTestNetClosing(t, timeout, 10*time.Millisecond)
 }
 
 // newTestNetClosing is newTestNet with ledgers closing every closeEvery.

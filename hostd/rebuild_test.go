@@ -18,6 +18,7 @@ import (
 // instances kept), answers nothing twice, serves exactly once the acquire
 // and the extension made while it was down, and expires the leases later.
 func TestRebuildLostDatabase(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 3, "2")
 	// The daemon's clock is the ledger's: a test network closing ledgers
@@ -133,6 +134,7 @@ func leasesByRef(t *testing.T, d *Daemon) map[string]Lease {
 // node still holds is rebuilt although the host account's creation is
 // gone.
 func TestRebuildShortHistory(t *testing.T) {
+	t.Parallel()
 	const history = 1000
 	n := newTestNetHistory(t, 2*time.Minute, 20*time.Millisecond, history)
 	old, fresh := n.host(t, 1, "2"), n.host(t, 1, "2")
