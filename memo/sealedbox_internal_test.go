@@ -4,76 +4,46 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"testing"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 )
 
-// TestSboxEphemeralMatchesECDH checks the fixed-base public key and the
-// ladder against crypto/ecdh for random scalars and recipient keys, and
-// for the scalars whose clamped form has extreme bits.
-func TestSboxEphemeralMatchesECDH(t *testing.T) {
-	r := rand.New(rand.NewPCG(15, 15))
-	check := func(e, u [32]byte) {
-		t.Helper()
-		priv, err := ecdh.X25519().NewPrivateKey(e[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		pub, err := ecdh.X25519().NewPublicKey(u[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, werr := priv.ECDH(pub)
-		epk, shared := sboxEphemeral(&e, &u)
-		if werr != nil {
-			want = make([]byte, 32)                  // crypto/ecdh refuses the all-zero output
-			epk = [32]byte(priv.PublicKey().Bytes()) // and so does the caller
-		}
-		if !bytes.Equal(epk[:], priv.PublicKey().Bytes()) {
-			t.Fatalf("e %x: public key %x, want %x", e, epk, priv.PublicKey().Bytes())
-		}
-		if !bytes.Equal(shared[:], want) {
-			t.Fatalf("e %x u %x: shared %x, want %x", e, u, shared, want)
-		}
-	}
-	var e, u [32]byte
+// TestSboxConvertInvertsDen checks that the inversion sboxConvert shares
+// with the key conversion is right, for random den and keys, and that the
+// key half does not depend on den.
+func TestSboxConvertInvertsDen(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 17))
+	var k PublicKey
+	k[0] = keyPrefixEd25519
+	var b [32]byte
 	for range 300 {
-		for i := range e {
-			e[i], u[i] = byte(r.Uint32()), byte(r.Uint32())
+		for j := range b {
+			b[j] = byte(r.Uint32())
 		}
-		u[31] &= 0x7f
-		check(e, u)
-	}
-	// Extreme scalars, and low-order and non-canonical u.
-	for _, fill := range []byte{0x00, 0xff} {
-		for i := range e {
-			e[i] = fill
+		sc, _ := edwards25519.NewScalar().SetBytesWithClamping(b[:])
+		copy(k[1:], new(edwards25519.Point).ScalarBaseMult(sc).Bytes())
+		for j := range b {
+			b[j] = byte(r.Uint32())
 		}
-		for _, uh := range []string{
-			"0000000000000000000000000000000000000000000000000000000000000000",
-			"0100000000000000000000000000000000000000000000000000000000000000",
-			"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-			"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-			"0900000000000000000000000000000000000000000000000000000000000000",
-		} {
-			b, _ := hex.DecodeString(uh)
-			copy(u[:], b)
-			check(e, u)
+		den, _ := new(field.Element).SetBytes(b[:])
+		if den.Equal(new(field.Element).Zero()) == 1 {
+			continue
 		}
-	}
-}
-
-// TestX25519LadderRFC7748 is RFC 7748 section 5.2's first test vector.
-func TestX25519LadderRFC7748(t *testing.T) {
-	var k, u [32]byte
-	hex.Decode(k[:], []byte("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"))
-	hex.Decode(u[:], []byte("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"))
-	x2, z2 := x25519Ladder(&k, &u)
-	got := z2.Invert(z2).Multiply(z2, x2).Bytes()
-	if want := "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"; hex.EncodeToString(got) != want {
-		t.Fatalf("got %x, want %s", got, want)
+		u, inv, err := sboxConvert(k, den)
+		if err != nil {
+			t.Fatalf("%x: %v", k, err)
+		}
+		if got := new(field.Element).Multiply(den, inv); got.Equal(new(field.Element).One()) != 1 {
+			t.Fatalf("den %x: den·inv = %x, want 1", den.Bytes(), got.Bytes())
+		}
+		u1, err := sboxRecipient(k)
+		if err != nil || *u1 != *u {
+			t.Fatalf("%x: u %x with den, %x (%v) without", k, u, u1, err)
+		}
 	}
 }
 
@@ -86,6 +56,13 @@ func TestSboxRecipientMatchesEdwards(t *testing.T) {
 		t.Helper()
 		got, err := sboxRecipient(k)
 		p, perr := new(edwards25519.Point).SetBytes(k[1:])
+		if perr == nil && bytes.Equal(p.BytesMontgomery(), make([]byte, 32)) {
+			// y = ±1 decodes to u = 0, which no X25519 can use.
+			if err != errSmallOrder {
+				t.Fatalf("%x: error %v, want %v", k, err, errSmallOrder)
+			}
+			return
+		}
 		if (err == nil) != (perr == nil) {
 			t.Fatalf("%x: error %v, edwards25519 %v", k, err, perr)
 		}
@@ -120,4 +97,63 @@ func TestSboxRecipientMatchesEdwards(t *testing.T) {
 		hex.Decode(k[1:], []byte(yh))
 		check(k)
 	}
+}
+
+// TestSboxSharedSecretMatchesECDH checks the software holder's X25519
+// against crypto/ecdh on random peers, on the low-order ones in canonical,
+// non-canonical and high-bit forms, and on peers of the wrong length.
+func TestSboxSharedSecretMatchesECDH(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 19))
+	var b [32]byte
+	fill := func() []byte {
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b[:]
+	}
+	priv, err := ecdh.X25519().NewPrivateKey(fill())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(peer []byte) {
+		t.Helper()
+		got, err := sboxSharedSecret(priv, peer)
+		var want []byte
+		pub, werr := ecdh.X25519().NewPublicKey(peer)
+		if werr == nil {
+			want, werr = priv.ECDH(pub)
+		}
+		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("peer %x: %x, %v; crypto/ecdh %x, %v", peer, got, err, want, werr)
+		}
+		if err != nil && !errors.Is(err, ErrDecrypt) {
+			t.Fatalf("peer %x: %v does not wrap ErrDecrypt", peer, err)
+		}
+	}
+	for range 300 {
+		check(fill())
+	}
+	for _, h := range []string{
+		"0000000000000000000000000000000000000000000000000000000000000000", // 0
+		"0100000000000000000000000000000000000000000000000000000000000000", // 1
+		"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", // order 8
+		"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157", // order 8
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p−1
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p+1
+		"0000000000000000000000000000000000000000000000000000000000000080", // 0, high bit
+		"cdeb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880", // order 8 + p, high bit
+		"4c9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7", // order 8 + p, high bit
+		"d9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", // p−1 + p, high bit
+		"0900000000000000000000000000000000000000000000000000000000000000", // the base point
+	} {
+		peer, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(peer)
+	}
+	check(nil)
+	check(make([]byte, 31))
+	check(make([]byte, 33))
 }
