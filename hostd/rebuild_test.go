@@ -192,3 +192,45 @@ func TestRebuildShortHistory(t *testing.T) {
 	require.Equal(t, []string{rf.Token.ID}, fresh.prov.names())
 	require.Len(t, fresh.answers(wf.Address(), rf.Ref), 1)
 }
+
+// What happened while the database was lost is taken up from the ledger: a
+// lease terminated meanwhile ends, and an acquire already refused (by a
+// daemon that died before taking the slot back) gets no second refund,
+// only its slot back.
+func TestRebuildEndsTerminatedAndRefused(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, 2*time.Minute)
+	h := n.host(t, 2, "2")
+	s := h.serve(t)
+	wa, ta := n.tenant(t, h.c, true)
+	ra, err := ta.Acquire(n.ctx, h.w.Address(), testReq, nil)
+	require.NoError(t, err)
+	s.until(t, "idle", func() bool { ok, _ := s.r.d.Idle(); return ok })
+	require.NoError(t, s.r.stop(t))
+	require.NoError(t, os.RemoveAll(h.dir))
+
+	term, err := lease.TerminateTx(wa.Address(), h.w.Address(), ra.Token.ID)
+	require.NoError(t, err)
+	h.submit(wa, term)
+	wb, _ := n.tenant(t, h.c, true)
+	acq := h.rawAcquire(wb, testReq)
+	lh, err := lease.NewHost(h.c, h.w, &lease.HostConfig{Hook: n.cfg})
+	require.NoError(t, err)
+	_, err = lh.AcquireError(n.ctx, acq.Hash, wb.Address(), evernode.EVR(n.issuer.Address(), "2"), lease.ReasonInvalidAcquire)
+	require.NoError(t, err)
+
+	s.r = h.start(nil)
+	s.until(t, "the lease ended and both slots back", func() bool {
+		ok, _ := s.r.d.Idle()
+		return ok && len(h.prov.names()) == 0 && h.offers() == 2
+	})
+	ls, err := s.r.d.Leases()
+	require.NoError(t, err)
+	require.Empty(t, ls)
+	require.Len(t, h.answers(wb.Address(), acq.Hash), 1, "one refusal")
+	require.Equal(t, "100", n.evr(t, wb.Address()))
+	require.Equal(t, "98", n.evr(t, wa.Address()))
+	var held []lease.Token
+	retry(t, func() (err error) { held, err = lease.Leases(n.ctx, h.c, h.w.Address(), lease.URIToken); return err })
+	require.Len(t, held, 2, "inventory")
+}
