@@ -14,7 +14,7 @@ import (
 // HandleAcquire answers nothing (no second refund or success), where it
 // used to find "not answered" and answer again.
 func TestAnsweredShortHistory(t *testing.T) {
-	const history = 300
+	const history = 1000
 	e := newEnvHistory(t, evernode.Xahau, history)
 	_, err := e.host.MintN(e.ctx, 1, "2", nil)
 	require.NoError(t, err)
