@@ -46,11 +46,14 @@ type Config struct {
 	Keys memo.KeyHolder
 	// LeasePrice is the per-moment EVR price of new and recycled leases.
 	// Default: the price of the host's lease tokens on offer (mb-xrpl
-	// adopts it), else DefaultLeasePrice.
+	// adopts it), else DefaultLeasePrice. A Daemon.Reconfig overrides it
+	// for as long as it keeps the value it had then.
 	LeasePrice string
 	// Instances is the number of lease slots (sashimono's
 	// max_instance_count): the inventory is repaired to exactly this many
-	// tokens, sold plus unsold. Default: DefaultInstances.
+	// tokens, sold plus unsold. Default: DefaultInstances. A
+	// Daemon.Reconfig overrides it for as long as it keeps the value it
+	// had then.
 	Instances int
 	// Domain is the host's public name: it replaces the instance's Domain
 	// in answers, and the account is prepared with it at start-up

@@ -74,7 +74,10 @@ type Daemon struct {
 	lastLedger  time.Time // wall clock of the last validated ledger seen
 	haltedSince time.Time
 	graceUntil  time.Time
-	fault       func(point string) bool
+	closing     bool // a transfer or deregistration winds the host down (ops.go)
+	// givenInstances is Config.Instances as given (0: the default).
+	givenInstances int
+	fault          func(point string) bool
 	// afterLookup, for tests, runs in resolve after an intent's hashes
 	// were looked up and none was validated.
 	afterLookup func(it *intent)
@@ -150,6 +153,10 @@ func New(c *evernode.Client, s evernode.Signer, p instance.Provisioner, cfg *Con
 		return nil, fmt.Errorf("hostd: data dir: %w", err)
 	}
 	if d.db, err = openDB(filepath.Join(d.cfg.DataDir, DBFile)); err != nil {
+		return nil, err
+	}
+	if err := d.applySettings(o); err != nil {
+		d.db.Close()
 		return nil, err
 	}
 	d.metrics = newMetrics(d)
@@ -245,16 +252,10 @@ func (d *Daemon) fail(err error) {
 }
 
 func (d *Daemon) startup(ctx context.Context) error {
-	if d.hookCf = d.cfg.Hook; d.hookCf == nil {
-		cf, err := hook.LoadConfig(ctx, d.c, d.c.Network().GovernorAddress)
-		if err != nil {
-			return fmt.Errorf("hostd: loading the Evernode configuration: %w", err)
-		}
-		d.hookCf = cf
+	if err := d.loadHost(ctx); err != nil {
+		return err
 	}
-	var err error
-	d.host, err = lease.NewHost(d.c, d.s, &lease.HostConfig{Account: d.addr, Hook: d.hookCf, Keys: d.keys, Standard: lease.URIToken, Logger: d.log})
-	if err != nil {
+	if err := d.refusePendingOp(); err != nil {
 		return err
 	}
 	if d.cfg.Domain != "" {
@@ -281,20 +282,9 @@ func (d *Daemon) startup(ctx context.Context) error {
 			return ErrNotRegistered
 		}
 	}
-	if d.leasePrice() == "" {
-		offers, err := d.host.Offers(ctx)
-		if err != nil {
-			return err
-		}
-		p := DefaultLeasePrice
-		if len(offers) > 0 {
-			p = offers[0].URI.Price
-		}
-		d.mu.Lock()
-		d.price = p
-		d.mu.Unlock()
+	if err := d.adoptPrice(ctx); err != nil {
+		return err
 	}
-	d.host.SetLeasePrice(d.leasePrice())
 	d.log.Info("hostd: starting", "price", d.leasePrice(), "instances", d.cfg.Instances, "dataDir", d.cfg.DataDir)
 	if err := d.catchUp(ctx); err != nil {
 		return err
@@ -311,6 +301,42 @@ func (d *Daemon) startup(ctx context.Context) error {
 		}
 	}
 	return d.maintain(ctx, true)
+}
+
+// loadHost loads the Evernode configuration (unless Config.Hook gives it)
+// and makes the lease host.
+func (d *Daemon) loadHost(ctx context.Context) error {
+	if d.hookCf = d.cfg.Hook; d.hookCf == nil {
+		cf, err := hook.LoadConfig(ctx, d.c, d.c.Network().GovernorAddress)
+		if err != nil {
+			return fmt.Errorf("hostd: loading the Evernode configuration: %w", err)
+		}
+		d.hookCf = cf
+	}
+	var err error
+	d.host, err = lease.NewHost(d.c, d.s, &lease.HostConfig{Account: d.addr, Hook: d.hookCf, Keys: d.keys, Standard: lease.URIToken, Logger: d.log})
+	return err
+}
+
+// adoptPrice settles the lease price when neither the Config nor a
+// reconfiguration set it: the price of the host's offers (§7 A 9), else
+// DefaultLeasePrice.
+func (d *Daemon) adoptPrice(ctx context.Context) error {
+	if d.leasePrice() == "" {
+		offers, err := d.host.Offers(ctx)
+		if err != nil {
+			return err
+		}
+		p := DefaultLeasePrice
+		if len(offers) > 0 {
+			p = offers[0].URI.Price
+		}
+		d.mu.Lock()
+		d.price = p
+		d.mu.Unlock()
+	}
+	d.host.SetLeasePrice(d.leasePrice())
+	return nil
 }
 
 // registrySync reads the registration token (for the heartbeat offset)

@@ -30,5 +30,14 @@
 //	defer d.Close()
 //	err = d.Run(ctx) // until ctx ends
 //
+// The operator's operations (sashimono's setup commands) run on a stopped
+// daemon's database and account, through the same queue and with the same
+// guarantees: DeleteInstance ends one lease with a refund of its unused
+// moments, Reconfig changes the lease price or the instance count (and the
+// next Run keeps it), Transfer and Deregister wind the host down (running
+// leases refunded, every lease token burned) before handing the
+// registration to the registry. New fails with ErrLocked while another
+// process's daemon holds the database.
+//
 // Only URIToken leases (Xahau) are served.
 package hostd

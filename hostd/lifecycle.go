@@ -293,10 +293,11 @@ func (d *Daemon) expire(ctx context.Context, l *Lease) error {
 }
 
 // recycle queues the burn of a lease's token and the re-offer of its slot
-// at the current price.
+// at the current price; only the burn when the slot is closed (beyond
+// Config.Instances after a reconfiguration, or the host winding down).
 func (d *Daemon) recycle(tx *bolt.Tx, l *Lease) error {
 	_, err := d.enqueue(tx, &intent{ID: "burn/" + l.TokenID, Kind: kBurn, Token: l.TokenID, Index: l.Index,
-		Price: d.leasePrice(), IP: l.OutboundIP})
+		Price: d.leasePrice(), IP: l.OutboundIP, Final: d.closing || int(l.Index) >= d.cfg.Instances})
 	return err
 }
 
@@ -304,6 +305,8 @@ func (d *Daemon) recycle(tx *bolt.Tx, l *Lease) error {
 // transaction that marks it done.
 func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 	switch it.Kind {
+	case kRefund:
+		return d.onRefund(tx, it, ok)
 	case kAcquireSuccess:
 		if ok {
 			return d.activate(tx, it.Lease)

@@ -66,7 +66,7 @@ func (d *Daemon) countResult(it *intent, ok bool) {
 		outcome = "failed"
 	}
 	d.metrics.answers.WithLabelValues(string(it.Kind), outcome).Inc()
-	if ok && (it.Kind == kAcquireError || it.Kind == kExtendError) && it.Amount.Currency != "" {
+	if ok && (it.Kind == kAcquireError || it.Kind == kExtendError || it.Kind == kRefund) && it.Amount.Currency != "" {
 		d.metrics.refunds.Inc()
 	}
 }

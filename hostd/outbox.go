@@ -75,6 +75,7 @@ type intent struct {
 	Price string          `json:"price,omitempty"`
 	IP    string          `json:"ip,omitempty"`
 	Field []byte          `json:"field,omitempty"` // a mint's URI, fixed at signing
+	Dest  string          `json:"dest,omitempty"`  // a registration transfer's transferee
 
 	State      istate   `json:"state"`
 	Hashes     []string `json:"hashes,omitempty"`
@@ -91,7 +92,7 @@ type intent struct {
 
 func (it *intent) answer() bool {
 	switch it.Kind {
-	case kAcquireSuccess, kAcquireError, kExtendSuccess, kExtendError:
+	case kAcquireSuccess, kAcquireError, kExtendSuccess, kExtendError, kRefund:
 		return true
 	}
 	return false
@@ -375,7 +376,7 @@ func (d *Daemon) build(it *intent) (evernode.Transaction, error) {
 	case kRebate:
 		return hook.RequestRebate(d.hookCf, host)
 	}
-	return nil, fmt.Errorf("hostd: unknown intent kind %q", it.Kind)
+	return d.buildOp(it)
 }
 
 // submitBatch signs the batch with consecutive sequences, records every

@@ -66,11 +66,39 @@ type registration struct {
 	Email       string `json:"email"`
 }
 
+// commands are the program's sub-commands; the first argument names one
+// (default "run").
+var commands = map[string]string{
+	"run":             "run the host daemon (the default)",
+	"transfer":        "transfer <address>: wind the host down (refunding running leases) and transfer the registration",
+	"deregister":      "wind the host down (refunding running leases) and deregister it",
+	"delete-instance": "delete-instance <lease token or acquire hash>: destroy one instance, refund its unused moments, offer the slot again",
+	"reconfig":        "reconfig -price X -instances N: change the lease price and/or the instance count",
+	"cancel":          "forget an unfinished transfer or deregistration whose registry transaction never applied",
+}
+
+// opArgs are a sub-command's own arguments.
+type opArgs struct {
+	cmd string
+	// arg is the transferee or the instance.
+	arg       string
+	price     string
+	instances int
+}
+
 // loadConfig reads the file named by -config (or EVERNODE_HOST_CONFIG),
-// then the environment, then the other flags.
-func loadConfig(args []string, getenv func(string) string) (config, error) {
+// then the environment, then the other flags. The first argument may name
+// a sub-command; for reconfig, -price and -instances are the new settings
+// rather than overrides of the configuration.
+func loadConfig(args []string, getenv func(string) string) (config, opArgs, error) {
 	var c config
-	fs := flag.NewFlagSet("host", flag.ContinueOnError)
+	op := opArgs{cmd: "run"}
+	if len(args) > 0 {
+		if _, ok := commands[args[0]]; ok {
+			op.cmd, args = args[0], args[1:]
+		}
+	}
+	fs := flag.NewFlagSet("host "+op.cmd, flag.ContinueOnError)
 	path := fs.String("config", getenv("EVERNODE_HOST_CONFIG"), "JSON configuration file")
 	var flags config
 	fs.StringVar(&flags.Network, "network", "", "mainnet, testnet or devnet")
@@ -78,27 +106,40 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&flags.Governor, "governor", "", "Evernode governor address")
 	fs.StringVar(&flags.SeedFile, "seed-file", "", "file holding the account seed")
 	fs.StringVar(&flags.DataDir, "data-dir", "", "the daemon's data directory")
-	fs.IntVar(&flags.Instances, "instances", 0, "lease slots")
-	fs.StringVar(&flags.LeasePrice, "price", "", "per-moment lease price in EVR")
+	if op.cmd == "reconfig" {
+		fs.IntVar(&op.instances, "instances", 0, "the new number of lease slots")
+		fs.StringVar(&op.price, "price", "", "the new per-moment lease price in EVR")
+	} else {
+		fs.IntVar(&flags.Instances, "instances", 0, "lease slots")
+		fs.StringVar(&flags.LeasePrice, "price", "", "per-moment lease price in EVR")
+	}
 	fs.StringVar(&flags.Domain, "domain", "", "the host's public name")
 	fs.StringVar(&flags.Provisioner, "provisioner", "", "memory or docker")
 	fs.StringVar(&flags.HTTP, "http", "", "health and metrics address, e.g. 127.0.0.1:9100")
 	fs.StringVar(&flags.LogLevel, "log-level", "", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	// Flags may come before and after the positional argument.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return c, op, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments %q (the seed is never an argument)", fs.Args())
+	if err := op.check(pos); err != nil {
+		return c, op, err
 	}
 	if *path != "" {
 		b, err := os.ReadFile(*path)
 		if err != nil {
-			return c, err
+			return c, op, err
 		}
 		dec := json.NewDecoder(strings.NewReader(string(b)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("%s: %w", *path, err)
+			return c, op, fmt.Errorf("%s: %w", *path, err)
 		}
 	}
 	set := func(dst *string, v string) {
@@ -124,7 +165,33 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if flags.Instances != 0 {
 		c.Instances = flags.Instances
 	}
-	return c, nil
+	return c, op, nil
+}
+
+// check takes the sub-command's positional arguments. Errors never echo
+// them: a seed pasted by mistake must not reach a terminal or a log.
+func (op *opArgs) check(pos []string) error {
+	want := 0
+	switch op.cmd {
+	case "transfer", "delete-instance":
+		want = 1
+	case "reconfig":
+		if op.price == "" && op.instances == 0 {
+			return errors.New("reconfig: give -price and/or -instances")
+		}
+	}
+	if len(pos) != want {
+		return fmt.Errorf("%s: %d arguments given, %d expected (the seed is never an argument)", op.cmd, len(pos), want)
+	}
+	if want == 1 {
+		op.arg = pos[0]
+	}
+	if op.cmd == "transfer" {
+		if _, err := hook.ParseAccountID(op.arg); err != nil {
+			return errors.New("transfer: the transferee is not a valid account address")
+		}
+	}
+	return nil
 }
 
 // network resolves the network to dial.
@@ -180,8 +247,10 @@ func logger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer) error {
-	c, err := loadConfig(args, getenv)
+// run runs the sub-command args name: results go to out as one JSON
+// object, logs to logOut.
+func run(ctx context.Context, args []string, getenv func(string) string, out, logOut io.Writer) error {
+	c, op, err := loadConfig(args, getenv)
 	if err != nil {
 		return err
 	}
@@ -210,29 +279,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	}
 	defer client.Close()
 
-	var prov instance.Provisioner
-	switch c.Provisioner {
-	case "", "memory":
-		root := c.MemoryRoot
-		if root == "" {
-			root = c.DataDir + "/instances"
-		}
-		mp, err := memory.New(ctx, memory.Config{Root: root, MaxInstances: max(c.Instances, hostd.DefaultInstances),
-			UserPortBase: c.UserPortBase, PeerPortBase: c.PeerPortBase, Logger: log})
-		if err != nil {
-			return err
-		}
-		defer mp.Close()
-		prov = mp
-	case "docker":
-		dp, err := docker.New(ctx, docker.Config{})
-		if err != nil {
-			return err
-		}
-		prov = dp
-	default:
-		return fmt.Errorf("unknown provisioner %q", c.Provisioner)
+	prov, closeProv, err := c.provisioner(ctx, max(c.Instances, hostd.DefaultInstances), log)
+	if err != nil {
+		return err
 	}
+	defer func() { closeProv() }()
 	cfg := &hostd.Config{DataDir: c.DataDir, Instances: c.Instances, LeasePrice: c.LeasePrice, Domain: c.Domain, Logger: log}
 	if r := c.Register; r != nil {
 		cfg.Register = &hook.Registration{CountryCode: r.CountryCode, CPUMicrosec: r.CPUMicrosec, RAMMB: r.RAMMB, DiskMB: r.DiskMB,
@@ -246,7 +297,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	if err != nil {
 		return err
 	}
+	if n := d.Instances(); n > max(c.Instances, hostd.DefaultInstances) && c.Provisioner != "docker" {
+		// A reconfiguration raised the slot count: the memory
+		// provisioner needs room for every slot.
+		d.Close()
+		closeProv()
+		if prov, closeProv, err = c.provisioner(ctx, n, log); err != nil {
+			return err
+		}
+		if d, err = hostd.New(client, w, prov, cfg); err != nil {
+			return err
+		}
+	}
 	defer d.Close()
+	if op.cmd != "run" {
+		return operate(ctx, d, op, out, log)
+	}
 	if c.HTTP != "" {
 		ln, err := net.Listen("tcp", c.HTTP)
 		if err != nil {
@@ -260,5 +326,59 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	log.Info("host: running", "account", w.Address(), "network", n.Name, "pid", strconv.Itoa(os.Getpid()))
 	err = d.Run(ctx)
 	log.Info("host: stopped", "err", err)
+	return err
+}
+
+// provisioner makes the configured provisioner, for capacity instances,
+// and its closer.
+func (c config) provisioner(ctx context.Context, capacity int, log *slog.Logger) (instance.Provisioner, func(), error) {
+	switch c.Provisioner {
+	case "", "memory":
+		root := c.MemoryRoot
+		if root == "" {
+			root = c.DataDir + "/instances"
+		}
+		mp, err := memory.New(ctx, memory.Config{Root: root, MaxInstances: capacity,
+			UserPortBase: c.UserPortBase, PeerPortBase: c.PeerPortBase, Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		return mp, func() { mp.Close() }, nil
+	case "docker":
+		dp, err := docker.New(ctx, docker.Config{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return dp, func() {}, nil
+	}
+	return nil, nil, fmt.Errorf("unknown provisioner %q", c.Provisioner)
+}
+
+// operate runs an operator sub-command on the stopped daemon's data and
+// prints its result.
+func operate(ctx context.Context, d *hostd.Daemon, op opArgs, out io.Writer, log *slog.Logger) error {
+	var res any
+	var err error
+	switch op.cmd {
+	case "transfer":
+		res, err = d.Transfer(ctx, op.arg)
+	case "deregister":
+		res, err = d.Deregister(ctx)
+	case "delete-instance":
+		res, err = d.DeleteInstance(ctx, op.arg)
+	case "reconfig":
+		res, err = d.Reconfig(ctx, hostd.ReconfigOptions{Price: op.price, Instances: op.instances})
+	case "cancel":
+		res, err = d.CancelOperation(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", op.cmd, err)
+	}
+	log.Info("host: "+op.cmd+" done", "account", d.Address())
+	b, err := json.Marshal(map[string]any{"command": op.cmd, "result": res})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, string(b))
 	return err
 }

@@ -185,29 +185,14 @@ func TestKilledHostAnswersOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 
-	tw, err := w.net.NewFundedWallet(w.ctx, 1_000_000_000)
-	require.NoError(t, err)
-	require.NoError(t, w.dep.FundEVR(w.ctx, tw, "100"))
-	w.net.Commit()
-	tn, err := lease.NewTenant(w.c, tw, &lease.TenantConfig{Hook: w.cfg, Timeout: 60 * time.Second})
-	require.NoError(t, err)
-	_, err = tn.PrepareAccount(w.ctx)
-	require.NoError(t, err)
+	tw, tn := w.tenant()
 	w.waitFor("host active", func() bool {
 		return (lease.RegistryChecker{Client: w.c, Config: w.cfg}).CheckHost(w.ctx, w.hostID()) == nil
 	})
 
 	// Acquire, and kill the host around it.
-	offers, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
-	require.NoError(t, err)
-	key, err := memo.ParsePublicKey(w.hostW.PublicKeyHex())
-	require.NoError(t, err)
-	payload, err := memo.SealPayload(nil, &key, testReq, nil)
-	require.NoError(t, err)
-	buy, err := lease.AcquireTx(tw.Address(), offers[0], payload)
-	require.NoError(t, err)
-	acq, err := w.c.SubmitAndWait(w.ctx, tw, buy)
-	require.NoError(t, err)
+	offer, acq := w.acquire(tw)
+	offers := []lease.Token{offer}
 	kill(t, cmd, 300*time.Millisecond)
 	cmd = w.start()
 	var ans []lease.Event
@@ -259,4 +244,34 @@ func (w *world) hostID() hook.AccountID {
 	id, err := hook.ParseAccountID(w.hostW.Address())
 	require.NoError(w.t, err)
 	return id
+}
+
+// tenant is a funded tenant with 100 EVR, its account prepared.
+func (w *world) tenant() (*evernode.Wallet, *lease.Tenant) {
+	tw, err := w.net.NewFundedWallet(w.ctx, 1_000_000_000)
+	require.NoError(w.t, err)
+	require.NoError(w.t, w.dep.FundEVR(w.ctx, tw, "100"))
+	w.net.Commit()
+	tn, err := lease.NewTenant(w.c, tw, &lease.TenantConfig{Hook: w.cfg, Timeout: 60 * time.Second})
+	require.NoError(w.t, err)
+	_, err = tn.PrepareAccount(w.ctx)
+	require.NoError(w.t, err)
+	return tw, tn
+}
+
+// acquire buys the host's first offer as tw, without waiting for the
+// answer.
+func (w *world) acquire(tw *evernode.Wallet) (lease.Token, evernode.TxResult) {
+	offers, err := lease.Offers(w.ctx, w.c, w.hostW.Address(), lease.URIToken)
+	require.NoError(w.t, err)
+	require.NotEmpty(w.t, offers)
+	key, err := memo.ParsePublicKey(w.hostW.PublicKeyHex())
+	require.NoError(w.t, err)
+	payload, err := memo.SealPayload(nil, &key, testReq, nil)
+	require.NoError(w.t, err)
+	buy, err := lease.AcquireTx(tw.Address(), offers[0], payload)
+	require.NoError(w.t, err)
+	acq, err := w.c.SubmitAndWait(w.ctx, tw, buy)
+	require.NoError(w.t, err)
+	return offers[0], acq
 }
