@@ -92,7 +92,6 @@ func syncIntents(t *testing.T, d *Daemon) int {
 // at start-up (§7 A 10): instances, version, resource totals and price; a
 // restart with nothing changed sends nothing.
 func TestStartupSyncsRegInfo(t *testing.T) {
-	t.Parallel()
 	rw := newRegWorld(t)
 	cfg := rw.cfg
 	cfg.Instances, cfg.LeasePrice, cfg.Version = 2, "3", "1.2.3"
