@@ -748,16 +748,15 @@ func (c *Client) waitStatus(ctx context.Context, ch chan serverMsg, r *Receipt) 
 	}
 }
 
-// submitOverlapped sends a BSON input message while signing its container. msg is the
-// message up to its signature field (see bsonUploadMessage) and cont the container inside
-// it. The signature is the message's last field, so the two SHA-512 passes of ed25519 over a
-// large container (an upload) run while the container is on the wire instead of before it.
-// The bytes sent are exactly encodeInputMessage's, in frames of chunk bytes written to the
-// network a megabyte at a time (see corkConn).
-func (c *Client) submitOverlapped(ctx context.Context, msg, cont []byte, nonce, maxLedger uint64, chunk int, progress func(sent, total int)) (*Receipt, error) {
+// submitUpload sends the upload message u while signing its container, and waits for the
+// input's status. The signature is the message's last field, so signStreamed's passes over
+// the container run while the container is on the wire instead of before it, and both read
+// the caller's zip in place. The bytes sent are exactly encodeInputMessage's, in frames of
+// chunk bytes written to the network a megabyte at a time (see corkConn).
+func (c *Client) submitUpload(ctx context.Context, u uploadParts, nonce, maxLedger uint64, chunk int, progress func(sent, total int)) (*Receipt, error) {
 	sigc := make(chan []byte, 1)
-	go func() { sigc <- ed25519.Sign(c.priv, cont) }()
-	total := len(msg) + bsonInputTailBytes
+	go func() { sigc <- signStreamed(c.priv, u.container()...) }()
+	total := u.size()
 	uncork := c.cork()
 	defer uncork()
 	w, err := c.conn.Writer(ctx, websocket.MessageBinary)
@@ -772,13 +771,17 @@ func (c *Client) submitOverlapped(ctx context.Context, msg, cont []byte, nonce, 
 		}
 		return nil
 	}
-	for off := 0; off < len(msg); off += chunk {
-		end := min(off+chunk, len(msg))
-		if err := write(msg[off:end]); err != nil {
-			<-sigc
-			return nil, err
+	sent := 0
+	for _, p := range [][]byte{append(append([]byte{}, u.head...), u.contHead...), u.zip} {
+		for off := 0; off < len(p); off += chunk {
+			end := min(off+chunk, len(p))
+			if err := write(p[off:end]); err != nil {
+				<-sigc
+				return nil, err
+			}
+			sent += end - off
+			progress(sent, total)
 		}
-		progress(end, total)
 	}
 	sig := <-sigc
 	hash := hpwire.Hash(sig)
@@ -786,7 +789,7 @@ func (c *Client) submitOverlapped(ctx context.Context, msg, cont []byte, nonce, 
 	// complete message.
 	ch, done := c.expectStatus(hash)
 	defer done()
-	if err := write(bsonInputTail(sig)); err != nil {
+	if err := write(append(append([]byte{}, u.contTail...), bsonInputTail(sig)...)); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {

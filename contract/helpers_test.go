@@ -97,6 +97,13 @@ const fastRounds = `{"contract":{"consensus":{"roundtime":200}}}`
 // starts it. With echo, the echo contract is installed directly in its config instead.
 func startNode(t testing.TB, override string, echo bool, edit func(*hotpocket.Config)) *testNode {
 	t.Helper()
+	return startNodePaced(t, override, echo, edit, true)
+}
+
+// startNodePaced is startNode with rounds paced by the node's state (pace, see below) or by
+// the clock alone, as a real node's.
+func startNodePaced(t testing.TB, override string, echo bool, edit func(*hotpocket.Config), pace bool) *testNode {
+	t.Helper()
 	if override == "" {
 		override = fastRounds
 	}
@@ -130,7 +137,7 @@ func startNode(t testing.TB, override string, echo bool, edit func(*hotpocket.Co
 	// Rounds are paced by the node's state: an input's max ledger cannot expire while the
 	// test is still sending it, however loaded the machine (a 1.8 MiB upload under -race
 	// outlasts ten 50 ms rounds).
-	n, err := hotpocket.Open(dir, &hotpocket.Options{ListenHost: "127.0.0.1", PaceRounds: true})
+	n, err := hotpocket.Open(dir, &hotpocket.Options{ListenHost: "127.0.0.1", PaceRounds: pace})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,6 +229,13 @@ func Upload(ctx context.Context, c *Client, b *Bundle, opts *UploadOptions) (*Up
 // subscribes the client to ledger events and reads outputs alongside the caller: the
 // bootstrap's answers are Upload's (see UploadOptions.KeepResultOutputs), every other output
 // still reaches NextOutput.
+//
+// zip is sent and signed in place: do not change it before UploadZip returns. The input is
+// signed while it is sent, with one SHA-512 pass instead of ed25519.Sign's two (the nonce
+// comes from keyed BLAKE3, see signStreamed): the signature verifies as any ed25519
+// signature does, but its bytes, and so the input hash, differ from those
+// hotpocket-js-client would send for the same input. Inputs sent with SubmitInput are signed
+// as RFC 8032 says, byte for byte as hotpocket-js-client signs them.
 func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) (*UploadResult, error) {
 	if opts == nil {
 		opts = &UploadOptions{}
@@ -277,14 +284,14 @@ func UploadZip(ctx context.Context, c *Client, zip []byte, opts *UploadOptions) 
 	if err != nil {
 		return nil, err
 	}
-	msg, cont := bsonUploadMessage(zip, nonce, maxLedger)
-	total := len(msg) + bsonInputTailBytes
+	msg := bsonUploadParts(zip, nonce, maxLedger)
+	total := msg.size()
 	if total > limit { // CheckSize computed this; keep the exact check too
 		return nil, &BundleTooLargeError{ZipBytes: len(zip), MessageBytes: total, Limit: limit}
 	}
 	report(Progress{Phase: PhaseSend, Total: total})
 	sctx, cancel := context.WithTimeout(ctx, resTimeout)
-	rec, err := c.submitOverlapped(sctx, msg, cont, nonce, maxLedger, chunk, func(sent, total int) {
+	rec, err := c.submitUpload(sctx, msg, nonce, maxLedger, chunk, func(sent, total int) {
 		report(Progress{Phase: PhaseSend, Sent: sent, Total: total})
 		if sent == total {
 			report(Progress{Phase: PhaseSubmitted, Sent: total, Total: total})

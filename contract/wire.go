@@ -700,25 +700,35 @@ func bsonInputTail(sig []byte) []byte {
 // uploadType is the type of the bootstrap contract's upload input.
 const uploadType = "upload"
 
-// bsonUploadMessage lays out, in one buffer and with one copy of zip, the BSON
-// contract_input message of the bootstrap contract's upload input
-// {type:"upload",content:zip} with nonce and maxSeq: msg holds everything up to the
-// signature field (bsonInputTail follows it) and cont is the container inside msg, the bytes
-// to sign. The bytes are exactly those of bsonInputHead, encodeInputContainer and the BSON
-// encoder's {type,content} document.
-func bsonUploadMessage(zip []byte, nonce, maxSeq uint64) (msg, cont []byte) {
+// uploadParts is the BSON contract_input message of the bootstrap contract's upload input
+// {type:"upload",content:zip}, laid out around the caller's zip so that it is neither copied
+// nor built in one buffer: the message is head ‖ contHead ‖ zip ‖ contTail ‖
+// bsonInputTail(sig), and the container to sign is contHead ‖ zip ‖ contTail. The bytes are
+// exactly those of bsonInputHead, encodeInputContainer and the BSON encoder's
+// {type,content} document.
+type uploadParts struct {
+	head, contHead, zip, contTail []byte
+}
+
+// container returns the parts of the signed container.
+func (u uploadParts) container() [][]byte { return [][]byte{u.contHead, u.zip, u.contTail} }
+
+// size is the length of the whole message, signature field included.
+func (u uploadParts) size() int {
+	return len(u.head) + len(u.contHead) + len(u.zip) + len(u.contTail) + bsonInputTailBytes
+}
+
+// bsonUploadParts lays out the upload message for zip with nonce and maxSeq.
+func bsonUploadParts(zip []byte, nonce, maxSeq uint64) uploadParts {
 	const (
 		innerFixed = 4 + (1 + len("type") + 1 + 4 + len(uploadType) + 1) + (1 + len("content") + 1 + 4 + 1) + 1
 		contFixed  = 4 + (1 + len("input") + 1 + 4 + 1) + (1 + len("nonce") + 1 + 8) + (1 + len("max_ledger_seq_no") + 1 + 8) + 1
 	)
 	innerLen := innerFixed + len(zip)
 	contLen := contFixed + innerLen
-	head, total := bsonInputHead(contLen)
+	head, _ := bsonInputHead(contLen)
 	le := binary.LittleEndian
-	b := make([]byte, 0, total)
-	b = append(b, head...)
-	start := len(b)
-	b = le.AppendUint32(b, uint32(contLen))
+	b := le.AppendUint32(nil, uint32(contLen))
 	b = append(b, 0x05)
 	b = append(b, "input\x00"...)
 	b = le.AppendUint32(b, uint32(innerLen))
@@ -732,14 +742,13 @@ func bsonUploadMessage(zip []byte, nonce, maxSeq uint64) (msg, cont []byte) {
 	b = append(b, "content\x00"...)
 	b = le.AppendUint32(b, uint32(len(zip)))
 	b = append(b, 0x00)
-	b = append(b, zip...)
-	b = append(b, 0x00)
-	b = append(b, 0x12)
-	b = append(b, "nonce\x00"...)
-	b = le.AppendUint64(b, nonce)
-	b = append(b, 0x12)
-	b = append(b, "max_ledger_seq_no\x00"...)
-	b = le.AppendUint64(b, maxSeq)
-	b = append(b, 0x00)
-	return b, b[start:]
+	t := []byte{0x00}
+	t = append(t, 0x12)
+	t = append(t, "nonce\x00"...)
+	t = le.AppendUint64(t, nonce)
+	t = append(t, 0x12)
+	t = append(t, "max_ledger_seq_no\x00"...)
+	t = le.AppendUint64(t, maxSeq)
+	t = append(t, 0x00)
+	return uploadParts{head: head, contHead: b, zip: zip, contTail: t}
 }

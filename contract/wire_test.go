@@ -30,8 +30,8 @@ func TestBSONInputHeadTailMatchEncoder(t *testing.T) {
 	}
 }
 
-// bsonUploadMessage must lay out exactly what the BSON encoder builds for the upload input.
-func TestBSONUploadMessageMatchesEncoder(t *testing.T) {
+// bsonUploadParts must lay out exactly what the BSON encoder builds for the upload input.
+func TestBSONUploadPartsMatchEncoder(t *testing.T) {
 	_, key, _ := ed25519.GenerateKey(nil)
 	for _, n := range []int{0, 1, 100, 70_000} {
 		zip := bytes.Repeat([]byte{9}, n)
@@ -48,12 +48,13 @@ func TestBSONUploadMessageMatchesEncoder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg, cont := bsonUploadMessage(zip, 1<<40+3, 1<<33+5)
-		if !bytes.Equal(cont, wantCont) {
+		u := bsonUploadParts(zip, 1<<40+3, 1<<33+5)
+		if cont := bytes.Join(u.container(), nil); !bytes.Equal(cont, wantCont) {
 			t.Fatalf("%d-byte zip: container differs", n)
 		}
-		if got := append(msg, bsonInputTail(sig)...); !bytes.Equal(got, want) {
-			t.Fatalf("%d-byte zip: message differs (%d vs %d bytes)", n, len(got), len(want))
+		got := bytes.Join([][]byte{u.head, u.contHead, u.zip, u.contTail, bsonInputTail(sig)}, nil)
+		if !bytes.Equal(got, want) || u.size() != len(want) {
+			t.Fatalf("%d-byte zip: message differs (%d vs %d bytes, size %d)", n, len(got), len(want), u.size())
 		}
 	}
 }

@@ -543,6 +543,13 @@ func SendHeartbeat(ctx context.Context, c *evernode.Client, s evernode.Signer, c
 	return res, nil
 }
 
+// VoteSkipped reports whether the heartbeat hook skipped the vote of a
+// validated heartbeat (VOTE_VALIDATION_ERR among its hook return strings,
+// whether or not the heartbeat itself applied), with the hook's message.
+// It is for callers that submit heartbeats themselves, where SendHeartbeat
+// would return a *VoteError.
+func VoteSkipped(r evernode.TxResult) (message string, skipped bool) { return voteMessage(r) }
+
 // voteMessage finds VOTE_VALIDATION_ERR among a transaction's hook
 // return strings.
 func voteMessage(r evernode.TxResult) (string, bool) {

@@ -17,8 +17,8 @@ func TestVoteMessage(t *testing.T) {
 	}
 	skipped := "VOTE_VALIDATION_ERR - Vote skipped, Invalid or vote closed candidate."
 	r := evernode.TxResult{Meta: map[string]any{"HookExecutions": []any{exec("Evernode: Heartbeat accepted."), exec(skipped + "\x00\x00")}}}
-	if msg, ok := voteMessage(r); !ok || msg != skipped {
-		t.Fatalf("voteMessage = %q, %v", msg, ok)
+	if msg, ok := VoteSkipped(r); !ok || msg != skipped {
+		t.Fatalf("VoteSkipped = %q, %v", msg, ok)
 	}
 	for _, m := range []map[string]any{nil, {"HookExecutions": "x"}, {"HookExecutions": []any{exec("Evernode: Heartbeat accepted."), "junk",
 		map[string]any{"HookExecution": map[string]any{"HookReturnString": "zz"}}}}} {

@@ -3,8 +3,6 @@ package hook_test
 import (
 	"context"
 	"encoding/base64"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks/evhookstest"
 	"github.com/evernode-go/sdk/hook"
 )
 
@@ -23,28 +22,6 @@ type flowEnv struct {
 	d   *evhooks.Deployment
 	c   *evernode.Client
 	cfg *hook.Config
-}
-
-// hookWasm finds the real Evernode hooks as evhooks' tests do: in
-// EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks above the module. It
-// skips the test when they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
-func hookWasm(t *testing.T) *evhooks.Wasm {
-	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
-		}
-	}
-	for _, d := range dirs {
-		if w, err := evhooks.LoadWasm(d); d != "" && err == nil {
-			return w
-		}
-	}
-	if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
-		t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm is not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
-	}
-	t.Skip("the Evernode hook wasm is absent: set EVERNODE_HOOKS_WASM")
-	return nil
 }
 
 // bothHooks runs fn against evhooks' Go emulation and against the real
@@ -59,7 +36,7 @@ func newFlowEnv(t *testing.T, real bool) *flowEnv {
 	t.Cleanup(cancel)
 	var wasm *evhooks.Wasm
 	if real {
-		wasm = hookWasm(t)
+		wasm = evhookstest.Wasm(t)
 	}
 	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 20 * time.Millisecond})
 	require.NoError(t, err)

@@ -28,6 +28,9 @@ const (
 	// DefaultHaltAfter is how long without a validated ledger counts as a
 	// halted network (mb-xrpl: 60 s).
 	DefaultHaltAfter = 60 * time.Second
+	// DefaultNotFoundWait is the start-up backoff unit while the host
+	// account does not exist (mb-xrpl: 2·attempt s, at most 300 s).
+	DefaultNotFoundWait = 2 * time.Second
 	// DBFile is the database's file name in the data dir.
 	DBFile = "hostd.db"
 )
@@ -106,9 +109,40 @@ type Config struct {
 	// not know (tests, private networks without the Evernode hooks).
 	// Default false: Run refuses to start.
 	AllowUnregistered bool
+	// NotFoundWait is the start-up backoff unit while the host account is
+	// not ready: the ledger answers actNotFound (a network reset) or, with
+	// Register set, the account cannot pay the registration yet (it is
+	// being funded). Attempt n waits n × NotFoundWait, at most 150 ×
+	// NotFoundWait, then the start-up runs again; each wait is logged.
+	// Default DefaultNotFoundWait.
+	NotFoundWait time.Duration
+	// RebateDelay bounds the random wait before a rebate request after a
+	// host registration changed the registration fee: uniform in [0,
+	// RebateDelay), so that hosts do not all ask in one ledger. Negative
+	// means no wait. Default DefaultRebateDelay (60 s, as mb-xrpl).
+	RebateDelay time.Duration
 	// NoHeartbeat turns the heartbeat off. Default false: a heartbeat is
 	// sent when the hook configuration names a heartbeat account.
 	NoHeartbeat bool
+	// Votes are the operator's governance votes, as mb-xrpl's
+	// governance.cfg "votes": candidate id (64 hex digits) →
+	// hook.VoteSupport or hook.VoteReject (any other value votes reject,
+	// as mb-xrpl). Each heartbeat moment sends one heartbeat per vote whose
+	// candidate exists, in candidate index order, and no plain heartbeat
+	// once one applied. A vote whose candidate is gone, or that the
+	// heartbeat hook refuses (VOTE_VALIDATION_ERR), is dropped for good
+	// (recorded in the database; Daemon.Votes lists the votes in force).
+	// Default nil: plain heartbeats.
+	Votes map[string]hook.VoteValue
+	// HeartbeatRetries is how many times a moment's heartbeat is tried
+	// again when it failed on the ledger; when every try failed the moment
+	// is left unsent and the next heartbeat moment tries again. Default
+	// DefaultHeartbeatRetries (3, as mb-xrpl: at most four tries); a
+	// negative value: no retry.
+	HeartbeatRetries int
+	// HeartbeatRetryDelay is the wait after a failed heartbeat attempt.
+	// Default DefaultHeartbeatRetryDelay (5 min, as mb-xrpl).
+	HeartbeatRetryDelay time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives structured logs, one line per lease transition.

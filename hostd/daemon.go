@@ -85,6 +85,10 @@ type Daemon struct {
 	regToken    [32]byte // the registration token id (heartbeat offset)
 	maintAt     time.Time
 	maintOK     bool // the last prune and repair round finished
+	reb         rebates
+	// activated holds the leases activated since the scheduler last
+	// checked their instance (checkActivated).
+	activated map[string]bool
 }
 
 type addresser interface{ Address() string }
@@ -101,6 +105,9 @@ func New(c *evernode.Client, s evernode.Signer, p instance.Provisioner, cfg *Con
 	}
 	if c == nil || s == nil || p == nil {
 		return nil, errors.New("hostd: nil client, signer or provisioner")
+	}
+	if err := checkVotes(o.Votes); err != nil {
+		return nil, err
 	}
 	a, ok := s.(addresser)
 	if !ok {
@@ -134,6 +141,9 @@ func New(c *evernode.Client, s evernode.Signer, p instance.Provisioner, cfg *Con
 	}
 	if d.cfg.HaltAfter <= 0 {
 		d.cfg.HaltAfter = DefaultHaltAfter
+	}
+	if d.cfg.NotFoundWait <= 0 {
+		d.cfg.NotFoundWait = DefaultNotFoundWait
 	}
 	if c.Network().Chain == evernode.XRPL {
 		return nil, errors.New("hostd: NFToken (XRPL) leases are not supported; run on Xahau")
@@ -212,10 +222,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	defer cancel()
 
-	err := d.startup(ctx)
+	err := d.startupRetry(ctx)
 	var wg sync.WaitGroup
 	if err == nil {
-		for _, f := range []func(context.Context) error{d.runIngest, d.runOutbox, d.runScheduler, d.runLedgerWatch} {
+		// A start-up that waited for the account is not a halt.
+		d.mu.Lock()
+		d.lastLedger = time.Now()
+		d.mu.Unlock()
+		for _, f := range []func(context.Context) error{d.runIngest, d.runOutbox, d.runScheduler, d.runLedgerWatch, d.runRegistry} {
 			wg.Go(func() {
 				if err := f(ctx); err != nil {
 					d.fail(err)
@@ -457,26 +471,6 @@ func regDiffers(a *hook.HostAddr, t *hook.HostToken, want *hook.RegUpdate) bool 
 	have, ok1 := a.LeaseAmount.Rat()
 	w, ok2 := x.Rat()
 	return !ok1 || !ok2 || have.Cmp(w) != 0
-}
-
-// rebate asks the registry for the registration fee paid above the current
-// one (§7 E 28), once per fee.
-func (d *Daemon) rebate(ctx context.Context) error {
-	if !d.registered {
-		return nil
-	}
-	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
-	if err != nil {
-		return d.transient(ctx, "reading the registration", err)
-	}
-	if info.RegistrationFee <= d.hookCf.HostRegFee {
-		return nil
-	}
-	d.log.Info("hostd: requesting a rebate", "paid", info.RegistrationFee, "fee", d.hookCf.HostRegFee)
-	return d.update(func(tx *bolt.Tx) error {
-		_, err := d.enqueue(tx, &intent{ID: fmt.Sprintf("rebate/%d/%d", info.RegistrationFee, d.hookCf.HostRegFee), Kind: kRebate})
-		return err
-	}, "rebate:queued")
 }
 
 func (d *Daemon) leasePrice() string {

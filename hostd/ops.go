@@ -307,15 +307,23 @@ func (d *Daemon) refusePendingOp() error {
 	return fmt.Errorf("%w: %s (run it again to finish it)", ErrOperationPending, op)
 }
 
-// remaining is how many whole moments of l are left at now, and their
-// price: upstream's life_moments − ⌈(now − start) ÷ moment⌉, which is
-// ⌊(expiry − now) ÷ moment⌋.
-func (d *Daemon) remaining(l *Lease) (uint64, evernode.Amount, error) {
+// remaining is how many moments of l are left at now, and their price.
+// For the operator's operations it counts whole moments, as upstream does:
+// life_moments − ⌈(now − start) ÷ moment⌉, which is ⌊(expiry − now) ÷
+// moment⌋; the instance served the moment under way until now. With
+// underWay it counts the moment under way too, ⌈(expiry − now) ÷ moment⌉:
+// when the instance was lost nobody knows how much of that moment it
+// served, and the tenant does not pay for the host's failure.
+func (d *Daemon) remaining(l *Lease, underWay bool) (uint64, evernode.Amount, error) {
 	left := l.Expiry.Sub(d.now())
 	if left <= 0 {
 		return 0, evernode.Amount{}, nil
 	}
-	n := uint64(left / d.momentSize())
+	m := d.momentSize()
+	n := uint64(left / m)
+	if underWay && left%m != 0 {
+		n++
+	}
 	if n == 0 {
 		return 0, evernode.Amount{}, nil
 	}
@@ -355,15 +363,18 @@ func truncate16(v string) string {
 }
 
 // endLease commits, in the caller's database transaction, the end of an
-// active lease (Expiring: the instance is destroyed, the token burned) and
-// the refund of its unused moments to its tenant, quoting the acquire.
-func (d *Daemon) endLease(tx *bolt.Tx, l *Lease) (Refund, error) {
-	n, amt, err := d.remaining(l)
+// active lease before its expiry (Expiring: the instance is destroyed, the
+// token burned) and the refund of its unused moments (remaining) to its
+// tenant, quoting the acquire. reason is the lease's Reason: "" for the
+// operator's operations, ReasonInstanceMissing for pruneMissing (which
+// refunds the moment under way too).
+func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) {
+	n, amt, err := d.remaining(l, reason == ReasonInstanceMissing)
 	if err != nil {
 		return Refund{}, err
 	}
 	r := Refund{Lease: l.Ref, Token: l.TokenID, Tenant: l.Tenant, Moments: n, Amount: amt}
-	l.State = Expiring
+	l.State, l.Reason = Expiring, reason
 	if err := putLease(tx, l, d.now()); err != nil {
 		return r, err
 	}
@@ -377,7 +388,12 @@ func (d *Daemon) endLease(tx *bolt.Tx, l *Lease) (Refund, error) {
 	if err != nil {
 		return r, err
 	}
-	d.log.Info("hostd: lease ended by the operator", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "moments", n, "refund", amt.Value)
+	by := reason
+	if by == "" {
+		by = "operator"
+	}
+	d.log.Info("hostd: lease ended early, unused moments refunded", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant,
+		"by", by, "moments", n, "refund", amt.Value)
 	return r, putJSON(b, l.Ref, r)
 }
 
@@ -542,7 +558,7 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 					return err
 				}
 				if cur.State == Active {
-					_, err = d.endLease(tx, cur)
+					_, err = d.endLease(tx, cur, "")
 					return err
 				}
 				b, err := tx.CreateBucketIfNotExists(bRefunds)
@@ -806,7 +822,7 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 				}
 				switch cur.State {
 				case Active:
-					if _, err := d.endLease(tx, cur); err != nil {
+					if _, err := d.endLease(tx, cur, ""); err != nil {
 						return err
 					}
 					op.Refunds = append(op.Refunds, cur.Ref)

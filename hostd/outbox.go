@@ -367,7 +367,7 @@ func (d *Daemon) build(it *intent) (evernode.Transaction, error) {
 		return evernode.URITokenCreateSellOffer{Common: evernode.Common{Account: host}, URITokenID: it.Token,
 			Amount: d.hookCf.EVR(it.Price)}, nil
 	case kHeartbeat:
-		return hook.Heartbeat(d.hookCf, host, nil)
+		return d.heartbeatTx(it)
 	case kRegInfo:
 		if it.Reg != nil {
 			return hook.UpdateRegInfo(d.hookCf, host, *it.Reg)
@@ -587,6 +587,7 @@ func (d *Daemon) finish(ctx context.Context, it *intent, result string, t *evern
 	} else {
 		d.log.Warn("hostd: transaction failed", "intent", it.ID, "result", result)
 	}
+	noteHeartbeat(it, t)
 	err := d.update(func(tx *bolt.Tx) error {
 		it.State, it.Result, it.Blob = iDone, result, ""
 		if !ok {

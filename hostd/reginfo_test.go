@@ -2,8 +2,10 @@ package hostd
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,13 +31,22 @@ type regWorld struct {
 	cfg  Config
 }
 
-func newRegWorld(t *testing.T) *regWorld {
+func newRegWorld(t *testing.T) *regWorld { return newRegWorldWith(t, nil) }
+
+// newRegWorldWith is newRegWorld on the real Evernode hooks when wasm is
+// not nil, else on their Go emulation.
+func newRegWorldWith(t *testing.T, wasm *evhooks.Wasm) *regWorld {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
-	dep, err := evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
+	var dep *evhooks.Deployment
+	if wasm != nil {
+		dep, err = evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: 3600}, wasm)
+	} else {
+		dep, err = evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
+	}
 	require.NoError(t, err)
 	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
 	require.NoError(t, err)
@@ -126,4 +137,108 @@ func TestStartupSyncsRegInfo(t *testing.T) {
 	require.Equal(t, 1, syncIntents(t, r.d), "nothing changed: no second update")
 	require.True(t, synced())
 	require.NoError(t, r.stop(t))
+}
+
+// unfunded makes the world's host a new account the ledger does not know,
+// and returns the funded one it replaced.
+func (rw *regWorld) unfunded(t *testing.T) *evernode.Wallet {
+	funded := rw.w
+	var err error
+	rw.w, err = evernode.NewWallet(rand.Reader, evernode.Ed25519)
+	require.NoError(t, err)
+	return funded
+}
+
+// pay creates the host's account with 500 XAH from funded.
+func (rw *regWorld) pay(t *testing.T, funded *evernode.Wallet) {
+	_, err := rw.c.SubmitAndWait(rw.ctx, funded, evernode.Payment{Common: evernode.Common{Account: funded.Address()},
+		Destination: rw.w.Address(), Amount: evernode.Drops(500_000_000)})
+	require.NoError(t, err)
+}
+
+// A host account the ledger does not know at start-up (a network reset)
+// is waited for with backoff, not a failed start (§7 A 2), and so is each
+// step of its funding: the daemon looks at the account with XAH but no EVR
+// (the state that once ended Run and left the old test waiting out its
+// context), then registers once the EVR arrives.
+func TestStartupWaitsForAccount(t *testing.T) {
+	rw := newRegWorld(t)
+	funded := rw.unfunded(t)
+	cfg := rw.cfg
+	cfg.Instances, cfg.LeasePrice, cfg.NotFoundWait = 1, "1", time.Millisecond
+	waits := make(chan string, 1000)
+	r := rw.run(t, cfg, func(p string) bool {
+		if why, ok := strings.CutPrefix(p, "startup:wait:"); ok {
+			select {
+			case waits <- why:
+			default: // the test is not looking: it needs only the next ones
+			}
+		}
+		return false
+	})
+	// waitFor waits for the daemon to wait once more for why; any other
+	// reason, or an ended Run, fails the test.
+	waitFor := func(why string) {
+		t.Helper()
+		for {
+			select {
+			case got := <-waits:
+				if got == why {
+					return
+				}
+				require.Equal(t, "account", got, "a wait for an earlier step is fine, a later one is not")
+			case err := <-r.done:
+				t.Fatalf("Run ended while the account was not ready: %v", err)
+			case <-rw.ctx.Done():
+				t.Fatalf("no wait for %s", why)
+			}
+		}
+	}
+	waitFor("account")
+	waitFor("account")
+	rw.pay(t, funded)
+	waitFor("funds")
+	require.NoError(t, rw.dep.FundEVR(rw.ctx, rw.w, "1000"))
+	rw.waitFor(t, "the registration", func() bool {
+		select {
+		case err := <-r.done:
+			t.Fatalf("Run ended: %v", err)
+		default:
+		}
+		ok, err := hook.IsRegistered(rw.ctx, rw.c, rw.hook, rw.w.Address())
+		return err == nil && ok
+	})
+	rw.waitFor(t, "an idle daemon", func() bool { ok, err := r.d.Idle(); return err == nil && ok })
+	require.NoError(t, r.stop(t))
+}
+
+// Without Config.Register, a host whose account does not exist is waited
+// for too (mb-xrpl connects before it requires the registration); once the
+// account exists unregistered, Run fails with ErrNotRegistered.
+func TestStartupWaitsForAccountThenRequiresRegistration(t *testing.T) {
+	rw := newRegWorld(t)
+	funded := rw.unfunded(t)
+	cfg := rw.cfg
+	cfg.Register, cfg.NotFoundWait = nil, time.Millisecond
+	waited := make(chan struct{})
+	var once sync.Once
+	r := rw.run(t, cfg, func(p string) bool {
+		if p == "startup:wait:account" {
+			once.Do(func() { close(waited) })
+		}
+		return false
+	})
+	select {
+	case <-waited:
+	case err := <-r.done:
+		t.Fatalf("Run ended while the account was missing: %v", err)
+	}
+	rw.pay(t, funded)
+	select {
+	case err := <-r.done:
+		require.ErrorIs(t, err, ErrNotRegistered)
+	case <-rw.ctx.Done():
+		t.Fatal("Run did not end")
+	}
+	require.NoError(t, r.d.Close())
 }

@@ -27,9 +27,11 @@
 //     user_input_bytes 0 (unlimited), the node reads no further message from the user until
 //     the round closes (TCP pushes back; nothing is rejected); queued read requests hold at
 //     most 64 MiB and a client that does not read is dropped at 32 MiB queued.
-//   - Rounds: every contract.consensus.roundtime a ledger closes (BLAKE3 hash chain, persisted
-//     in ledger_fs/seed/primary/lcl.json), accepted statuses and the previous execution's
-//     outputs go out, a changed patch.cfg is applied to hp.cfg, then the contract runs.
+//   - Rounds: a ledger closes at every contract.consensus.roundtime boundary of the clock
+//     (hpcore's round windows; a round whose work runs past a boundary skips it), with a
+//     BLAKE3 hash chain persisted in ledger_fs/seed/primary/lcl.json; accepted statuses and
+//     the previous execution's outputs go out, a changed patch.cfg is applied to hp.cfg,
+//     then the contract runs.
 //   - The Evernode bootstrap contract, natively, when bin_path is "bootstrap_contract" and the
 //     state directory holds the marker file written by Provision: status and upload from the
 //     owner key only, BSON in and out, every error code of the real contract, the upgrade
@@ -46,7 +48,12 @@
 // nonce in one round are decided at close. What still differs from hpcore: the state hash
 // is a hash over the state directory's paths, modes and contents, not hpfs's Merkle hash; the
 // ledger time is the node's clock when the round closes, not a voted round start; unl_sig
-// holds this node's signature only.
+// holds this node's signature only. An input is accepted with the first ledger that closes
+// after it is in and its signature checked (the check runs on arrival, outside the node
+// lock): between 0 and 1 round after arrival, where hpcore takes 1.5 to 2.5 rounds (its
+// stage 2 or stage 0 non-UNL proposal carries the input into the next round's stage 0
+// proposal, and that ledger closes at the stage 0 after). A ledger's raw inputs are written
+// after its statuses are queued, still before any ledger_query can read the ledger.
 //
 // What it does not: there is no peer network, hpfs or multi-node consensus. Each node closes
 // every round alone, as a one-node UNL would, whatever contract.unl lists; clusters built on

@@ -132,3 +132,15 @@ func TestPaceRoundsWork(t *testing.T) {
 	require.NoError(t, os.WriteFile(patchPath(n.dir), []byte(`{"version":"2.0"}`), 0o644))
 	assert.True(t, n.hasWork(), "patch.cfg changed")
 }
+
+// Rounds close on the clock's roundtime boundaries, as hpcore's windows do.
+func TestUntilBoundary(t *testing.T) {
+	rt := 100 * time.Millisecond
+	for _, c := range []struct{ at, want time.Duration }{
+		{0, rt}, {time.Millisecond, 99 * time.Millisecond}, {99 * time.Millisecond, time.Millisecond}, {250 * time.Millisecond, 50 * time.Millisecond},
+	} {
+		if got := untilBoundary(time.Unix(1_700_000_000, 0).Add(c.at), rt); got != c.want {
+			t.Errorf("%v past a boundary: %v to the next, want %v", c.at, got, c.want)
+		}
+	}
+}

@@ -112,6 +112,9 @@ type submittedInput struct {
 	container []byte
 	sig       []byte
 	proto     protocol
+	// sigOK verifies sig once. The session that submitted the input calls it as soon as the
+	// input is in, outside the node lock, so that the round close finds it done.
+	sigOK func() bool
 }
 
 type nonceEntry struct {
@@ -302,8 +305,12 @@ func (n *Node) roundtime() time.Duration {
 	return time.Duration(n.cfg.Contract.Consensus.Roundtime) * time.Millisecond
 }
 
+// roundLoop closes a ledger at every roundtime boundary of the clock, as hpcore's rounds are
+// windows of roundtime aligned on the epoch (consensus.cpp wait_and_proceed_stage): a round
+// whose work runs past the next boundary closes at the one after, and work does not push
+// later rounds back.
 func (n *Node) roundLoop(ctx context.Context) {
-	t := time.NewTimer(n.roundtime())
+	t := time.NewTimer(untilBoundary(time.Now(), n.roundtime()))
 	defer t.Stop()
 	for {
 		select {
@@ -313,14 +320,22 @@ func (n *Node) roundLoop(ctx context.Context) {
 		}
 		if n.pace {
 			if !n.hasWork() {
-				t.Reset(n.roundtime())
+				t.Reset(untilBoundary(time.Now(), n.roundtime()))
 				continue
 			}
 			n.waitReceiving(ctx)
 		}
 		n.closeRound(ctx)
-		t.Reset(n.roundtime())
+		t.Reset(untilBoundary(time.Now(), n.roundtime()))
 	}
+}
+
+// untilBoundary is the time from now to the next multiple of rt since the Unix epoch.
+func untilBoundary(now time.Time, rt time.Duration) time.Duration {
+	if rt <= 0 {
+		rt = time.Millisecond
+	}
+	return rt - time.Duration(now.UnixNano()%int64(rt))
 }
 
 // hasWork reports whether a round would do more than close an empty ledger nobody watches.
@@ -381,8 +396,7 @@ func (n *Node) closeRound(ctx context.Context) {
 
 	var cands []candidate
 	for _, in := range sub {
-		pub := ed25519.PublicKey(in.pub[1:])
-		if !verifySig(pub, in.container, in.sig) {
+		if !in.sigOK() { // usually checked already, by the session that submitted it
 			n.rejectLocked(in.pub, hpwire.ReasonBadSig, in.sig)
 			continue
 		}
@@ -459,13 +473,9 @@ func (n *Node) closeRound(ctx context.Context) {
 		}
 		sort.Slice(led.Outputs, func(i, j int) bool { return bytes.Compare(led.Outputs[i].Hash, led.Outputs[j].Hash) < 0 })
 	}
-	n.lcl = led
-	// Raw inputs and outputs go to disk for ledger_query; memory keeps the headers only.
-	if err := saveRaw(n.dir, &led, rawKeep); err != nil {
-		n.log.Error("persist raw ledger data", "err", err)
-	}
 	hdr := led
 	hdr.Inputs, hdr.Outputs = nil, nil
+	n.lcl = hdr // the raw data is on disk (saveRaw below), not held until the next round
 	n.history = append(n.history, hdr)
 	if len(n.history) > historyKeep {
 		n.history = append([]ledgerRecord{}, n.history[len(n.history)-historyKeep:]...)
@@ -497,6 +507,13 @@ func (n *Node) closeRound(ctx context.Context) {
 			}
 			s.send(buildLedgerCreated(s.proto, &led))
 		}
+	}
+	// Raw inputs and outputs go to disk for ledger_query; memory keeps the headers only.
+	// Writing them (megabytes for an upload) comes after the messages above are queued, so
+	// that nobody waits on it for their status, and before the lock is released, so that no
+	// ledger_query sees the ledger without them.
+	if err := saveRaw(n.dir, &led, rawKeep); err != nil {
+		n.log.Error("persist raw ledger data", "err", err)
 	}
 	n.mu.Unlock()
 
@@ -676,8 +693,9 @@ type session struct {
 	proto      protocol
 	subs       [2]bool
 	inputBytes uint64
-	bytesMin   threshold // user.max_bytes_per_min
-	badMin     threshold // user.max_bad_msgs_per_min
+	bytesMin   threshold   // user.max_bytes_per_min
+	badMin     threshold   // user.max_bad_msgs_per_min
+	check      func() bool // the signature check of the input the last message submitted
 }
 
 func (s *session) touch() { s.active.Store(time.Now().UnixNano()) }
@@ -856,7 +874,14 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.touch()
-		if !n.handleMessage(s, data) {
+		ok, check := n.handleMessage(s, data)
+		if check != nil {
+			check() // an input's signature, checked now rather than while the round closes
+		}
+		if raised {
+			n.receiving.Add(-1) // counted by readMessage until the message is in
+		}
+		if !ok {
 			_ = c.Close(websocket.StatusPolicyViolation, "hotpocket: connection dropped")
 			return
 		}
@@ -871,18 +896,23 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readMessage reads one message, counting it in n.receiving from its first frame when the
-// session is verified.
+// readMessage reads one message. When the session is verified it counts the message in
+// n.receiving from its first frame; a message read without error stays counted until the
+// caller has handled it (a round paced by PaceRounds then holds until the input is in).
 func (n *Node) readMessage(ctx context.Context, c *websocket.Conn, verified bool) ([]byte, error) {
 	_, r, err := c.Reader(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if verified {
-		n.receiving.Add(1)
-		defer n.receiving.Add(-1)
+	if !verified {
+		return io.ReadAll(r)
 	}
-	return io.ReadAll(r)
+	n.receiving.Add(1)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		n.receiving.Add(-1)
+	}
+	return data, err
 }
 
 // waitInputRoom holds a user's next read while the round's submitted inputs are at their
@@ -907,20 +937,21 @@ func (n *Node) waitInputRoom(ctx context.Context, s *session) bool {
 	}
 }
 
-// handleMessage processes one message; false drops the connection.
-func (n *Node) handleMessage(s *session, data []byte) bool {
+// handleMessage processes one message; false drops the connection. check, if not nil,
+// verifies the signature of the input the message submitted: call it after handleMessage.
+func (n *Node) handleMessage(s *session, data []byte) (ok bool, check func() bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := time.Now()
 	if s.bytesMin.add(now, uint64(len(data))) {
 		n.log.Info("user exceeded max_bytes_per_min", "remote", s.host)
-		return false
+		return false, nil
 	}
 	if !s.verified {
 		r, err := parseChallengeResponse(data, s.challenge)
 		if err != nil {
 			n.log.Debug("user challenge verification failed", "remote", s.host, "err", err)
-			return false
+			return false, nil
 		}
 		if r.ServerChallenge != "" {
 			msg := r.ServerChallenge + n.cfg.Contract.ID + n.cfg.Contract.Version
@@ -929,18 +960,18 @@ func (n *Node) handleMessage(s *session, data []byte) bool {
 		owner := n.owner != "" && string(r.PubKey) == n.owner
 		if mc := n.cfg.User.MaxConnections; !owner && mc > 0 && n.otherUsersLocked() >= mc {
 			n.log.Debug("rejecting user: user.max_connections reached", "remote", s.host)
-			return false
+			return false, nil
 		}
 		// As hpcore: a duplicate key or a full node still gets the server response, but the
 		// session stays unverified and its next message is read as a challenge response.
 		// The owner is not counted and always has room.
 		if !owner && n.otherUsersLocked() >= maxUserCount {
 			n.log.Debug("rejecting user: maximum user count reached", "remote", s.host)
-			return true
+			return true, nil
 		}
 		if n.users[string(r.PubKey)] != nil {
 			n.log.Debug("duplicate user public key", "pubkey", r.PubKeyHex)
-			return true
+			return true, nil
 		}
 		s.verified, s.pub, s.proto = true, string(r.PubKey), r.Protocol
 		n.users[s.pub] = s
@@ -951,13 +982,15 @@ func (n *Node) handleMessage(s *session, data []byte) bool {
 			s.armIdle(d, d)
 		}
 		n.log.Debug("user authenticated", "pubkey", r.PubKeyHex, "protocol", r.Protocol)
-		return true
+		return true, nil
 	}
-	if !n.handleAuthedLocked(s, data) && s.badMin.add(now, 1) {
+	good := n.handleAuthedLocked(s, data)
+	check, s.check = s.check, nil
+	if !good && s.badMin.add(now, 1) {
 		n.log.Info("user exceeded max_bad_msgs_per_min", "remote", s.host)
-		return false
+		return false, check
 	}
-	return true
+	return true, check
 }
 
 // handleAuthedLocked is hpcore's handle_authed_user_message; false counts a bad message.
@@ -1004,7 +1037,9 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 		if r := n.checkNonceLocked([]byte(s.pub), ic.Nonce, m.Sig, ic.MaxLedgerSeq, false); r != "" {
 			return reject(r)
 		}
-		n.submitted = append(n.submitted, submittedInput{pub: []byte(s.pub), container: m.Container, sig: m.Sig, proto: s.proto})
+		pub, cont, sig := ed25519.PublicKey(s.pub[1:]), m.Container, m.Sig
+		s.check = sync.OnceValue(func() bool { return verifySig(pub, cont, sig) })
+		n.submitted = append(n.submitted, submittedInput{pub: []byte(s.pub), container: cont, sig: sig, proto: s.proto, sigOK: s.check})
 		n.pendingIn += uint64(len(m.Container))
 		s.inputBytes += uint64(len(ic.Input))
 		return true

@@ -19,36 +19,15 @@ import (
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks/evhookstest"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/internal/hookvm/wasmtest"
 	"github.com/evernode-go/sdk/memo"
 )
 
-// wasmCode loads the real Evernode hooks from EVERNODE_HOOKS_WASM or
-// ../shared/data/evernode-hooks above the module; it skips the test when
-// they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
-func wasmCode(t testing.TB) *evhooks.Wasm {
-	t.Helper()
-	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
-		}
-	}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if w, err := evhooks.LoadWasm(d); err == nil {
-			return w
-		}
-	}
-	if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
-		t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm files are not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
-	}
-	t.Skip("the Evernode hook wasm files are absent: set EVERNODE_HOOKS_WASM to their directory")
-	return nil
-}
+// wasmCode loads the real Evernode hooks (evhookstest.Wasm): it skips the
+// test when they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
+func wasmCode(t testing.TB) *evhooks.Wasm { return evhookstest.Wasm(t) }
 
 // hookCache is the compiled hooks the package's tests share (compiling the
 // four hooks takes seconds under -race).
