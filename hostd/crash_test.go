@@ -92,12 +92,13 @@ const (
 	scTerminate                 // acquire, extend, terminate
 	scFail                      // provisioning fails once: refund
 	scBadKey                    // no key to answer to: refund
-	scVanish                    // acquire, then the instance vanishes
+	scVanish                    // acquire, extend, then the instance vanishes: refund
+	scLost                      // the instance vanishes while the answer is queued
 	nScenarios
 )
 
 func (s scenario) String() string {
-	return [...]string{"expire", "terminate", "fail", "badkey", "vanish"}[s]
+	return [...]string{"expire", "terminate", "fail", "badkey", "vanish", "lost"}[s]
 }
 
 // runScenario drives one host through sc with the daemon killed at fault
@@ -110,6 +111,18 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 		h.prov.failNext = 1
 	}
 	fault := crashAt(ks, &count)
+	if sc == scLost {
+		crash := fault
+		var lost atomic.Bool
+		fault = func(p string) bool {
+			if p == "provision:answer-queued" && lost.CompareAndSwap(false, true) {
+				for _, name := range h.prov.names() {
+					h.prov.vanish(name)
+				}
+			}
+			return crash(p)
+		}
+	}
 	s := &supervisor{h: h, fault: fault, r: h.start(fault)}
 	defer func() { _ = s.r.stop(t) }()
 	tw, _ := n.tenant(t, h.c, sc != scBadKey)
@@ -120,7 +133,7 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	s.until(t, "acquire answered", func() bool { ans = h.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	ok := ans[0].Type == memo.EventAcquireSuccess
 	switch sc {
-	case scExpire, scTerminate, scVanish:
+	case scExpire, scTerminate, scVanish, scLost:
 		require.True(t, ok, "acquire answer %s %s", ans[0].Type, ans[0].Reason)
 	case scBadKey:
 		require.False(t, ok, "acquire answered with success without a key")
@@ -132,15 +145,32 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	}
 	want := "100"
 	if ok && sc == scVanish {
-		// The lease ends without a refund, its token burned and re-minted.
+		// The lease ends with a refund of its 3 moments (2 whole ones and
+		// the one under way, which the lost instance may not have
+		// served), its token burned and re-minted.
 		id := acq.Tx["URITokenID"].(string)
 		s.until(t, "lease active", func() bool {
 			ls, err := s.r.d.Leases()
 			return err == nil && len(ls) == 1 && ls[0].State == Active
 		})
+		h.extendBy(t, s, tw, id, 2)
 		require.True(t, h.prov.vanish(id))
 		s.until(t, "missing instance noticed", s.pruneSoon)
-		want = "98"
+		want = "100"
+		defer func() {
+			refunds := h.refunds(tw.Address(), acq.Hash)
+			require.Len(t, refunds, 1, "exactly one refund")
+			require.Equal(t, "6", refunds[0].Amount.Value)
+		}()
+	} else if ok && sc == scLost {
+		// Ended as soon as it is active, with a refund of the one moment
+		// paid: the tenant never had an instance.
+		want = "100"
+		defer func() {
+			refunds := h.refunds(tw.Address(), acq.Hash)
+			require.Len(t, refunds, 1, "exactly one refund")
+			require.Equal(t, "2", refunds[0].Amount.Value)
+		}()
 	} else if ok {
 		id := acq.Tx["URITokenID"].(string)
 		require.Equal(t, []string{id}, h.prov.names(), "one instance for the lease")
@@ -175,7 +205,8 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	for range 3 {
 		require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
 	}
-	require.Len(t, h.answers(tw.Address(), acq.Hash), 1, "exactly one acquire answer")
+	answers := h.answers(tw.Address(), acq.Hash)
+	require.Len(t, answers, 1+len(h.refunds(tw.Address(), acq.Hash)), "exactly one acquire answer")
 	require.Equal(t, want, n.evr(t, tw.Address()), "tenant EVR")
 	h.prov.mu.Lock()
 	for name, c := range h.prov.created {
@@ -195,13 +226,15 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 }
 
 // TestCrashAnywhere kills the daemon at every fault point of every
-// scenario (acquire, extend, expiry, termination, refusals), then twice per
+// scenario (acquire, extend, expiry, termination, refusals, instances
+// lost), then twice per
 // run, over 200 runs (HOSTD_CRASH_RUNS overrides; 40 with -short, 8
 // with -race), and
 // checks that each request got exactly one answer, no EVR was kept without
 // service, each lease had one instance and none outlived it, and the slot
 // came back.
 func TestCrashAnywhere(t *testing.T) {
+	t.Parallel()
 	runs := 200
 	switch {
 	case raceEnabled:
@@ -219,20 +252,30 @@ func TestCrashAnywhere(t *testing.T) {
 		sc scenario
 		k  int64
 	}
+	t.Run("count", func(t *testing.T) {
+		for sc := range nScenarios {
+			t.Run(sc.String(), func(t *testing.T) {
+				t.Parallel()
+				points[sc] = runScenario(t, n, sc)
+			})
+		}
+	})
 	var all []pair
 	for sc := range nScenarios {
-		points[sc] = runScenario(t, n, sc)
 		t.Logf("scenario %v: %d fault points", sc, points[sc])
 		for k := range points[sc] {
 			all = append(all, pair{sc, k})
 		}
 	}
+	// Fewer runs than fault points (-race) spread over all of them.
+	stride := max(1, len(all)/max(runs, 1))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for seed := range runs {
-		p := all[seed%len(all)]
+		i := seed * stride
+		p := all[i%len(all)]
 		ks := []int64{p.k}
-		if round := seed / len(all); round > 0 {
+		if round := i / len(all); round > 0 {
 			// Later rounds crash again, during the recovery.
 			ks = append(ks, p.k+1+int64(round*7)%points[p.sc])
 		}

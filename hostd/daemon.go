@@ -86,6 +86,9 @@ type Daemon struct {
 	maintAt     time.Time
 	maintOK     bool // the last prune and repair round finished
 	reb         rebates
+	// activated holds the leases activated since the scheduler last
+	// checked their instance (checkActivated).
+	activated map[string]bool
 }
 
 type addresser interface{ Address() string }
@@ -266,7 +269,7 @@ func (d *Daemon) startup(ctx context.Context) error {
 	if err := d.loadHost(ctx); err != nil {
 		return err
 	}
-	if err := d.refusePendingOp(); err != nil {
+	if err := d.refusePendingOp(ctx); err != nil {
 		return err
 	}
 	if d.cfg.Domain != "" {

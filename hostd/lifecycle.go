@@ -28,6 +28,9 @@ func (d *Daemon) runScheduler(ctx context.Context) error {
 		if err := d.schedule(ctx); err != nil {
 			return err
 		}
+		if err := d.checkActivated(ctx); err != nil {
+			return err
+		}
 		if err := d.maintain(ctx, false); err != nil {
 			return err
 		}
@@ -388,12 +391,14 @@ func (d *Daemon) onResult(tx *bolt.Tx, it *intent, ok bool) error {
 
 // activate starts a lease whose success answer is on the ledger: it runs
 // one moment from now. Only the first call (from the queue or from the
-// ledger stream) counts.
+// ledger stream) counts. Once committed, the scheduler checks that its
+// instance still exists (checkActivated).
 func (d *Daemon) activate(tx *bolt.Tx, ref string) error {
 	l, err := getLease(tx, ref)
 	if err != nil || l == nil || l.State != Answering {
 		return err
 	}
+	tx.OnCommit(func() { d.checkSoon(ref) })
 	l.State, l.Expiry = Active, d.now().Add(d.momentSize())
 	d.log.Info("hostd: lease active", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "expiry", l.Expiry)
 	if err := putLease(tx, l, d.now()); err != nil {
@@ -482,7 +487,8 @@ func (d *Daemon) prune(ctx context.Context) (bool, error) {
 			d.log.Warn("hostd: destroying an orphan instance", "name", name, "err", err)
 		}
 	}
-	return true, d.pruneMissing(ctx, active, have)
+	_, err = d.pruneMissing(ctx, active, have)
+	return true, err
 }
 
 // repair makes sold + unsold lease tokens equal Config.Instances (§7 F):

@@ -43,6 +43,14 @@ var (
 	// ErrTooFewInstances: a reconfiguration to fewer instances than the
 	// leases that run.
 	ErrTooFewInstances = errors.New("hostd: fewer instances than running leases")
+	// ErrHostClosed: a transfer or deregistration finished on this data
+	// dir and the host has not been registered again. The daemon does not
+	// start (it would register the host again, paying the fee again, or
+	// offer lease slots of a host that is gone), and Reconfig and
+	// DeleteInstance refuse; register the host again by hand (for a
+	// transfer to itself: on the machine that takes it over) to run it.
+	// It matches ErrNotRegistered too.
+	ErrHostClosed = errors.New("hostd: the host was transferred or deregistered")
 )
 
 // ReasonHostClosing is the reason of the refusal (with a full refund) of an
@@ -298,24 +306,62 @@ func (d *Daemon) lastOp() (*opRecord, error) {
 }
 
 // refusePendingOp keeps the daemon from starting over an unfinished
-// transfer or deregistration: it would offer the slots again.
-func (d *Daemon) refusePendingOp() error {
-	op, err := d.pendingOp()
+// transfer or deregistration (it would offer the slots again), and over a
+// finished one unless the host has been registered again since
+// (ErrHostClosed): with Config.Register still set it would register the
+// host again and pay the fee again, and either way it would offer slots.
+func (d *Daemon) refusePendingOp(ctx context.Context) error {
+	op, err := d.lastOp()
 	if err != nil || op == nil {
 		return err
 	}
-	return fmt.Errorf("%w: %s (run it again to finish it)", ErrOperationPending, op)
+	if !op.Done {
+		return fmt.Errorf("%w: %s (run it again to finish it)", ErrOperationPending, op)
+	}
+	ok, err := hook.IsRegistered(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return fmt.Errorf("hostd: checking the registration: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w (%w): %s (register it again by hand to run it here)", ErrHostClosed, ErrNotRegistered, op)
+	}
+	// Registered again with the very token handed over: a transferee took
+	// it up (after a transfer to itself, the machine the host moved to).
+	// Starting here too would put two daemons on one account.
+	tok, _, err := hook.RegistrationToken(ctx, d.c, d.hookCf, d.addr)
+	if err != nil {
+		return fmt.Errorf("hostd: checking the registration: %w", err)
+	}
+	return op.takenUp(tok)
 }
 
-// remaining is how many whole moments of l are left at now, and their
-// price: upstream's life_moments − ⌈(now − start) ÷ moment⌉, which is
-// ⌊(expiry − now) ÷ moment⌋.
-func (d *Daemon) remaining(l *Lease) (uint64, evernode.Amount, error) {
+// takenUp refuses to run on a data dir whose finished transfer or
+// deregistration handed over the registration token tok the host holds
+// again: a transferee took it up, so another machine runs the host.
+func (o *opRecord) takenUp(tok [32]byte) error {
+	if !strings.EqualFold(hex.EncodeToString(tok[:]), o.RegToken) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s, and its registration runs again (elsewhere?); CancelOperation if this machine is to run it", ErrHostClosed, o)
+}
+
+// remaining is how many moments of l are left at now, and their price.
+// For the operator's operations it counts whole moments, as upstream does:
+// life_moments − ⌈(now − start) ÷ moment⌉, which is ⌊(expiry − now) ÷
+// moment⌋; the instance served the moment under way until now. With
+// underWay it counts the moment under way too, ⌈(expiry − now) ÷ moment⌉:
+// when the instance was lost nobody knows how much of that moment it
+// served, and the tenant does not pay for the host's failure.
+func (d *Daemon) remaining(l *Lease, underWay bool) (uint64, evernode.Amount, error) {
 	left := l.Expiry.Sub(d.now())
 	if left <= 0 {
 		return 0, evernode.Amount{}, nil
 	}
-	n := uint64(left / d.momentSize())
+	m := d.momentSize()
+	n := uint64(left / m)
+	if underWay && left%m != 0 {
+		n++
+	}
 	if n == 0 {
 		return 0, evernode.Amount{}, nil
 	}
@@ -355,15 +401,18 @@ func truncate16(v string) string {
 }
 
 // endLease commits, in the caller's database transaction, the end of an
-// active lease (Expiring: the instance is destroyed, the token burned) and
-// the refund of its unused moments to its tenant, quoting the acquire.
-func (d *Daemon) endLease(tx *bolt.Tx, l *Lease) (Refund, error) {
-	n, amt, err := d.remaining(l)
+// active lease before its expiry (Expiring: the instance is destroyed, the
+// token burned) and the refund of its unused moments (remaining) to its
+// tenant, quoting the acquire. reason is the lease's Reason: "" for the
+// operator's operations, ReasonInstanceMissing for pruneMissing (which
+// refunds the moment under way too).
+func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) {
+	n, amt, err := d.remaining(l, reason == ReasonInstanceMissing)
 	if err != nil {
 		return Refund{}, err
 	}
 	r := Refund{Lease: l.Ref, Token: l.TokenID, Tenant: l.Tenant, Moments: n, Amount: amt}
-	l.State = Expiring
+	l.State, l.Reason = Expiring, reason
 	if err := putLease(tx, l, d.now()); err != nil {
 		return r, err
 	}
@@ -377,7 +426,12 @@ func (d *Daemon) endLease(tx *bolt.Tx, l *Lease) (Refund, error) {
 	if err != nil {
 		return r, err
 	}
-	d.log.Info("hostd: lease ended by the operator", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "moments", n, "refund", amt.Value)
+	by := reason
+	if by == "" {
+		by = "operator"
+	}
+	d.log.Info("hostd: lease ended early, unused moments refunded", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant,
+		"by", by, "moments", n, "refund", amt.Value)
 	return r, putJSON(b, l.Ref, r)
 }
 
@@ -492,7 +546,7 @@ func (d *Daemon) buildOp(it *intent) (evernode.Transaction, error) {
 func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, error) {
 	var out *Refund
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		if err := d.refusePendingOp(); err != nil {
+		if err := d.refusePendingOp(ctx); err != nil {
 			return err
 		}
 		// Settle what is in flight first: an extension being confirmed
@@ -542,7 +596,7 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 					return err
 				}
 				if cur.State == Active {
-					_, err = d.endLease(tx, cur)
+					_, err = d.endLease(tx, cur, "")
 					return err
 				}
 				b, err := tx.CreateBucketIfNotExists(bRefunds)
@@ -596,7 +650,11 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 // is stopped (ErrRunning; ErrLocked from New in another process). Until it
 // has finished, the daemon refuses to start (ErrOperationPending): run it
 // again after a crash (with the same transferee) and it finishes without
-// paying anything twice.
+// paying anything twice. Once it has finished, the daemon (and every
+// operation) refuses on this data dir with ErrHostClosed: it does not
+// register the host again, whatever Config.Register says, and while the
+// host runs again with the token handed over (the transferee took it up)
+// it stays down, so that two daemons never serve one account.
 func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult, error) {
 	if transferee != "" {
 		if _, err := hook.ParseAccountID(transferee); err != nil {
@@ -614,7 +672,8 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 // with CloseResult.RegistryPending when the deregistration applied but the
 // burn waits for rewards to be paid. It refuses an unregistered host
 // (ErrNotRegistered) and runs only while the daemon is stopped; after a
-// crash, run it again.
+// crash, run it again. Once it has finished the daemon refuses to start
+// (ErrHostClosed) until the host is registered again.
 func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 	return d.closeHost(ctx, opRecord{Kind: OpDeregister})
 }
@@ -623,14 +682,23 @@ func (d *Daemon) Deregister(ctx context.Context) (*CloseResult, error) {
 // registry transaction has not applied (it failed, or was never sent), or
 // a transfer the registry never took up, so that the daemon can start
 // again: its next start mints and offers the slots again. Leases already
-// ended stay ended and refunded. It reports whether there was one to
-// cancel.
+// ended stay ended and refunded. It also forgets a finished one once the
+// host is registered again (ErrHostClosed otherwise): the operator's word
+// that this data dir, not another machine's, runs the host now. It reports
+// whether there was one to cancel.
 func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 	cancelled := false
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		op, err := d.pendingOp()
+		op, err := d.lastOp()
 		if err != nil || op == nil {
 			return err
+		}
+		if op.Done {
+			if !d.registered {
+				return fmt.Errorf("%w (%w): %s", ErrHostClosed, ErrNotRegistered, op)
+			}
+			cancelled = true
+			return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:forgotten")
 		}
 		// A registry transaction not yet signed is never sent; one signed
 		// may have applied: the queue finds out.
@@ -673,6 +741,11 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 	return cancelled, err
 }
 
+// registryOp reports a transfer or deregistration: never signed twice on a
+// guess (sequenceUsed), as neither may apply twice; the second fails, and
+// the operator, told it failed, would cancel an operation that applied.
+func (it *intent) registryOp() bool { return it.Kind == kTransfer || it.Kind == kDeregister }
+
 func (o *opRecord) registryID() string {
 	return fmt.Sprintf("%s/%s/%d", o.Kind, o.RegToken, o.Attempt)
 }
@@ -689,6 +762,11 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 				// Finished, and stopped before it could say so.
 				res, err = d.closeResult(op)
 				return err
+			}
+			if d.registered {
+				if err := op.takenUp(d.regToken); err != nil {
+					return err
+				}
 			}
 			op = nil
 		}
@@ -763,14 +841,20 @@ func burnID(tx *bolt.Tx, token string, now time.Time) string {
 const maxWindDownRounds = 10
 
 // windDown ends every lease and burns every lease token, round after
-// round, until a round finds nothing to do: each round first settles the
-// queue and catches up on the requests that reached the stopped daemon.
+// round, until a round finds nothing to do: each round first catches up on
+// the requests that reached the stopped daemon, then settles the queue, so
+// that an extension caught up is confirmed (or refunded and taken back)
+// before the lease's refund counts it: counted while unconfirmed, a
+// confirmation that then failed would refund it a second time.
 func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
+	if err := d.withdrawAnswers(op); err != nil {
+		return err
+	}
 	for round := 0; ; round++ {
-		if err := d.drain(ctx); err != nil {
+		if err := d.catchUp(ctx); err != nil {
 			return err
 		}
-		if err := d.catchUp(ctx); err != nil {
+		if err := d.drain(ctx); err != nil {
 			return err
 		}
 		held, err := d.host.Leases(ctx)
@@ -785,7 +869,29 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 			return err
 		}
 		if len(held) == 0 && len(leases) == 0 {
-			return nil
+			// Nothing at the listing's ledger; but a tenant may have
+			// bought the last offered token after the catch-up read the
+			// ledger and before the listing: only a catch-up after the
+			// listing proves that none did.
+			if err := d.catchUp(ctx); err != nil {
+				return err
+			}
+			more := false
+			if err := d.db.View(func(tx *bolt.Tx) error {
+				ls, err := allLeases(tx)
+				if err != nil {
+					return err
+				}
+				open, err := openIntents(tx)
+				more = len(ls) > 0 || len(open) > 0
+				return err
+			}); err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
+			continue
 		}
 		if round == maxWindDownRounds {
 			return fmt.Errorf("hostd: winding down: %d lease tokens and %d leases left after %d rounds; see the log, then run it again",
@@ -806,7 +912,7 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 				}
 				switch cur.State {
 				case Active:
-					if _, err := d.endLease(tx, cur); err != nil {
+					if _, err := d.endLease(tx, cur, ""); err != nil {
 						return err
 					}
 					op.Refunds = append(op.Refunds, cur.Ref)
@@ -842,6 +948,76 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 			}
 		}
 	}
+}
+
+// withdrawAnswers turns the acquires whose success answer is queued but
+// not signed (the daemon stopped first) into refusals with a full refund
+// (ReasonHostClosing): sent now, the answer would start a lease that the
+// wind-down ends at once, the moment under way counted as served and
+// nothing refunded. A pending intent has no blob that can still apply
+// (the queue re-queues one only once it proved it dead), so it is never
+// sent once withdrawn. A blob signed but not seen on the ledger is not
+// submitted again while the host closes (withholding): once it can no
+// longer apply, the queue withdraws it the same way. Answers already on
+// the ledger go their way: the lease they start is ended with the refund
+// of its unused moments.
+func (d *Daemon) withdrawAnswers(op *opRecord) error {
+	return d.update(func(tx *bolt.Tx) error {
+		ls, err := allLeases(tx)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if l.State != Answering {
+				continue
+			}
+			it, err := intentByID(tx, "acqok/"+l.Ref)
+			if err != nil {
+				return err
+			}
+			if it == nil || it.State != iPending {
+				continue
+			}
+			if err := d.withdraw(tx, it); err != nil {
+				return err
+			}
+			op.Burns = append(op.Burns, l.TokenID)
+		}
+		return putJSON(tx.Bucket(bMeta), keyOp, op)
+	}, "close:answers-withdrawn")
+}
+
+// withholding reports whether the queue must neither sign nor submit it:
+// a success answer while the host closes (withdrawAnswers).
+func (d *Daemon) withholding(it *intent) bool {
+	if it.Kind != kAcquireSuccess {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.closing
+}
+
+// withdrawAnswer withdraws a pending success answer the queue met while
+// the host closes (withholding).
+func (d *Daemon) withdrawAnswer(it *intent) error {
+	return d.update(func(tx *bolt.Tx) error { return d.withdraw(tx, it) }, "close:answer-withdrawn")
+}
+
+// withdraw marks a success answer that can never be sent as failed and
+// turns its lease, if still Answering, into a refusal with a full refund.
+func (d *Daemon) withdraw(tx *bolt.Tx, it *intent) error {
+	it.State, it.Result, it.Blob = iFailed, "withdrawn: "+ReasonHostClosing, ""
+	if err := putIntent(tx, it); err != nil {
+		return err
+	}
+	l, err := getLease(tx, it.Lease)
+	if err != nil || l == nil || l.State != Answering {
+		return err
+	}
+	l.State, l.Reason = Refusing, ReasonHostClosing
+	d.log.Info("hostd: refusing an acquire whose answer was not sent: the host is closing", "ref", l.Ref)
+	return putLease(tx, l, d.now())
 }
 
 // registryStep gets the transfer or deregistration onto the ledger and
@@ -952,7 +1128,7 @@ func (d *Daemon) Reconfig(ctx context.Context, opts ReconfigOptions) (*ReconfigR
 	}
 	var res *ReconfigResult
 	err := d.exclusive(ctx, func(ctx context.Context) error {
-		if err := d.refusePendingOp(); err != nil {
+		if err := d.refusePendingOp(ctx); err != nil {
 			return err
 		}
 		if err := d.drain(ctx); err != nil {

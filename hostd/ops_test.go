@@ -35,12 +35,7 @@ func (h *host) leased(t *testing.T, ext uint64) (*evernode.Wallet, string, strin
 	s.until(t, "acquire answered", func() bool { ans = h.answers(tw.Address(), acq.Hash); return len(ans) > 0 })
 	require.Equal(t, memo.EventAcquireSuccess, ans[0].Type, ans[0].Reason)
 	if ext > 0 {
-		amt, err := evernode.EVR(h.n.issuer.Address(), "2").Times(ext)
-		require.NoError(t, err)
-		tx, err := lease.ExtendTx(tw.Address(), h.w.Address(), token, amt)
-		require.NoError(t, err)
-		er := h.submit(tw, tx)
-		s.until(t, "extend answered", func() bool { return len(h.answers(tw.Address(), er.Hash)) > 0 })
+		h.extendBy(t, s, tw, token, ext)
 	}
 	s.until(t, "idle with the lease active", func() bool {
 		idle, err := s.r.d.Idle()

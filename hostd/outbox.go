@@ -248,6 +248,9 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 		d.afterLookup(it)
 	}
 	if v <= it.LastLedger {
+		if d.withholding(it) {
+			return false, nil // let it expire unsent (ops.go)
+		}
 		// Still able to apply: make sure the node has it.
 		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 {
 			if _, err := d.c.Tx(ctx, it.Hashes[len(it.Hashes)-1]); errors.Is(err, evernode.ErrNotFound) {
@@ -329,7 +332,7 @@ func (d *Daemon) sequenceUsed(ctx context.Context, it *intent) (*evernode.TxResu
 		}
 		return nil, nil // another transaction took the sequence
 	}
-	if it.answer() {
+	if it.answer() || it.registryOp() {
 		// The ledger stream may still show it (resolve checks).
 		var seen string
 		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
@@ -400,6 +403,12 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []*intent) error {
 	var held []lease.Token // the host's lease tokens, read once per batch
 	heldRead := false
 	for _, it := range batch {
+		if d.withholding(it) {
+			if err := d.withdrawAnswer(it); err != nil {
+				return err
+			}
+			continue
+		}
 		if it.Kind == kMint {
 			if !heldRead {
 				if held, err = d.host.Leases(ctx); err != nil {

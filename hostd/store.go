@@ -77,7 +77,9 @@ type Lease struct {
 	Instance    *memo.Instance    `json:"instance,omitempty"`
 	// Expiry is when an Active lease ends.
 	Expiry time.Time `json:"expiry"`
-	// Reason is why an acquire is refused.
+	// Reason is why an acquire is refused, or why an active lease ended
+	// before its expiry (ReasonInstanceMissing; "" for the operator's
+	// operations).
 	Reason  string    `json:"reason,omitempty"`
 	Updated time.Time `json:"updated"`
 }
