@@ -46,8 +46,7 @@ func benchAcquire(b *testing.B, real bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- d.Run(tn.ctx) }()
+		r := tn.runs.start(tn.ctx, d)
 		tn.waitFor(b, "offers", func() bool { return h.offers() == n })
 		offers, err := lease.Offers(tn.ctx, h.c, h.w.Address(), lease.URIToken)
 		if err != nil {
@@ -114,7 +113,7 @@ func benchAcquire(b *testing.B, real bool) {
 		if err := d.Close(); err != nil {
 			b.Fatal(err)
 		}
-		<-done
+		<-r.done
 	}
 }
 
