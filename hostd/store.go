@@ -22,6 +22,7 @@ var (
 	bRequests = []byte("requests") // request hash → request (handled)
 	bAnswered = []byte("answered") // request hash → answer hash, as seen on the ledger
 	bOutbox   = []byte("outbox")   // 8-byte queue number → intent
+	bOpen     = []byte("open")     // 8-byte queue number of each intent not yet done → nothing
 	bIntents  = []byte("intents")  // intent id → 8-byte queue number
 	bOwed     = []byte("owed")     // request hash → EVR that could not be refunded
 
@@ -122,10 +123,14 @@ func openDB(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("hostd: opening %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bLeases, bTokens, bRequests, bAnswered, bOutbox, bIntents, bOwed} {
+		index := tx.Bucket(bOpen) == nil
+		for _, b := range [][]byte{bMeta, bLeases, bTokens, bRequests, bAnswered, bOutbox, bOpen, bIntents, bOwed} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if index {
+			return indexOpenIntents(tx)
 		}
 		return nil
 	})
