@@ -79,7 +79,8 @@ type Lease struct {
 	Expiry time.Time `json:"expiry"`
 	// Reason is why an acquire is refused, or why an active lease ended
 	// before its expiry (ReasonInstanceMissing; "" for the operator's
-	// operations).
+	// operations). Either early end refunds the moments left, the one
+	// under way included.
 	Reason  string    `json:"reason,omitempty"`
 	Updated time.Time `json:"updated"`
 }
