@@ -352,11 +352,17 @@ func (o *opRecord) takenUp(tok [32]byte) error {
 // lost instance), so the tenant does not pay for the moment it cuts short;
 // upstream counts whole moments only, ⌊(expiry − now) ÷ moment⌋, and keeps
 // a whole moment's EVR for a lease deleted a few seconds after it started.
-// Nothing is left, and nothing refunded, at or after the expiry.
+// Nothing is left, and nothing refunded, at or after the expiry; and never
+// more than the lease bought, Expiry − Activated, even when the wall clock
+// stepped back behind the activation (the moment under way would otherwise
+// count one moment more than was paid).
 func (d *Daemon) remaining(l *Lease) (uint64, evernode.Amount, error) {
 	left := l.Expiry.Sub(d.now())
 	if left <= 0 {
 		return 0, evernode.Amount{}, nil
+	}
+	if !l.Activated.IsZero() {
+		left = min(left, l.Expiry.Sub(l.Activated))
 	}
 	m := d.momentSize()
 	n := uint64(left / m)

@@ -163,6 +163,13 @@ func TestRemainingCountsMomentUnderWay(t *testing.T) {
 		require.Equal(t, c.n, n, c.left)
 		require.Equal(t, c.value, amt.Value, c.left)
 	}
+	// The wall clock stepped back a second behind the activation of a
+	// lease that bought 2 moments: 2 refunded, not 3.
+	act := now.Add(time.Second)
+	n, amt, err := d.remaining(&Lease{Ref: "r", Price: "2", Activated: act, Expiry: act.Add(2 * time.Hour)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), n, "never more than the lease bought")
+	require.Equal(t, "4", amt.Value)
 }
 
 // DeleteInstance killed at each of its steps, then run again: the lease
