@@ -52,6 +52,31 @@ type ServerInfo struct {
 	} `json:"validated_ledger"`
 }
 
+// CompleteRange returns the range of CompleteLedgers (e.g. "32570-62341"
+// or "1-5,9-40") that holds ledger idx, and whether one does.
+func (i ServerInfo) CompleteRange(idx uint32) (first, last uint32, ok bool) {
+	for _, r := range strings.Split(i.CompleteLedgers, ",") {
+		lo, hi, found := strings.Cut(strings.TrimSpace(r), "-")
+		if !found {
+			hi = lo
+		}
+		a, err1 := strconv.ParseUint(lo, 10, 32)
+		b, err2 := strconv.ParseUint(hi, 10, 32)
+		if err1 == nil && err2 == nil && uint64(idx) >= a && uint64(idx) <= b {
+			return uint32(a), uint32(b), true
+		}
+	}
+	return 0, 0, false
+}
+
+// HasLedgers reports whether the node holds every ledger from from to to
+// (one range of CompleteLedgers covers them), so that a search of that
+// range (account_tx) misses nothing.
+func (i ServerInfo) HasLedgers(from, to uint32) bool {
+	a, b, ok := i.CompleteRange(to)
+	return ok && a <= from && b >= to
+}
+
 // ServerInfo asks the node about itself.
 func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 	var r struct {

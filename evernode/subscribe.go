@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -497,16 +495,6 @@ func (c *Client) firstComplete(to uint32) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, r := range strings.Split(info.CompleteLedgers, ",") {
-		lo, hi, ok := strings.Cut(strings.TrimSpace(r), "-")
-		if !ok {
-			hi = lo
-		}
-		a, err1 := strconv.ParseUint(lo, 10, 32)
-		b, err2 := strconv.ParseUint(hi, 10, 32)
-		if err1 == nil && err2 == nil && uint64(to) >= a && uint64(to) <= b {
-			return uint32(a), nil
-		}
-	}
-	return 0, nil
+	first, _, _ := info.CompleteRange(to)
+	return first, nil
 }

@@ -18,6 +18,7 @@ import (
 // else's lease. Each gets its one answer and loses nothing; the lease is
 // untouched.
 func TestMaliciousTenant(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
 	s := h.serve(t)

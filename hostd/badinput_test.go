@@ -30,6 +30,7 @@ func (h *host) oneAnswer(s *supervisor, tenant, ref string) lease.Event {
 // Every kind of bad request is refused or refunded by the rule, and the
 // daemon keeps serving the next tenant.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
 	s := h.serve(t)

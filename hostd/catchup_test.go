@@ -16,6 +16,7 @@ import (
 // an older one refunded; an extension is credited; a termination ends the
 // lease.
 func TestCatchUp(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 3, "2")
 	s := h.serve(t)

@@ -237,6 +237,7 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 // service, each lease had one instance and none outlived it, and the slot
 // came back.
 func TestCrashAnywhere(t *testing.T) {
+	t.Parallel()
 	runs := 200
 	switch {
 	case raceEnabled:
@@ -254,20 +255,30 @@ func TestCrashAnywhere(t *testing.T) {
 		sc scenario
 		k  int64
 	}
+	t.Run("count", func(t *testing.T) {
+		for sc := range nScenarios {
+			t.Run(sc.String(), func(t *testing.T) {
+				t.Parallel()
+				points[sc] = runScenario(t, n, sc)
+			})
+		}
+	})
 	var all []pair
 	for sc := range nScenarios {
-		points[sc] = runScenario(t, n, sc)
 		t.Logf("scenario %v: %d fault points", sc, points[sc])
 		for k := range points[sc] {
 			all = append(all, pair{sc, k})
 		}
 	}
+	// Fewer runs than fault points (-race) spread over all of them.
+	stride := max(1, len(all)/max(runs, 1))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for seed := range runs {
-		p := all[seed%len(all)]
+		i := seed * stride
+		p := all[i%len(all)]
 		ks := []int64{p.k}
-		if round := seed / len(all); round > 0 {
+		if round := i / len(all); round > 0 {
 			// Later rounds crash again, during the recovery.
 			ks = append(ks, p.k+1+int64(round*7)%points[p.sc])
 		}

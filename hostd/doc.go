@@ -23,6 +23,13 @@
 // (answers found on the ledger are never sent again) and carries on. EVR is
 // never kept without service: every failure after payment ends in a refund.
 //
+// A database that is lost (a replaced disk, a deleted data dir) is rebuilt
+// from the ledger at the next start, as on a first start: the leases
+// tenants hold come back with their expiries and instances, answered
+// requests are never answered again, and the unanswered ones are handled
+// as the catch-up handles them. A node whose history does not reach a live
+// lease's acquire makes Run fail with a *RebuildError rather than guess.
+//
 // A lease whose instance is gone (a provisioner that keeps nothing across a
 // restart, as instance/memory; a Docker engine that lost its containers; an
 // operator's docker rm) is ended with Reason ReasonInstanceMissing, and its

@@ -131,19 +131,27 @@ type testNet struct {
 	issuerMu sync.Mutex
 }
 
+// newTestNet closes a ledger every 10 ms: every ledger costs each client
+// and daemon of the net some work, and at 5 ms that was a seventh of the
+// package's CPU time under -race, for no faster test on a loaded machine.
 func newTestNet(t testing.TB, timeout time.Duration) *testNet {
-	return newTestNetClosing(t, timeout, 5*time.Millisecond)
+	return newTestNetClosing(t, timeout, 10*time.Millisecond)
 }
 
 // newTestNetClosing is newTestNet with ledgers closing every closeEvery.
 func newTestNetClosing(t testing.TB, timeout, closeEvery time.Duration) *testNet {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
 	// Ledgers close every few milliseconds, so the default 256-ledger
 	// history is gone in about a second: keep every ledger of a test
 	// readable, or a slow run's answers would vanish from account_tx.
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery, History: 1 << 20})
+	return newTestNetHistory(t, timeout, closeEvery, 1<<20)
+}
+
+// newTestNetHistory is newTestNetClosing keeping history ledgers readable.
+func newTestNetHistory(t testing.TB, timeout, closeEvery time.Duration, history uint32) *testNet {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: closeEvery, History: history})
 	require.NoError(t, err)
 	t.Cleanup(func() { n.Close() })
 	c, err := evernode.Dial(ctx, n.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 1000})

@@ -16,6 +16,7 @@ import (
 // Ledger connections dropped again and again while tenants acquire and
 // extend: every request still gets exactly one answer.
 func TestDroppedConnections(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 3, "2")
 	s := h.serve(t)

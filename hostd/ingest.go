@@ -30,8 +30,8 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 	}
 	v := h.Index
 	if from == 0 {
-		// First start: nothing before now is ours to answer.
-		return d.update(func(tx *bolt.Tx) error { return setLedger(tx, v) }, "catchup:first")
+		// An empty database: a first start, or a lost one.
+		return d.rebuild(ctx, v)
 	}
 	txs, err := d.c.AccountTx(ctx, d.addr, &evernode.AccountTxOptions{MinLedger: from, MaxLedger: v})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // token offered, surplus burned) and instances no lease needs are
 // destroyed.
 func TestStartupRepairsInventoryAndPrunesOrphans(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, time.Minute)
 	h := n.host(t, 3, "2")
 	lh, err := lease.NewHost(h.c, h.w, &lease.HostConfig{Hook: n.cfg})

@@ -18,6 +18,7 @@ import (
 // validated ledger (now past LastLedgerSequence) is applied: the outbox must
 // not take it for expired and pay the refund a second time.
 func TestResolveRacingValidation(t *testing.T) {
+	t.Parallel()
 	n := newTestNet(t, time.Minute)
 	h := n.host(t, 1, "2")
 	tw, _ := n.tenant(t, h.c, true)

@@ -90,3 +90,28 @@ func (e *AnswerError) Error() string {
 
 // Unwrap returns Err.
 func (e *AnswerError) Unwrap() error { return e.Err }
+
+// HistoryError: whether the host already answered request Ref cannot be
+// told, because the node lacks some of the ledgers From–To where the answer
+// would be (a short history, or a gap). Answering now could answer twice,
+// so nothing was answered. Retry against a node holding those ledgers. Err
+// wraps evernode.ErrHistoryMissing.
+type HistoryError struct {
+	Ref      string
+	From, To uint32
+	// Complete is the node's complete_ledgers, when it was read.
+	Complete string
+	Err      error
+}
+
+func (e *HistoryError) Error() string {
+	have := ""
+	if e.Complete != "" {
+		have = " (the node has " + e.Complete + ")"
+	}
+	return fmt.Sprintf("lease: cannot tell whether %s was answered: ledgers %d–%d are not all available%s: %v",
+		e.Ref, e.From, e.To, have, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *HistoryError) Unwrap() error { return e.Err }

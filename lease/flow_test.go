@@ -51,11 +51,16 @@ type env struct {
 }
 
 func newEnv(t testing.TB, chain evernode.Chain) *env {
+	// History: ledgers close every 20 ms, far more than 256 in a slow run.
+	return newEnvHistory(t, chain, 100_000)
+}
+
+// newEnvHistory is newEnv on a network keeping history ledgers readable.
+func newEnvHistory(t testing.TB, chain evernode.Chain, history uint32) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	// History: ledgers close every 20 ms, far more than 256 in a slow run.
-	n, err := localnet.Start(ctx, &localnet.Config{Chain: chain, CloseInterval: 20 * time.Millisecond, History: 100_000})
+	n, err := localnet.Start(ctx, &localnet.Config{Chain: chain, CloseInterval: 20 * time.Millisecond, History: history})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -384,6 +384,17 @@ func (h *Host) Token(ctx context.Context, id, owner string) (Token, error) {
 	return ownedToken(ctx, h.c, h.std, id, owner)
 }
 
+// IssuedToken reads the URIToken lease token id the host issued, whoever
+// holds it now (Token.Owner): errors.Is ErrNoToken when it does not exist
+// (burned), ErrNotLease when it is not a lease the host issued. NFToken
+// hosts cannot look a token up by id alone: use Token.
+func (h *Host) IssuedToken(ctx context.Context, id string) (Token, error) {
+	if h.std == NFToken {
+		return Token{}, fmt.Errorf("%w: an NFToken is found by its owner (use Token)", ErrInvalid)
+	}
+	return h.tokenByID(ctx, id, "")
+}
+
 // AnswerOptions tunes AcquireSuccess. A nil *AnswerOptions means the
 // defaults.
 type AnswerOptions struct {
@@ -601,11 +612,35 @@ var answerTypes = map[memo.EventType]bool{memo.EventAcquireSuccess: true, memo.E
 // Answered looks for the host's validated answer to the request ref (an
 // evnAcquireSuccess/Error, evnExtendSuccess/Error or evnRefund quoting it)
 // in the host's transactions from ledger since (the request's ledger; zero
-// for all history). It is how a restarted host decides from the ledger, not
-// from memory, whether a request still needs an answer. A submission not
-// yet validated is not seen: a daemon records its own (hostd does).
+// for all history) to the latest validated ledger. It is how a restarted
+// host decides from the ledger, not from memory, whether a request still
+// needs an answer. A submission not yet validated is not seen: a daemon
+// records its own (hostd does).
+//
+// "Not answered" is only reported when the node holds every ledger of that
+// range (server_info complete_ledgers; since 0 means from ledger 2, the
+// genesis ledger holding no transactions): a node with a short history, or
+// one with a gap, could hide an earlier answer, and answering again would
+// pay twice. Then Answered returns a *HistoryError (errors.Is
+// evernode.ErrHistoryMissing) and the caller must not answer; ask a node
+// with the history (a full-history node) instead. An answer found is
+// returned whatever the history.
 func (h *Host) Answered(ctx context.Context, ref string, since uint32) (evernode.TxResult, bool, error) {
-	txs, err := h.c.AccountTx(ctx, h.addr, &evernode.AccountTxOptions{MinLedger: since})
+	from := max(since, 2)
+	// The range's end first: the answer, if any, is validated by then.
+	to := h.c.ValidatedLedger()
+	if to == 0 {
+		hd, err := h.c.Ledger(ctx, evernode.Validated, false)
+		if err != nil {
+			return evernode.TxResult{}, false, fmt.Errorf("lease: reading the validated ledger: %w", err)
+		}
+		to = hd.Index
+	}
+	to = max(to, from)
+	txs, err := h.c.AccountTx(ctx, h.addr, &evernode.AccountTxOptions{MinLedger: since, MaxLedger: to})
+	if errors.Is(err, evernode.ErrHistoryMissing) {
+		return evernode.TxResult{}, false, &HistoryError{Ref: ref, From: from, To: to, Err: err}
+	}
 	if err != nil {
 		return evernode.TxResult{}, false, fmt.Errorf("lease: reading the host's transactions: %w", err)
 	}
@@ -613,6 +648,16 @@ func (h *Host) Answered(ctx context.Context, ref string, since uint32) (evernode
 		if r, ok := AnswerRef(t, h.addr); ok && strings.EqualFold(r, ref) {
 			return t, true, nil
 		}
+	}
+	// Read after the search: ledgers a node forgets go from the bottom, so
+	// a range it still holds now was there during the search.
+	info, err := h.c.ServerInfo(ctx)
+	if err != nil {
+		return evernode.TxResult{}, false, fmt.Errorf("lease: reading the node's history: %w", err)
+	}
+	if !info.HasLedgers(from, to) {
+		return evernode.TxResult{}, false, &HistoryError{Ref: ref, From: from, To: to, Complete: info.CompleteLedgers,
+			Err: evernode.ErrHistoryMissing}
 	}
 	return evernode.TxResult{}, false, nil
 }
