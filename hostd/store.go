@@ -76,11 +76,15 @@ type Lease struct {
 	Requirement *memo.Requirement `json:"req,omitempty"`
 	ReplyKey    string            `json:"replyKey,omitempty"`
 	Instance    *memo.Instance    `json:"instance,omitempty"`
-	// Expiry is when an Active lease ends.
-	Expiry time.Time `json:"expiry"`
+	// Expiry is when an Active lease ends; Activated is when it became
+	// Active (zero in a database older than the field), so that Expiry −
+	// Activated is exactly the moments it bought.
+	Expiry    time.Time `json:"expiry"`
+	Activated time.Time `json:"activated,omitzero"`
 	// Reason is why an acquire is refused, or why an active lease ended
 	// before its expiry (ReasonInstanceMissing; "" for the operator's
-	// operations).
+	// operations). Either early end refunds the moments left, the one
+	// under way included.
 	Reason  string    `json:"reason,omitempty"`
 	Updated time.Time `json:"updated"`
 }
