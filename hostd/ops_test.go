@@ -1,10 +1,8 @@
 package hostd
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,8 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
-	"github.com/evernode-go/sdk/evernode/localnet"
-	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks/evhookstest"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
 	"github.com/evernode-go/sdk/memo"
@@ -321,49 +318,9 @@ type closingWorld struct {
 
 func newClosingWorld(t *testing.T) *closingWorld { return newClosingWorldOn(t, newRegWorld(t)) }
 
-// realHooksWorld is newRegWorld with the real Evernode hooks (WebAssembly)
-// from EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks; it skips when
-// they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
-func realHooksWorld(t *testing.T) *regWorld {
-	var wasm *evhooks.Wasm
-	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
-		}
-	}
-	for _, d := range dirs {
-		if w, err := evhooks.LoadWasm(d); d != "" && err == nil {
-			wasm = w
-			break
-		}
-	}
-	if wasm == nil {
-		if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
-			t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm is not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
-		}
-		t.Skip("the Evernode hook wasm is absent: set EVERNODE_HOOKS_WASM")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
-	require.NoError(t, err)
-	t.Cleanup(func() { n.Close() })
-	dep, err := evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: 3600}, wasm)
-	require.NoError(t, err)
-	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	cf, err := hook.LoadConfig(ctx, c, dep.GovernorAddress())
-	require.NoError(t, err)
-	w, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	require.NoError(t, err)
-	require.NoError(t, dep.FundEVR(ctx, w, "1000"))
-	// newRegWorld's host Config, on this network.
-	cfg := Config{DataDir: t.TempDir(), Hook: cf, NoHeartbeat: true, Tick: 20 * time.Millisecond, Register: &hook.Registration{CountryCode: "SG", CPUMicrosec: 1000, RAMMB: 1000, DiskMB: 1000, TotalInstances: 1,
-		CPUModel: "test CPU", CPUCount: 1, CPUMHz: 1000, Description: "hostd test", Email: "host@example.org", LeaseAmount: "1"}}
-	return &regWorld{ctx: ctx, net: n, dep: dep, c: c, hook: cf, w: w, cfg: cfg}
-}
+// realHooksWorld is newRegWorld with the real Evernode hooks (WebAssembly);
+// it skips when they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
+func realHooksWorld(t *testing.T) *regWorld { return newRegWorldWith(t, evhookstest.Wasm(t)) }
 
 func newClosingWorldOn(t *testing.T, rw *regWorld) *closingWorld {
 	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
