@@ -46,8 +46,8 @@ func TestAttack2NoRestartAfterDeregister(t *testing.T) {
 
 // An acquire whose success answer was queued but never signed when the
 // daemon stopped: winding the host down must not send that answer and then
-// destroy the instance a moment early with nothing refunded (the moment
-// under way counts as served); it refuses the acquire with a full refund.
+// destroy the instance it just announced; it refuses the acquire with a
+// full refund.
 func TestAttack2CloseUnsentAcquireSuccess(t *testing.T) {
 	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
@@ -102,11 +102,13 @@ func TestAttack2CloseSettlesExtendBeforeRefund(t *testing.T) {
 	require.NoError(t, d.Close())
 	require.Empty(t, open, "refunds computed while an extension was unconfirmed")
 	require.Len(t, res.Refunds, 1)
-	require.Equal(t, uint64(4), res.Refunds[0].Moments, "the caught-up extension counts")
+	// 5 moments bought (1 + 2 + the caught-up 2), seconds served: 4 whole
+	// ones left and the one under way.
+	require.Equal(t, uint64(5), res.Refunds[0].Moments, "the caught-up extension counts")
 	ans := cw.answers(t, cw.tw, ext.Hash)
 	require.Len(t, ans, 1)
 	require.Equal(t, memo.EventExtendSuccess, ans[0].Type)
-	require.Equal(t, "99", cw.evr(t, cw.tw.Address()), "97 − 2 + 4")
+	require.Equal(t, "100", cw.evr(t, cw.tw.Address()), "97 − 2 + 5: 4 whole moments and the one under way")
 }
 
 // A tenant buys the last unsold slot just after the wind-down's catch-up
@@ -230,14 +232,16 @@ func TestAttack2CloseUnsentAcquireSuccessCrash(t *testing.T) {
 
 // An extension paid while the daemon was stopped, then the instance deleted
 // before the daemon saw it: the deletion refunds the moments left before
-// the old expiry, and the daemon's next start refunds the extension in
-// full (its lease is gone): nothing kept, nothing paid twice.
+// the old expiry (the one under way included), and the daemon's next start
+// refunds the extension in full (its lease is gone): nothing kept, nothing
+// paid twice.
 func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
 	t.Parallel() // independent networks: overlaps their ledger waits
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
 	tw, ref, token := h.leased(t, 2) // 3 moments: 94 EVR left
-	h.clock.Advance(30 * time.Minute)
+	// 1 h 30 min served: 1 whole moment left and the one under way.
+	h.clock.Advance(90 * time.Minute)
 	amt := evernode.EVR(n.issuer.Address(), "4")
 	tx, err := lease.ExtendTx(tw.Address(), h.w.Address(), token, amt)
 	require.NoError(t, err)
@@ -248,8 +252,8 @@ func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
 	rf, err := d.DeleteInstance(n.ctx, token)
 	require.NoError(t, err)
 	require.NoError(t, d.Close())
-	require.Equal(t, uint64(2), rf.Moments, "the unseen extension is not counted")
-	require.Equal(t, "94", n.evr(t, tw.Address()))
+	require.Equal(t, uint64(2), rf.Moments, "1 whole moment and the one under way; the unseen extension is not counted")
+	require.Equal(t, "94", n.evr(t, tw.Address()), "90 + 4: 2 moments at 2 EVR")
 
 	s := &supervisor{h: h, r: h.start(nil)}
 	s.until(t, "the extension answered", func() bool { return len(h.answers(tw.Address(), ext.Hash)) > 0 })
@@ -258,14 +262,14 @@ func TestAttack2DeleteInstanceUnseenExtend(t *testing.T) {
 	ans := h.answers(tw.Address(), ext.Hash)
 	require.Len(t, ans, 1)
 	require.Equal(t, memo.EventExtendError, ans[0].Type)
-	require.Equal(t, "98", n.evr(t, tw.Address()), "the extension refunded in full")
+	require.Equal(t, "98", n.evr(t, tw.Address()), "94 + 4: the extension refunded in full")
 	require.Len(t, h.refunds(tw.Address(), ref), 1)
 }
 
 // The daemon stopped after signing an acquire's success answer and before
 // submitting it: the wind-down must not submit that blob (starting a lease
-// it ends at once with nothing refunded); it lets it expire unsent and
-// refuses the acquire with a full refund.
+// it ends at once); it lets it expire unsent and refuses the acquire with a
+// full refund.
 func TestAttack2CloseSignedUnsentAcquireSuccess(t *testing.T) {
 	t.Parallel() // independent networks: overlaps their ledger waits
 	cw := newClosingWorld(t)
@@ -353,16 +357,17 @@ func TestAttack2DeleteInstanceAfterReprice(t *testing.T) {
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
 	tw, _, token := h.leased(t, 2) // 3 moments at 2: 94 EVR left
-	h.clock.Advance(30 * time.Minute)
+	// 1 h 30 min served: 1 whole moment left and the one under way.
+	h.clock.Advance(90 * time.Minute)
 	d := h.opDaemon(t, nil)
 	defer d.Close()
 	_, err := d.Reconfig(n.ctx, ReconfigOptions{Price: "5"})
 	require.NoError(t, err)
 	rf, err := d.DeleteInstance(n.ctx, token)
 	require.NoError(t, err)
-	require.Equal(t, uint64(2), rf.Moments)
-	require.Equal(t, "4", rf.Amount.Value, "at the lease's price")
-	require.Equal(t, "98", n.evr(t, tw.Address()))
+	require.Equal(t, uint64(2), rf.Moments, "1 whole moment and the one under way")
+	require.Equal(t, "4", rf.Amount.Value, "2 moments at the lease's price, 2 EVR (not 5)")
+	require.Equal(t, "98", n.evr(t, tw.Address()), "94 + 4")
 	offers, err := lease.Offers(n.ctx, h.c, h.w.Address(), lease.URIToken)
 	require.NoError(t, err)
 	require.Len(t, offers, 1)

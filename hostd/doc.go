@@ -52,7 +52,9 @@
 // moments, Reconfig changes the lease price or the instance count (and the
 // next Run keeps it), Transfer and Deregister wind the host down (running
 // leases refunded, every lease token burned) before handing the
-// registration to the registry. New fails with ErrLocked while another
+// registration to the registry. Every lease the host ends early (these
+// operations, a lost instance) is refunded the moment under way too, which
+// upstream keeps: a tenant never pays a moment for a few seconds of service. New fails with ErrLocked while another
 // process's daemon holds the database.
 //
 // Only URIToken leases (Xahau) are served.

@@ -44,31 +44,12 @@ func newBeatWorld(t *testing.T, real bool) *beatWorld {
 	if real {
 		wasm = evhookstest.Wasm(t)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
+	rw := newRegWorldWith(t, wasm)
+	ctx, n, dep, c, cf, w := rw.ctx, rw.net, rw.dep, rw.c, rw.hook, rw.w
+	waitEVR(ctx, t, c, cf, w, "1000")
+	_, err := c.SubmitAndWait(ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
 	require.NoError(t, err)
-	t.Cleanup(func() { n.Close() })
-	var dep *evhooks.Deployment
-	if real {
-		dep, err = evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: 3600}, wasm)
-	} else {
-		dep, err = evhooks.Setup(ctx, n, &evhooks.Config{MomentSize: 3600})
-	}
-	require.NoError(t, err)
-	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	cf, err := hook.LoadConfig(ctx, c, dep.GovernorAddress())
-	require.NoError(t, err)
-	w, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	require.NoError(t, err)
-	fundEVR(ctx, t, dep, c, cf, w, "1000")
-	_, err = c.SubmitAndWait(ctx, w, evernode.AccountSet{Common: evernode.Common{Account: w.Address()}, MessageKey: w.PublicKey()})
-	require.NoError(t, err)
-	res, err := hook.RegisterHost(ctx, c, w, cf, hook.Registration{CountryCode: "SG", CPUMicrosec: 1000, RAMMB: 1000, DiskMB: 1000,
-		TotalInstances: 1, CPUModel: "test CPU", CPUCount: 1, CPUMHz: 1000, Description: "hostd test", Email: "host@example.org",
-		LeaseAmount: "1"}, nil)
+	res, err := hook.RegisterHost(ctx, c, w, cf, *rw.cfg.Register, nil)
 	require.NoError(t, err)
 	dc, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{ReconnectMin: 10 * time.Millisecond, LedgerOffset: 200})
 	require.NoError(t, err)
@@ -82,6 +63,11 @@ func newBeatWorld(t *testing.T, real bool) *beatWorld {
 // fundEVR gives w evr EVR and waits until the ledger shows it.
 func fundEVR(ctx context.Context, t *testing.T, dep *evhooks.Deployment, c *evernode.Client, cf *hook.Config, w *evernode.Wallet, evr string) {
 	require.NoError(t, dep.FundEVR(ctx, w, evr))
+	waitEVR(ctx, t, c, cf, w, evr)
+}
+
+// waitEVR waits until the ledger shows w holding evr EVR.
+func waitEVR(ctx context.Context, t *testing.T, c *evernode.Client, cf *hook.Config, w *evernode.Wallet, evr string) {
 	for {
 		if got, err := hook.EVRBalance(ctx, c, cf, w.Address()); err == nil && got == evr {
 			return

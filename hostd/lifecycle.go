@@ -399,7 +399,8 @@ func (d *Daemon) activate(tx *bolt.Tx, ref string) error {
 		return err
 	}
 	tx.OnCommit(func() { d.checkSoon(ref) })
-	l.State, l.Expiry = Active, d.now().Add(d.momentSize())
+	l.State, l.Activated = Active, d.now()
+	l.Expiry = l.Activated.Add(d.momentSize())
 	d.log.Info("hostd: lease active", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant, "expiry", l.Expiry)
 	if err := putLease(tx, l, d.now()); err != nil {
 		return err

@@ -114,9 +114,10 @@ type Refund struct {
 	Lease  string `json:"lease"`
 	Token  string `json:"token"`
 	Tenant string `json:"tenant"`
-	// Moments is the whole moments left before the lease's expiry;
-	// Amount is Moments × the lease's price in EVR (zero Value: nothing
-	// to refund).
+	// Moments is the moments left before the lease's expiry, the one
+	// under way included (the tenant does not pay for a moment the host
+	// cut short); Amount is Moments × the lease's price in EVR (zero
+	// Value: nothing to refund).
 	Moments uint64          `json:"moments"`
 	Amount  evernode.Amount `json:"amount"`
 	// Hash and Result are the refund's transaction and engine result,
@@ -129,7 +130,7 @@ type Refund struct {
 // CloseResult is what Transfer or Deregister did.
 type CloseResult struct {
 	// Refunds lists the leases that were running, each refunded its
-	// unused moments.
+	// unused moments (the one under way included).
 	Refunds []Refund `json:"refunds"`
 	// Burned lists the lease tokens burned (sold or not).
 	Burned []string `json:"burned"`
@@ -345,21 +346,27 @@ func (o *opRecord) takenUp(tok [32]byte) error {
 	return fmt.Errorf("%w: %s, and its registration runs again (elsewhere?); CancelOperation if this machine is to run it", ErrHostClosed, o)
 }
 
-// remaining is how many moments of l are left at now, and their price.
-// For the operator's operations it counts whole moments, as upstream does:
-// life_moments − ⌈(now − start) ÷ moment⌉, which is ⌊(expiry − now) ÷
-// moment⌋; the instance served the moment under way until now. With
-// underWay it counts the moment under way too, ⌈(expiry − now) ÷ moment⌉:
-// when the instance was lost nobody knows how much of that moment it
-// served, and the tenant does not pay for the host's failure.
-func (d *Daemon) remaining(l *Lease, underWay bool) (uint64, evernode.Amount, error) {
+// remaining is how many moments of l are left at now, and their price:
+// ⌈(expiry − now) ÷ moment⌉, the moment under way included. Every early end
+// is the host's doing (an operator's delete, transfer or deregistration, a
+// lost instance), so the tenant does not pay for the moment it cuts short;
+// upstream counts whole moments only, ⌊(expiry − now) ÷ moment⌋, and keeps
+// a whole moment's EVR for a lease deleted a few seconds after it started.
+// Nothing is left, and nothing refunded, at or after the expiry; and never
+// more than the lease bought, Expiry − Activated, even when the wall clock
+// stepped back behind the activation (the moment under way would otherwise
+// count one moment more than was paid).
+func (d *Daemon) remaining(l *Lease) (uint64, evernode.Amount, error) {
 	left := l.Expiry.Sub(d.now())
 	if left <= 0 {
 		return 0, evernode.Amount{}, nil
 	}
+	if !l.Activated.IsZero() {
+		left = min(left, l.Expiry.Sub(l.Activated))
+	}
 	m := d.momentSize()
 	n := uint64(left / m)
-	if underWay && left%m != 0 {
+	if left%m != 0 {
 		n++
 	}
 	if n == 0 {
@@ -402,12 +409,12 @@ func truncate16(v string) string {
 
 // endLease commits, in the caller's database transaction, the end of an
 // active lease before its expiry (Expiring: the instance is destroyed, the
-// token burned) and the refund of its unused moments (remaining) to its
-// tenant, quoting the acquire. reason is the lease's Reason: "" for the
-// operator's operations, ReasonInstanceMissing for pruneMissing (which
-// refunds the moment under way too).
+// token burned) and the refund of its unused moments (remaining: the moment
+// under way included) to its tenant, quoting the acquire. reason is the
+// lease's Reason: "" for the operator's operations, ReasonInstanceMissing
+// for pruneMissing; the refund is counted the same way for both.
 func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) {
-	n, amt, err := d.remaining(l, reason == ReasonInstanceMissing)
+	n, amt, err := d.remaining(l)
 	if err != nil {
 		return Refund{}, err
 	}
@@ -532,9 +539,11 @@ func (d *Daemon) buildOp(it *intent) (evernode.Transaction, error) {
 }
 
 // DeleteInstance ends one lease now, as sashimono's delete command: it
-// destroys the instance, refunds the tenant the whole moments left before
-// the lease's expiry at the lease's price (an evnRefund quoting the
-// acquire), burns the lease token and offers the slot again at the current
+// destroys the instance, refunds the tenant the moments left before the
+// lease's expiry at the lease's price, the moment under way included
+// (upstream keeps that one: a lease deleted seconds after it started would
+// refund nothing of the moment paid), as an evnRefund quoting the
+// acquire, burns the lease token and offers the slot again at the current
 // price. name is the instance's name (the lease token id) or the acquire
 // hash. A lease that is already ending (expired or terminated) is finished
 // without a refund; an instance without a lease is destroyed. Run it again
@@ -635,10 +644,9 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 // Upstream burns every lease token, sold ones included, and leaves the
 // tenants to lose what they paid for the moments they will not get. This
 // SDK does not keep EVR without service: each running lease's instance is
-// destroyed and its tenant refunded the whole moments left before its
-// expiry (an evnRefund quoting the acquire, as DeleteInstance; the moment
-// under way was served and is not refunded, as upstream's delete); an acquire
-// that arrived while the daemon was stopped is refused with a full refund
+// destroyed and its tenant refunded the moments left before its expiry,
+// the moment under way included (an evnRefund quoting the acquire, as
+// DeleteInstance); an acquire that arrived while the daemon was stopped is refused with a full refund
 // (ReasonHostClosing); only then are the lease tokens burned, sold and
 // unsold, and the registration token offered to the registry. It returns
 // once the registry holds the token (hook.ErrEmissionTimeout after
@@ -666,7 +674,8 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 
 // Deregister deregisters the host (evnHostDereg), as sashimono's uninstall
 // does, after winding it down as Transfer does: running leases are ended
-// with a refund of their unused moments, late acquires refused with a full
+// with a refund of their unused moments (the one under way included), late
+// acquires refused with a full
 // refund, every lease token burned. It returns once the registry has
 // burned the registration token (its fee refund arrives with the burn), or
 // with CloseResult.RegistryPending when the deregistration applied but the
@@ -952,15 +961,14 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 
 // withdrawAnswers turns the acquires whose success answer is queued but
 // not signed (the daemon stopped first) into refusals with a full refund
-// (ReasonHostClosing): sent now, the answer would start a lease that the
-// wind-down ends at once, the moment under way counted as served and
-// nothing refunded. A pending intent has no blob that can still apply
+// (ReasonHostClosing): sent now, the answer would start a lease, and give
+// the tenant an instance, that the wind-down ends at once. A pending intent has no blob that can still apply
 // (the queue re-queues one only once it proved it dead), so it is never
 // sent once withdrawn. A blob signed but not seen on the ledger is not
 // submitted again while the host closes (withholding): once it can no
 // longer apply, the queue withdraws it the same way. Answers already on
 // the ledger go their way: the lease they start is ended with the refund
-// of its unused moments.
+// of its unused moments, the one under way included.
 func (d *Daemon) withdrawAnswers(op *opRecord) error {
 	return d.update(func(tx *bolt.Tx) error {
 		ls, err := allLeases(tx)

@@ -1,10 +1,8 @@
 package hostd
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,8 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evernode-go/sdk/evernode"
-	"github.com/evernode-go/sdk/evernode/localnet"
-	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
+	"github.com/evernode-go/sdk/evernode/localnet/evhooks/evhookstest"
 	"github.com/evernode-go/sdk/hook"
 	"github.com/evernode-go/sdk/lease"
 	"github.com/evernode-go/sdk/memo"
@@ -65,10 +62,10 @@ func (h *host) refunds(tenant, ref string) []lease.Event {
 	return out
 }
 
-// DeleteInstance destroys the instance, refunds the whole moments left at
-// the lease's price quoting the acquire, burns the token and offers the
-// slot again; a second call pays nothing more. It refuses while the daemon
-// runs.
+// DeleteInstance destroys the instance, refunds the moments left at the
+// lease's price, the one under way included, quoting the acquire, burns the
+// token and offers the slot again; a second call pays nothing more. It
+// refuses while the daemon runs.
 func TestDeleteInstanceRefundsRemaining(t *testing.T) {
 	n := newTestNet(t, 2*time.Minute)
 	h := n.host(t, 1, "2")
@@ -84,21 +81,23 @@ func TestDeleteInstanceRefundsRemaining(t *testing.T) {
 
 	tw, ref, token := h.leased(t, 2) // 3 moments bought: 6 EVR
 	require.Equal(t, "94", n.evr(t, tw.Address()))
-	h.clock.Advance(30 * time.Minute) // 2 whole moments left
+	// 1 h 30 min served: 1 whole moment left and the one under way (whole
+	// moments alone would be 1, everything paid 3).
+	h.clock.Advance(90 * time.Minute)
 
 	d := h.opDaemon(t, nil)
 	defer d.Close()
 	rf, err := d.DeleteInstance(n.ctx, token)
 	require.NoError(t, err)
 	require.NotNil(t, rf)
-	require.Equal(t, uint64(2), rf.Moments)
-	require.Equal(t, "4", rf.Amount.Value)
+	require.Equal(t, uint64(2), rf.Moments, "1 whole moment and the one under way")
+	require.Equal(t, "4", rf.Amount.Value, "2 moments at 2 EVR")
 	require.Equal(t, "tesSUCCESS", rf.Result)
 	require.Equal(t, ref, rf.Lease)
-	require.Equal(t, "98", n.evr(t, tw.Address()), "the unused moments refunded")
+	require.Equal(t, "98", n.evr(t, tw.Address()), "94 + 4: the unused moments refunded")
 	got := h.refunds(tw.Address(), ref)
 	require.Len(t, got, 1)
-	require.Equal(t, "4", got[0].Amount.Value)
+	require.Equal(t, "4", got[0].Amount.Value, "1 whole moment and the one under way at 2 EVR")
 	require.Empty(t, h.prov.names(), "the instance is destroyed")
 	ls, err := d.Leases()
 	require.NoError(t, err)
@@ -120,6 +119,56 @@ func TestDeleteInstanceRefundsRemaining(t *testing.T) {
 	require.Equal(t, "98", n.evr(t, tw.Address()))
 }
 
+// A lease deleted seconds after its success answer: the moment paid is
+// refunded in full (upstream's whole-moments rule would refund nothing and
+// keep the EVR for a few seconds of service).
+func TestDeleteInstanceRightAfterAnswer(t *testing.T) {
+	n := newTestNet(t, 2*time.Minute)
+	h := n.host(t, 1, "2")
+	tw, ref, token := h.leased(t, 0) // 1 moment bought: 2 EVR
+	require.Equal(t, "98", n.evr(t, tw.Address()))
+	d := h.opDaemon(t, nil)
+	defer d.Close()
+	rf, err := d.DeleteInstance(n.ctx, token)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), rf.Moments, "no whole moment left, the one under way refunded")
+	require.Equal(t, "2", rf.Amount.Value, "the one moment at 2 EVR")
+	require.Equal(t, "tesSUCCESS", rf.Result)
+	require.Len(t, h.refunds(tw.Address(), ref), 1)
+	require.Equal(t, "100", n.evr(t, tw.Address()), "everything paid comes back")
+}
+
+// remaining counts the moment under way, and nothing at or after expiry.
+func TestRemainingCountsMomentUnderWay(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := &Daemon{now: func() time.Time { return now }, hookCf: &hook.Config{EVRIssuerAddress: "rIssuer", MomentSize: 3600}}
+	for _, c := range []struct {
+		left  time.Duration
+		n     uint64
+		value string
+	}{
+		{3 * time.Hour, 3, "6"},                 // 3 whole moments, none under way
+		{3*time.Hour - time.Nanosecond, 3, "6"}, // 2 whole ones and the one under way
+		{2*time.Hour + time.Nanosecond, 3, "6"}, // 2 whole ones and a nanosecond of the third
+		{2 * time.Hour, 2, "4"},                 // exactly 2 whole moments
+		{time.Second, 1, "2"},                   // the last moment, a second of it left
+		{0, 0, ""},                              // at expiry: nothing left
+		{-time.Minute, 0, ""},                   // after expiry: nothing left
+	} {
+		n, amt, err := d.remaining(&Lease{Ref: "r", Price: "2", Expiry: now.Add(c.left)})
+		require.NoError(t, err)
+		require.Equal(t, c.n, n, c.left)
+		require.Equal(t, c.value, amt.Value, c.left)
+	}
+	// The wall clock stepped back a second behind the activation of a
+	// lease that bought 2 moments: 2 refunded, not 3.
+	act := now.Add(time.Second)
+	n, amt, err := d.remaining(&Lease{Ref: "r", Price: "2", Activated: act, Expiry: act.Add(2 * time.Hour)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), n, "never more than the lease bought")
+	require.Equal(t, "4", amt.Value)
+}
+
 // DeleteInstance killed at each of its steps, then run again: the lease
 // ends with exactly one refund of the unused moments and the slot offered
 // again.
@@ -127,8 +176,9 @@ func TestDeleteInstanceCrashAnywhere(t *testing.T) {
 	n := newTestNet(t, 5*time.Minute)
 	run := func(t *testing.T, k int64) int64 {
 		h := n.host(t, 1, "2")
-		tw, ref, token := h.leased(t, 2)
-		h.clock.Advance(30 * time.Minute)
+		tw, ref, token := h.leased(t, 2) // 3 moments at 2 EVR: 94 left
+		// 1 h 30 min served: 1 whole moment left and the one under way.
+		h.clock.Advance(90 * time.Minute)
 		var count atomic.Int64
 		d := h.opDaemon(t, crashAt([]int64{k}, &count))
 		_, err := d.DeleteInstance(n.ctx, token)
@@ -145,7 +195,7 @@ func TestDeleteInstanceCrashAnywhere(t *testing.T) {
 			require.NoError(t, h.c.WaitLedger(n.ctx, h.c.ValidatedLedger()+1))
 		}
 		require.Len(t, h.refunds(tw.Address(), ref), 1, "one refund")
-		require.Equal(t, "98", n.evr(t, tw.Address()))
+		require.Equal(t, "98", n.evr(t, tw.Address()), "94 + 4: 1 whole moment and the one under way")
 		require.Empty(t, h.prov.names())
 		require.Equal(t, 1, h.offers())
 		var held []lease.Token
@@ -255,7 +305,8 @@ func TestTruncate16(t *testing.T) {
 
 // closingWorld is a registered host (2 slots at 1 EVR) whose stopped
 // daemon left one tenant with an active lease extended by two moments
-// (3 EVR paid, 2 whole moments left).
+// (3 EVR paid; seconds later, 2 whole moments left and the one under way:
+// a wind-down refunds all 3).
 type closingWorld struct {
 	*regWorld
 	prov  *fakeProv
@@ -267,49 +318,9 @@ type closingWorld struct {
 
 func newClosingWorld(t *testing.T) *closingWorld { return newClosingWorldOn(t, newRegWorld(t)) }
 
-// realHooksWorld is newRegWorld with the real Evernode hooks (WebAssembly)
-// from EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks; it skips when
-// they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
-func realHooksWorld(t *testing.T) *regWorld {
-	var wasm *evhooks.Wasm
-	dirs := []string{os.Getenv("EVERNODE_HOOKS_WASM")}
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			dirs = append(dirs, filepath.Join(d, "..", "shared", "data", "evernode-hooks"))
-		}
-	}
-	for _, d := range dirs {
-		if w, err := evhooks.LoadWasm(d); d != "" && err == nil {
-			wasm = w
-			break
-		}
-	}
-	if wasm == nil {
-		if os.Getenv("EVERNODE_REQUIRE_HOOKS") == "1" {
-			t.Fatal("EVERNODE_REQUIRE_HOOKS=1 but the Evernode hook wasm is not in EVERNODE_HOOKS_WASM or ../shared/data/evernode-hooks")
-		}
-		t.Skip("the Evernode hook wasm is absent: set EVERNODE_HOOKS_WASM")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	n, err := localnet.Start(ctx, &localnet.Config{CloseInterval: 10 * time.Millisecond, History: 1 << 20})
-	require.NoError(t, err)
-	t.Cleanup(func() { n.Close() })
-	dep, err := evhooks.SetupWasm(ctx, n, &evhooks.Config{MomentSize: 3600}, wasm)
-	require.NoError(t, err)
-	c, err := evernode.Dial(ctx, dep.Network(), &evernode.ClientOptions{LedgerOffset: 200})
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	cf, err := hook.LoadConfig(ctx, c, dep.GovernorAddress())
-	require.NoError(t, err)
-	w, err := n.NewFundedWallet(ctx, 1_000_000_000)
-	require.NoError(t, err)
-	require.NoError(t, dep.FundEVR(ctx, w, "1000"))
-	// newRegWorld's host Config, on this network.
-	cfg := Config{DataDir: t.TempDir(), Hook: cf, NoHeartbeat: true, Tick: 20 * time.Millisecond, Register: &hook.Registration{CountryCode: "SG", CPUMicrosec: 1000, RAMMB: 1000, DiskMB: 1000, TotalInstances: 1,
-		CPUModel: "test CPU", CPUCount: 1, CPUMHz: 1000, Description: "hostd test", Email: "host@example.org", LeaseAmount: "1"}}
-	return &regWorld{ctx: ctx, net: n, dep: dep, c: c, hook: cf, w: w, cfg: cfg}
-}
+// realHooksWorld is newRegWorld with the real Evernode hooks (WebAssembly);
+// it skips when they are absent, unless EVERNODE_REQUIRE_HOOKS=1.
+func realHooksWorld(t *testing.T) *regWorld { return newRegWorldWith(t, evhookstest.Wasm(t)) }
 
 func newClosingWorldOn(t *testing.T, rw *regWorld) *closingWorld {
 	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
@@ -412,7 +423,8 @@ func (cw *closingWorld) evr(t *testing.T, addr string) string {
 }
 
 // checkClosed checks what every wound-down host shows: the tenant refunded
-// its two unused moments once, its instance gone, no lease token left.
+// its three unused moments (2 whole ones and the one under way) once, its
+// instance gone, no lease token left.
 func (cw *closingWorld) checkClosed(t *testing.T) {
 	for range 3 {
 		require.NoError(t, cw.c.WaitLedger(cw.ctx, cw.c.ValidatedLedger()+1))
@@ -424,8 +436,8 @@ func (cw *closingWorld) checkClosed(t *testing.T) {
 		}
 	}
 	require.Len(t, refunds, 1, "one refund")
-	require.Equal(t, "2", refunds[0].Amount.Value)
-	require.Equal(t, "99", cw.evr(t, cw.tw.Address()))
+	require.Equal(t, "3", refunds[0].Amount.Value, "2 whole moments and the one under way at 1 EVR")
+	require.Equal(t, "100", cw.evr(t, cw.tw.Address()), "97 + 3: everything paid, seconds of service")
 	require.Empty(t, cw.prov.names(), "no instance left")
 	held, err := lease.Leases(cw.ctx, cw.c, cw.w.Address(), lease.URIToken)
 	require.NoError(t, err)
@@ -462,7 +474,7 @@ func TestTransfer(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Hash)
 	require.Len(t, res.Refunds, 1)
-	require.Equal(t, uint64(2), res.Refunds[0].Moments)
+	require.Equal(t, uint64(3), res.Refunds[0].Moments, "2 whole moments and the one under way")
 	require.Equal(t, cw.ref, res.Refunds[0].Lease)
 	cw.checkClosed(t)
 	ans := cw.answers(t, late, lateAcq.Hash)
@@ -715,7 +727,7 @@ func TestDeleteInstanceOwed(t *testing.T) {
 	require.NotEqual(t, "tesSUCCESS", rf.Result)
 	owed, err := d.Owed()
 	require.NoError(t, err)
-	require.Equal(t, "4", owed[ref].Value)
+	require.Equal(t, "6", owed[ref].Value, "2 whole moments and the one under way at 2 EVR")
 	require.Empty(t, h.prov.names())
 	require.Equal(t, 1, h.offers())
 }

@@ -122,28 +122,62 @@ func (d *Daemon) enqueue(tx *bolt.Tx, it *intent) (bool, error) {
 	return true, putIntent(tx, it)
 }
 
+// putIntent stores it and keeps the index of open intents (bOpen) in step:
+// every intent write goes through here.
 func putIntent(tx *bolt.Tx, it *intent) error {
 	raw, err := json.Marshal(it)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bOutbox).Put(binary.BigEndian.AppendUint64(nil, it.N), raw)
+	key := binary.BigEndian.AppendUint64(nil, it.N)
+	if err := tx.Bucket(bOutbox).Put(key, raw); err != nil {
+		return err
+	}
+	if it.open() {
+		return tx.Bucket(bOpen).Put(key, nil)
+	}
+	return tx.Bucket(bOpen).Delete(key)
 }
 
-// openIntents lists the intents not yet done, in queue order.
+// open reports whether it is not yet done.
+func (it *intent) open() bool { return it.State == iPending || it.State == iSubmitted }
+
+// openIntents lists the intents not yet done, in queue order. It reads only
+// the open ones through the bOpen index: the outbox keeps every intent ever
+// queued (their ids keep enqueue idempotent), and a daemon that has run for
+// months must not decode them all on every step.
 func openIntents(tx *bolt.Tx) ([]*intent, error) {
 	var out []*intent
-	err := tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+	box := tx.Bucket(bOutbox)
+	err := tx.Bucket(bOpen).ForEach(func(k, _ []byte) error {
+		v := box.Get(k)
+		if v == nil {
+			return fmt.Errorf("hostd: open intent %x missing from the outbox", k)
+		}
 		var it intent
 		if err := json.Unmarshal(v, &it); err != nil {
 			return fmt.Errorf("hostd: corrupt intent %x: %w", k, err)
 		}
-		if it.State == iPending || it.State == iSubmitted {
-			out = append(out, &it)
-		}
+		out = append(out, &it)
 		return nil
 	})
 	return out, err
+}
+
+// indexOpenIntents builds the bOpen index from the outbox, for a database
+// written before the index existed.
+func indexOpenIntents(tx *bolt.Tx) error {
+	open := tx.Bucket(bOpen)
+	return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+		var it intent
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("hostd: corrupt intent %x: %w", k, err)
+		}
+		if it.open() {
+			return open.Put(k, nil)
+		}
+		return nil
+	})
 }
 
 // maxBatch bounds how many intents are signed and submitted together (one

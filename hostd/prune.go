@@ -17,10 +17,9 @@ const ReasonInstanceMissing = "instance_missing"
 // pruneMissing ends the active leases whose instance is gone (§7 F 33:
 // mb-xrpl's "record without an instance") and refunds their tenants the
 // moments left before expiry at the lease's own price through endLease,
-// as DeleteInstance does, but counting the moment under way too (nobody
-// knows how much of it the lost instance served, and the tenant does not
-// pay for the host's failure): no EVR is kept for moments the host did not
-// serve. mb-xrpl ends such a lease without a refund (it refunds only a
+// the moment under way included, as DeleteInstance does (nobody knows how
+// much of it the lost instance served, and the tenant does not pay for the
+// host's failure): no EVR is kept for moments the host did not serve. mb-xrpl ends such a lease without a refund (it refunds only a
 // lease still Acquiring); we do not copy that.
 //
 // Each lease goes to Expiring with ReasonInstanceMissing, its refund

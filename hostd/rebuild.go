@@ -183,7 +183,7 @@ func (d *Daemon) rebuild(ctx context.Context, v uint32) error {
 		if err != nil {
 			return err
 		}
-		b.l.Expiry = at.Add(time.Duration(1+b.n) * d.momentSize())
+		b.l.Activated, b.l.Expiry = at, at.Add(time.Duration(1+b.n)*d.momentSize())
 		if in, ok := byName[b.l.TokenID]; ok {
 			m := in.Details.Memo()
 			if d.cfg.Domain != "" {

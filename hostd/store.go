@@ -22,6 +22,7 @@ var (
 	bRequests = []byte("requests") // request hash → request (handled)
 	bAnswered = []byte("answered") // request hash → answer hash, as seen on the ledger
 	bOutbox   = []byte("outbox")   // 8-byte queue number → intent
+	bOpen     = []byte("open")     // 8-byte queue number of each intent not yet done → nothing
 	bIntents  = []byte("intents")  // intent id → 8-byte queue number
 	bOwed     = []byte("owed")     // request hash → EVR that could not be refunded
 
@@ -75,11 +76,15 @@ type Lease struct {
 	Requirement *memo.Requirement `json:"req,omitempty"`
 	ReplyKey    string            `json:"replyKey,omitempty"`
 	Instance    *memo.Instance    `json:"instance,omitempty"`
-	// Expiry is when an Active lease ends.
-	Expiry time.Time `json:"expiry"`
+	// Expiry is when an Active lease ends; Activated is when it became
+	// Active (zero in a database older than the field), so that Expiry −
+	// Activated is exactly the moments it bought.
+	Expiry    time.Time `json:"expiry"`
+	Activated time.Time `json:"activated,omitzero"`
 	// Reason is why an acquire is refused, or why an active lease ended
 	// before its expiry (ReasonInstanceMissing; "" for the operator's
-	// operations).
+	// operations). Either early end refunds the moments left, the one
+	// under way included.
 	Reason  string    `json:"reason,omitempty"`
 	Updated time.Time `json:"updated"`
 }
@@ -122,10 +127,14 @@ func openDB(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("hostd: opening %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bLeases, bTokens, bRequests, bAnswered, bOutbox, bIntents, bOwed} {
+		index := tx.Bucket(bOpen) == nil
+		for _, b := range [][]byte{bMeta, bLeases, bTokens, bRequests, bAnswered, bOutbox, bOpen, bIntents, bOwed} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if index {
+			return indexOpenIntents(tx)
 		}
 		return nil
 	})

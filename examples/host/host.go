@@ -72,7 +72,7 @@ var commands = map[string]string{
 	"run":             "run the host daemon (the default)",
 	"transfer":        "transfer <address>: wind the host down (refunding running leases) and transfer the registration",
 	"deregister":      "wind the host down (refunding running leases) and deregister it",
-	"delete-instance": "delete-instance <lease token or acquire hash>: destroy one instance, refund its unused moments, offer the slot again",
+	"delete-instance": "delete-instance <lease token or acquire hash>: destroy one instance, refund its unused moments (the one under way too), offer the slot again",
 	"reconfig":        "reconfig -price X -instances N: change the lease price and/or the instance count",
 	"cancel":          "forget an unfinished transfer or deregistration whose registry transaction never applied",
 }

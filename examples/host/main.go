@@ -10,7 +10,7 @@
 //	host run                               the daemon (the default)
 //	host transfer <address>                refund running leases, burn every lease token, transfer the registration
 //	host deregister                        the same, then deregister
-//	host delete-instance <token or hash>   destroy one instance, refund its unused moments, offer the slot again
+//	host delete-instance <token or hash>   destroy one instance, refund its unused moments (the one under way too), offer the slot again
 //	host reconfig -price X -instances N    re-price unsold leases, change the slot count, update the registry
 //	host cancel                            forget a transfer or deregistration whose registry transaction never applied
 //

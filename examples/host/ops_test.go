@@ -29,10 +29,10 @@ func (w *world) op(args ...string) (stdout, stderr string, err error) {
 
 // The operator sub-commands on the stopped host: delete-instance (killed
 // with SIGKILL at a random point, then run again) refunds the unused
-// moments once and offers the slot again; reconfig re-prices and
-// re-counts the slots, and the next run keeps that; deregister ends the
-// registration. Each is refused while the daemon runs, and a seed given
-// as an argument is refused without being echoed.
+// moments, the one under way included, once and offers the slot again;
+// reconfig re-prices and re-counts the slots, and the next run keeps that;
+// deregister ends the registration. Each is refused while the daemon
+// runs, and a seed given as an argument is refused without being echoed.
 func TestOperatorCommands(t *testing.T) {
 	w := newWorld(t, 30301, 50*time.Millisecond)
 	cmd := w.start()
@@ -63,8 +63,9 @@ func TestOperatorCommands(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait())
 
-	// delete-instance: 3 moments bought, 2 whole ones left at 2 EVR. It
-	// is killed (SIGKILL) at a random point, then run again.
+	// delete-instance: 3 moments bought at 2 EVR, seconds ago: 2 whole
+	// ones left and the one under way. It is killed (SIGKILL) at a random
+	// point, then run again.
 	killed := exec.Command(os.Args[0], "delete-instance", "-config", w.config, offers[0].ID)
 	killed.Env = append(os.Environ(), "EVERNODE_HOST_CHILD=1")
 	require.NoError(t, killed.Start())
@@ -79,9 +80,9 @@ func TestOperatorCommands(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &del), stdout)
-	require.Equal(t, uint64(2), del.Result.Moments)
-	require.Equal(t, "4", del.Result.Amount.Value)
-	require.Equal(t, "98", w.evr(tw.Address()))
+	require.Equal(t, uint64(3), del.Result.Moments, "2 whole moments and the one under way")
+	require.Equal(t, "6", del.Result.Amount.Value, "3 moments at 2 EVR")
+	require.Equal(t, "100", w.evr(tw.Address()), "94 + 6: everything paid, seconds of service")
 	refunds := 0
 	for _, ev := range w.answers(tw.Address(), acq.Hash) {
 		if ev.Type == memo.EventRefund {
