@@ -56,7 +56,7 @@ func newBeatWorld(t *testing.T, real bool) *beatWorld {
 	t.Cleanup(func() { dc.Close() })
 	bw := &beatWorld{t: t, ctx: ctx, net: n, dep: dep, c: c, dc: dc, hook: cf, w: w, clock: &clock{}, prov: newFakeProv(), reg: res.TokenID}
 	bw.cfg = Config{DataDir: t.TempDir(), Hook: cf, Instances: 1, LeasePrice: "1", Tick: 20 * time.Millisecond, Now: bw.clock.Now,
-		Logger: testLogger(t)}
+		Logger: rw.cfg.Logger}
 	return bw
 }
 
