@@ -428,6 +428,9 @@ func (c *Client) read(conn *websocket.Conn) error {
 	}
 }
 
+// writeTimeout bounds the write of one request on the shared connection.
+const writeTimeout = 30 * time.Second
+
 // call sends a request on the current connection and waits for its answer.
 func (c *Client) call(ctx context.Context, method string, params map[string]any, out any) error {
 	for {
@@ -464,7 +467,18 @@ func (c *Client) callOn(ctx context.Context, conn *websocket.Conn, method string
 		delete(c.pending, id)
 		c.mu.Unlock()
 	}()
-	if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+	// The write does not take the caller's ctx: coder/websocket closes the
+	// connection when a write's context ends, and this connection carries
+	// every caller's requests and every subscription. A request is written
+	// whole once started; a connection that cannot take it within
+	// writeTimeout is dead and is dropped, as a failed read drops it.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+	err = conn.Write(wctx, websocket.MessageText, b)
+	cancel()
+	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -316,6 +316,9 @@ func (bw *beatWorld) votesOnLedger(id [32]byte) map[string]int {
 		}
 		for _, p := range tx.HookParameters() {
 			if len(p.Value) == hook.VoteParamSize && [32]byte(p.Value[:32]) == id {
+				if tx.Result() != "tesSUCCESS" {
+					bw.t.Logf("vote %s in ledger %d: %s, hook executions %v", tx.Hash, tx.LedgerIndex, tx.Result(), tx.Meta["HookExecutions"])
+				}
 				out[tx.Result()]++
 			}
 		}
