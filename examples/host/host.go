@@ -50,6 +50,10 @@ type config struct {
 	HTTP string `json:"http"`
 	// Register registers the host at start-up when it is not.
 	Register *registration `json:"register"`
+	// Votes are the operator's governance votes, sent with heartbeats:
+	// candidate id (64 hex digits) → "support" or "reject", as in
+	// sashimono's governance.cfg.
+	Votes map[string]string `json:"votes"`
 	// LogLevel is debug, info (the default), warn or error.
 	LogLevel string `json:"logLevel"`
 }
@@ -293,6 +297,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, lo
 			cfg.Register.LeaseAmount = hostd.DefaultLeasePrice
 		}
 	}
+	if cfg.Votes, err = parseVotes(c.Votes); err != nil {
+		return err
+	}
 	d, err := hostd.New(client, w, prov, cfg)
 	if err != nil {
 		return err
@@ -381,4 +388,24 @@ func operate(ctx context.Context, d *hostd.Daemon, op opArgs, out io.Writer, log
 	}
 	_, err = fmt.Fprintln(out, string(b))
 	return err
+}
+
+// parseVotes reads the config's votes ("support" or "reject" by candidate
+// id); hostd.New checks the ids.
+func parseVotes(in map[string]string) (map[string]hook.VoteValue, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]hook.VoteValue, len(in))
+	for id, v := range in {
+		switch strings.ToLower(v) {
+		case "support":
+			out[id] = hook.VoteSupport
+		case "reject":
+			out[id] = hook.VoteReject
+		default:
+			return nil, fmt.Errorf("host: vote %q on candidate %s: want support or reject", v, id)
+		}
+	}
+	return out, nil
 }
