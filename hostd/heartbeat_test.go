@@ -109,6 +109,12 @@ func (bw *beatWorld) voter() {
 	id, err := hook.ParseAccountID(bw.w.Address())
 	require.NoError(bw.t, err)
 	require.NoError(bw.t, bw.dep.SetState(bw.ctx, evhooks.StateEntry{Key: hook.HostAddrKey(id), Value: ha.Encode()}))
+	// The write is a transaction in the open ledger: let it validate
+	// before a daemon heartbeats, so the two never share a ledger (a vote
+	// once came back tecHOOK_REJECTED from the ledger that also held this
+	// write; a real host's state is never rewritten under it).
+	open := bw.net.ValidatedLedger() + 1 // the write's ledger, or an earlier one
+	require.NoError(bw.t, bw.c.WaitLedger(bw.ctx, open))
 }
 
 // candidate writes a dud-host governance candidate with the given index;
