@@ -392,7 +392,6 @@ func next(ctx context.Context, c *Client, w *watcher) (watchItem, error) {
 
 type bootstrapResult struct{ typ, status, msg string }
 
-// bootstrapResults decodes the BSON {type, status, message} outputs of the bootstrap.
 // isBootstrapAnswer reports whether every output of o is a bootstrap contract answer.
 func isBootstrapAnswer(o *Output) bool {
 	rs := bootstrapResults(o)
@@ -409,6 +408,7 @@ func isBootstrapAnswer(o *Output) bool {
 	return true
 }
 
+// bootstrapResults decodes the BSON {type, status, message} outputs of the bootstrap.
 func bootstrapResults(o *Output) []bootstrapResult {
 	var rs []bootstrapResult
 	for _, b := range o.Outputs {
