@@ -27,7 +27,7 @@ func sboxCheckEd25519(k PublicKey) error {
 	}
 	id := edwards25519.NewIdentityPoint()
 	if new(edwards25519.Point).MultByCofactor(p).Equal(id) == 1 {
-		return errors.New("memo: ed25519 public key has small order")
+		return errSmallOrder
 	}
 	// [ℓ]P = O, computed as [ℓ−1]P + P because ℓ itself is not a canonical
 	// scalar. Variable time is fine: the key is public.
