@@ -693,9 +693,8 @@ type session struct {
 	proto      protocol
 	subs       [2]bool
 	inputBytes uint64
-	bytesMin   threshold   // user.max_bytes_per_min
-	badMin     threshold   // user.max_bad_msgs_per_min
-	check      func() bool // the signature check of the input the last message submitted
+	bytesMin   threshold // user.max_bytes_per_min
+	badMin     threshold // user.max_bad_msgs_per_min
 }
 
 func (s *session) touch() { s.active.Store(time.Now().UnixNano()) }
@@ -984,8 +983,11 @@ func (n *Node) handleMessage(s *session, data []byte) (ok bool, check func() boo
 		n.log.Debug("user authenticated", "pubkey", r.PubKeyHex, "protocol", r.Protocol)
 		return true, nil
 	}
+	before := len(n.submitted)
 	good := n.handleAuthedLocked(s, data)
-	check, s.check = s.check, nil
+	if len(n.submitted) > before { // the message submitted an input
+		check = n.submitted[before].sigOK
+	}
 	if !good && s.badMin.add(now, 1) {
 		n.log.Info("user exceeded max_bad_msgs_per_min", "remote", s.host)
 		return false, check
@@ -1038,8 +1040,8 @@ func (n *Node) handleAuthedLocked(s *session, data []byte) bool {
 			return reject(r)
 		}
 		pub, cont, sig := ed25519.PublicKey(s.pub[1:]), m.Container, m.Sig
-		s.check = sync.OnceValue(func() bool { return verifySig(pub, cont, sig) })
-		n.submitted = append(n.submitted, submittedInput{pub: []byte(s.pub), container: cont, sig: sig, proto: s.proto, sigOK: s.check})
+		sigOK := sync.OnceValue(func() bool { return verifySig(pub, cont, sig) })
+		n.submitted = append(n.submitted, submittedInput{pub: []byte(s.pub), container: cont, sig: sig, proto: s.proto, sigOK: sigOK})
 		n.pendingIn += uint64(len(m.Container))
 		s.inputBytes += uint64(len(ic.Input))
 		return true
