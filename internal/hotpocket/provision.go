@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/evernode-go/sdk/internal/hpwire"
+	"github.com/evernode-go/sdk/internal/uuid"
 )
 
 // ProvisionOptions are the inputs of Provision; only OwnerPubkey is required.
@@ -66,13 +67,10 @@ func Provision(dir string, opts ProvisionOptions) (Config, error) {
 	}
 	cid := opts.ContractID
 	if cid == "" {
-		var b [16]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
+		var err error
+		if cid, err = uuid.NewV4(r); err != nil {
 			return Config{}, fmt.Errorf("hotpocket: contract id: %w", err)
 		}
-		b[6] = b[6]&0x0f | 0x40
-		b[8] = b[8]&0x3f | 0x80
-		cid = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	} else if !uuidRE.MatchString(cid) {
 		return Config{}, cfgErr("contract.id", "contractid_bad_format: must be a UUID")
 	}
