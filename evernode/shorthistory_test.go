@@ -3,6 +3,7 @@ package evernode_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -28,24 +29,8 @@ func TestSubmitAndWaitShortHistoryNeverPaysTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	from, err := n.NewFundedWallet(ctx, 100_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	to, err := n.NewFundedWallet(ctx, 100_000_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []string{from.Address(), to.Address()} {
-		for {
-			if _, err := c.AccountInfo(ctx, a, evernode.Validated); err == nil {
-				break
-			}
-			if err := c.WaitLedger(ctx, c.ValidatedLedger()+1); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	from := fundedWallet(t, ctx, n, c)
+	to := fundedWallet(t, ctx, n, c)
 	before, err := c.AccountInfo(ctx, to.Address(), evernode.Validated)
 	if err != nil {
 		t.Fatal(err)
@@ -102,12 +87,9 @@ func TestSubmitAndWaitShortHistoryNeverPaysTwice(t *testing.T) {
 
 func mustDrops(t *testing.T, s string) int64 {
 	t.Helper()
-	var n int64
-	for _, ch := range s {
-		if ch < '0' || ch > '9' {
-			t.Fatalf("balance %q", s)
-		}
-		n = n*10 + int64(ch-'0')
+	n, err := strconv.ParseUint(s, 10, 63)
+	if err != nil {
+		t.Fatalf("balance %q: %v", s, err)
 	}
-	return n
+	return int64(n)
 }

@@ -894,7 +894,11 @@ func (h *Host) answerSuccess(ctx context.Context, ev Event, inst memo.Instance, 
 }
 
 // ExtendFunc extends the lease tokenID by moments and returns its new expiry
-// moment; an error makes the host refuse and refund.
+// moment; an error makes the host refuse and refund. HandleExtend calls it
+// again for an extension whose answer is not on the ledger (the success
+// answer failed, or the host stopped before it was validated), so it must
+// extend once per ev.Hash: called again for an extension it already made,
+// it returns that expiry without extending further.
 type ExtendFunc func(ctx context.Context, ev Event, tok Token, moments uint64) (expiryMoment uint32, err error)
 
 // HandleExtend answers an evnExtendLease: it counts CreditMoments(delivered,

@@ -18,17 +18,7 @@ import (
 // node and LOCALNET_JS_DIR naming a directory with node_modules/xrpl; it
 // skips otherwise (CI has no node).
 func runJSCheck(t *testing.T, script string, interval time.Duration) {
-	dir := os.Getenv("LOCALNET_JS_DIR")
-	if dir == "" {
-		t.Skip("LOCALNET_JS_DIR not set")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "xrpl")); err != nil {
-		t.Skipf("no node_modules/xrpl in %s", dir)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not on PATH")
-	}
+	dir, node := jsEnv(t)
 	path, err := filepath.Abs(filepath.Join("testdata", script))
 	if err != nil {
 		t.Fatal(err)
@@ -42,14 +32,38 @@ func runJSCheck(t *testing.T, script string, interval time.Duration) {
 				t.Fatal(err)
 			}
 			defer n.Close()
-			cmd := exec.CommandContext(ctx, node, path, n.URL())
-			cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
-			out, err := cmd.CombinedOutput()
-			t.Logf("%s", out)
-			if err != nil || !strings.Contains(string(out), "OK") {
-				t.Fatalf("%s: %v", script, err)
-			}
+			runNode(ctx, t, dir, node, script, path, n.URL())
 		})
+	}
+}
+
+// jsEnv returns LOCALNET_JS_DIR and the node binary, skipping the test
+// when either is missing.
+func jsEnv(t *testing.T) (dir, node string) {
+	dir = os.Getenv("LOCALNET_JS_DIR")
+	if dir == "" {
+		t.Skip("LOCALNET_JS_DIR not set")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "xrpl")); err != nil {
+		t.Skipf("no node_modules/xrpl in %s", dir)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH")
+	}
+	return dir, node
+}
+
+// runNode runs node with args (the script first), the modules of dir on
+// NODE_PATH, and fails unless it succeeds and prints "OK"; name names the
+// script in the failure.
+func runNode(ctx context.Context, t *testing.T, dir, node, name string, args ...string) {
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("%s: %v", name, err)
 	}
 }
 

@@ -814,7 +814,7 @@ func (n *Net) ledgerEntry(p map[string]any) (map[string]any, *rpcError) {
 	}
 	var res map[string]any
 	var rerr *rpcError
-	if rerr := n.read(sel, func(r ledger.Reader) {
+	if err := n.read(sel, func(r ledger.Reader) {
 		e := r.Get(key)
 		if e == nil {
 			rerr = errEntryNotFound
@@ -832,8 +832,8 @@ func (n *Net) ledgerEntry(p map[string]any) (map[string]any, *rpcError) {
 			res["node"] = withIndex(e, key)
 		}
 		n.stamp(res, r, sel.which)
-	}); rerr != nil {
-		return nil, rerr
+	}); err != nil {
+		return nil, err
 	}
 	if rerr != nil {
 		return nil, rerr

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -289,32 +288,17 @@ func TestSetHookChainSkipAndParamOverrides(t *testing.T) {
 // (testdata/jssethook/check.js). It needs node and LOCALNET_JS_DIR naming a
 // directory with node_modules/xrpl; it is skipped otherwise.
 func TestJSSetHook(t *testing.T) {
-	dir := os.Getenv("LOCALNET_JS_DIR")
-	if dir == "" {
-		t.Skip("LOCALNET_JS_DIR not set")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "xrpl")); err != nil {
-		t.Skipf("no node_modules/xrpl in %s", dir)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not on PATH")
-	}
+	dir, node := jsEnv(t)
 	n, err := localnet.Start(context.Background(), &localnet.Config{CloseInterval: 200 * time.Millisecond})
 	require.NoError(t, err)
 	defer n.Close()
 	wasm := filepath.Join(t.TempDir(), "hook.wasm")
 	require.NoError(t, os.WriteFile(wasm, acceptHook(), 0o600))
-	script, _ := filepath.Abs(filepath.Join("testdata", "jssethook", "check.js"))
+	script, err := filepath.Abs(filepath.Join("testdata", "jssethook", "check.js"))
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, n.URL(), wasm)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
-	out, err := cmd.CombinedOutput()
-	t.Logf("%s", out)
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("check.js: %v", err)
-	}
+	runNode(ctx, t, dir, node, "check.js", script, n.URL(), wasm)
 }
 
 func TestLedgerKeyletFindsTheNextObject(t *testing.T) {
