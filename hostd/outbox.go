@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -308,16 +309,14 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 		return true, d.finish(ctx, it, applied.Result(), applied)
 	}
 	if it.answer() {
-		var seen string
-		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
+		// An answer signed by an older version (no Sequence): the ledger
+		// stream may have seen it.
+		t, err := d.streamSaw(it)
+		if err != nil {
 			return false, err
 		}
-		for _, h := range it.Hashes {
-			if seen == h {
-				// The ledger stream saw it: applied.
-				t := evernode.TxResult{Hash: h, Validated: true, Meta: map[string]any{"TransactionResult": "tesSUCCESS"}}
-				return true, d.finish(ctx, it, "tesSUCCESS", &t)
-			}
+		if t != nil {
+			return true, d.finish(ctx, it, "tesSUCCESS", t)
 		}
 	}
 	// It can never apply. Sign again (with a higher fee).
@@ -367,21 +366,30 @@ func (d *Daemon) sequenceUsed(ctx context.Context, it *intent) (*evernode.TxResu
 		return nil, nil // another transaction took the sequence
 	}
 	if it.answer() || it.registryOp() {
-		// The ledger stream may still show it (resolve checks).
-		var seen string
-		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
-			return nil, err
-		}
-		for _, h := range it.Hashes {
-			if seen == h {
-				return nil, nil
-			}
+		// The ledger stream may still show it.
+		t, err := d.streamSaw(it)
+		if err != nil || t != nil {
+			return t, err
 		}
 		return nil, fmt.Errorf("%w: %s (sequence %d)", errUnknown, it.ID, it.Sequence)
 	}
 	// Not an answer: a duplicate burn, mint or offer is repaired, so
 	// signing again is the lesser harm than a stuck queue.
 	return nil, nil
+}
+
+// streamSaw returns the validated result of one of an answer's blobs when
+// the ledger stream recorded it as the answer to its request (bAnswered),
+// else nil.
+func (d *Daemon) streamSaw(it *intent) (*evernode.TxResult, error) {
+	var seen string
+	if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
+		return nil, err
+	}
+	if seen == "" || !slices.Contains(it.Hashes, seen) {
+		return nil, nil
+	}
+	return &evernode.TxResult{Hash: seen, Validated: true, Meta: map[string]any{"TransactionResult": "tesSUCCESS"}}, nil
 }
 
 // build makes the unsigned transaction of an intent.
