@@ -400,16 +400,11 @@ func (d *Daemon) queueRegSync(info hook.HostInfo) error {
 		return err
 	}
 	return d.update(func(tx *bolt.Tx) error {
-		ls, err := allLeases(tx)
+		n, err := activeCount(tx)
 		if err != nil {
 			return err
 		}
-		want.ActiveInstances = 0
-		for _, l := range ls {
-			if l.State == Active {
-				want.ActiveInstances++
-			}
-		}
+		want.ActiveInstances = n
 		if !regDiffers(&info.HostAddr, &info.HostToken, want) {
 			return nil
 		}
