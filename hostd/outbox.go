@@ -266,12 +266,14 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 	// found" proves it dead. Read the other way round, a blob validating
 	// between the two would be signed again and paid twice.
 	v := d.c.ValidatedLedger()
+	var unknown bool // the node does not know the latest blob
 	for _, h := range it.Hashes {
 		t, err := d.c.Tx(ctx, h)
 		if err == nil && t.Validated {
 			return true, d.finish(ctx, it, t.Result(), &t)
 		}
-		if err != nil && !errors.Is(err, evernode.ErrNotFound) {
+		unknown = errors.Is(err, evernode.ErrNotFound)
+		if err != nil && !unknown {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
@@ -286,11 +288,10 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 		if d.withholding(it) {
 			return false, nil // let it expire unsent (ops.go)
 		}
-		// Still able to apply: make sure the node has it.
-		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 {
-			if _, err := d.c.Tx(ctx, it.Hashes[len(it.Hashes)-1]); errors.Is(err, evernode.ErrNotFound) {
-				_, _ = d.c.Submit(ctx, blob) // the result is read by hash
-			}
+		// Still able to apply: make sure the node has it (the lookup of
+		// the latest hash, last in the loop above, told).
+		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 && unknown {
+			_, _ = d.c.Submit(ctx, blob) // the result is read by hash
 		}
 		return false, nil
 	}
