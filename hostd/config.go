@@ -29,7 +29,8 @@ const (
 	// halted network (mb-xrpl: 60 s).
 	DefaultHaltAfter = 60 * time.Second
 	// DefaultNotFoundWait is the start-up backoff unit while the host
-	// account does not exist (mb-xrpl: 2·attempt s, at most 300 s).
+	// account is not ready (Config.NotFoundWait; mb-xrpl: 2·attempt s, at
+	// most 300 s).
 	DefaultNotFoundWait = 2 * time.Second
 	// DBFile is the database's file name in the data dir.
 	DBFile = "hostd.db"

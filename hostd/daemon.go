@@ -307,10 +307,11 @@ func (d *Daemon) startup(ctx context.Context) error {
 		return err
 	}
 	if d.registered {
-		if err := d.registrySync(ctx); err != nil {
+		info, err := d.registrySync(ctx)
+		if err != nil {
 			return err
 		}
-		if err := d.syncRegInfo(ctx); err != nil {
+		if err := d.queueRegSync(info); err != nil {
 			return err
 		}
 	}
@@ -355,27 +356,28 @@ func (d *Daemon) adoptPrice(ctx context.Context) error {
 
 // registrySync reads the registration token (for the heartbeat offset)
 // and the last heartbeat the registry recorded (§7 A 5), so a restarted or
-// new daemon does not heartbeat twice in a moment.
-func (d *Daemon) registrySync(ctx context.Context) error {
+// new daemon does not heartbeat twice in a moment. It returns the
+// registration it read, for queueRegSync.
+func (d *Daemon) registrySync(ctx context.Context) (hook.HostInfo, error) {
 	id, _, err := hook.RegistrationToken(ctx, d.c, d.hookCf, d.addr)
 	if err != nil {
-		return d.transient(ctx, "reading the registration token", err)
+		return hook.HostInfo{}, d.transient(ctx, "reading the registration token", err)
 	}
 	d.regToken = id
 	info, err := hook.Host(ctx, d.c, d.hookCf, d.addr)
 	if err != nil {
-		return d.transient(ctx, "reading the registration", err)
+		return info, d.transient(ctx, "reading the registration", err)
 	}
 	if info.LastHeartbeatIndex == 0 || d.hookCf.MomentBaseInfo.MomentType != hook.MomentTimestamp {
-		return nil
+		return info, nil
 	}
 	at := time.Unix(int64(info.LastHeartbeatIndex), 0)
 	if at.After(d.lastHeartbeat()) {
-		return d.update(func(tx *bolt.Tx) error {
+		return info, d.update(func(tx *bolt.Tx) error {
 			return tx.Bucket(bMeta).Put(keyHeartbeat, []byte(strconv.FormatInt(at.Unix(), 10)))
 		}, "registry:synced")
 	}
-	return nil
+	return info, nil
 }
 
 // syncRegInfo queues an updateRegInfo when the registry's entry differs
@@ -387,21 +389,22 @@ func (d *Daemon) syncRegInfo(ctx context.Context) error {
 	if err != nil {
 		return d.transient(ctx, "reading the registration", err)
 	}
+	return d.queueRegSync(info)
+}
+
+// queueRegSync is syncRegInfo on a registration already read (the
+// start-up's, from registrySync).
+func (d *Daemon) queueRegSync(info hook.HostInfo) error {
 	want, err := d.regWanted()
 	if err != nil {
 		return err
 	}
 	return d.update(func(tx *bolt.Tx) error {
-		ls, err := allLeases(tx)
+		n, err := activeCount(tx)
 		if err != nil {
 			return err
 		}
-		want.ActiveInstances = 0
-		for _, l := range ls {
-			if l.State == Active {
-				want.ActiveInstances++
-			}
-		}
+		want.ActiveInstances = n
 		if !regDiffers(&info.HostAddr, &info.HostToken, want) {
 			return nil
 		}

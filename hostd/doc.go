@@ -35,10 +35,10 @@
 // operator's docker rm) is ended with Reason ReasonInstanceMissing, and its
 // tenant refunded the moments left before its expiry at the lease's price,
 // the moment under way included (nobody knows how much of it the lost
-// instance served), exactly once; the slot is offered again. Every start checks
-// all active leases (so a restart on an empty provisioner refunds them
-// all), every prune round (2 h) again, and each lease once more as soon as
-// its success answer applies. Only an instance the provisioner reports not
+// instance served), exactly once; the slot is offered again. Every start
+// checks all active leases (so a restart on an empty provisioner refunds
+// them all), every prune round (2 h) again, and each lease once more as
+// soon as its success answer applies. Only an instance the provisioner reports not
 // found counts as gone: one it cannot inspect keeps its lease meanwhile.
 //
 //	d, err := hostd.New(client, wallet, provisioner, &hostd.Config{DataDir: dir})
@@ -53,9 +53,10 @@
 // next Run keeps it), Transfer and Deregister wind the host down (running
 // leases refunded, every lease token burned) before handing the
 // registration to the registry. Every lease the host ends early (these
-// operations, a lost instance) is refunded the moment under way too, which
-// upstream keeps: a tenant never pays a moment for a few seconds of service. New fails with ErrLocked while another
-// process's daemon holds the database.
+// operations, a lost instance) is refunded the moment under way too (which
+// upstream keeps): a tenant never pays a moment for a few seconds of
+// service. New fails with ErrLocked while another process's daemon holds
+// the database.
 //
 // Only URIToken leases (Xahau) are served.
 package hostd

@@ -170,6 +170,7 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 	moment := d.hookCf.Moments().MomentAt(uint64(d.now().Unix()), uint64(d.c.ValidatedLedger()))
 	freq := uint64(max(d.hookCf.HostHeartbeatFreq, 1))
 	var rec *beat
+	var last time.Time
 	var skip bool
 	if err := d.db.View(func(tx *bolt.Tx) error {
 		// A heartbeat queued by an older version of the daemon.
@@ -177,11 +178,9 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 			skip = true
 			return nil
 		}
+		last = lastHeartbeatTx(tx)
 		var err error
-		if rec, err = getBeat(tx, moment); err != nil {
-			return err
-		}
-		skip, err = inventoryBusy(tx)
+		rec, err = getBeat(tx, moment)
 		return err
 	}); err != nil || skip {
 		return err
@@ -191,7 +190,6 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 			return nil
 		}
 	} else {
-		last := d.lastHeartbeat()
 		if !last.IsZero() {
 			if moment%freq != 0 || d.hookCf.Moments().MomentAt(uint64(last.Unix()), uint64(d.c.ValidatedLedger())) == moment {
 				return nil
@@ -203,6 +201,14 @@ func (d *Daemon) heartbeat(ctx context.Context) error {
 				return nil
 			}
 		}
+	}
+	// Due: only now read the open intents (not on every tick).
+	if err := d.db.View(func(tx *bolt.Tx) error {
+		var err error
+		skip, err = inventoryBusy(tx)
+		return err
+	}); err != nil || skip {
+		return err
 	}
 	un, err := d.host.Unoffered(ctx)
 	if err != nil {
@@ -433,15 +439,18 @@ func (d *Daemon) heartbeatResult(tx *bolt.Tx, it *intent, ok bool) error {
 
 func (d *Daemon) lastHeartbeat() time.Time {
 	var t time.Time
-	_ = d.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get(keyHeartbeat); v != nil {
-			if s, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-				t = time.Unix(s, 0)
-			}
-		}
-		return nil
-	})
+	_ = d.db.View(func(tx *bolt.Tx) error { t = lastHeartbeatTx(tx); return nil })
 	return t
+}
+
+// lastHeartbeatTx is when the last heartbeat applied (zero: never).
+func lastHeartbeatTx(tx *bolt.Tx) time.Time {
+	if v := tx.Bucket(bMeta).Get(keyHeartbeat); v != nil {
+		if s, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return time.Unix(s, 0)
+		}
+	}
+	return time.Time{}
 }
 
 // heartbeatOffset is when in its moment a host heartbeats, as mb-xrpl

@@ -415,19 +415,26 @@ func (d *Daemon) updateActive(tx *bolt.Tx) error {
 	if !d.registered {
 		return nil
 	}
-	ls, err := allLeases(tx)
+	n, err := activeCount(tx)
 	if err != nil {
 		return err
 	}
+	v := tx.Bucket(bMeta).Get(keyN)
+	_, err = d.enqueue(tx, &intent{ID: fmt.Sprintf("reginfo/%x", v), Kind: kRegInfo, Active: n})
+	return err
+}
+
+// activeCount is the number of Active leases, the registry's active
+// instances.
+func activeCount(tx *bolt.Tx) (uint32, error) {
+	ls, err := allLeases(tx)
 	var n uint32
 	for _, l := range ls {
 		if l.State == Active {
 			n++
 		}
 	}
-	v := tx.Bucket(bMeta).Get(keyN)
-	_, err = d.enqueue(tx, &intent{ID: fmt.Sprintf("reginfo/%x", v), Kind: kRegInfo, Active: n})
-	return err
+	return n, err
 }
 
 // owe records a refund that could not be paid and queues a 1-drop refusal

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -265,12 +266,14 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 	// found" proves it dead. Read the other way round, a blob validating
 	// between the two would be signed again and paid twice.
 	v := d.c.ValidatedLedger()
+	var unknown bool // the node does not know the latest blob
 	for _, h := range it.Hashes {
 		t, err := d.c.Tx(ctx, h)
 		if err == nil && t.Validated {
 			return true, d.finish(ctx, it, t.Result(), &t)
 		}
-		if err != nil && !errors.Is(err, evernode.ErrNotFound) {
+		unknown = errors.Is(err, evernode.ErrNotFound)
+		if err != nil && !unknown {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
@@ -285,11 +288,10 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 		if d.withholding(it) {
 			return false, nil // let it expire unsent (ops.go)
 		}
-		// Still able to apply: make sure the node has it.
-		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 {
-			if _, err := d.c.Tx(ctx, it.Hashes[len(it.Hashes)-1]); errors.Is(err, evernode.ErrNotFound) {
-				_, _ = d.c.Submit(ctx, blob) // the result is read by hash
-			}
+		// Still able to apply: make sure the node has it (the lookup of
+		// the latest hash, last in the loop above, told).
+		if blob, err := hex.DecodeString(it.Blob); err == nil && len(blob) > 0 && unknown {
+			_, _ = d.c.Submit(ctx, blob) // the result is read by hash
 		}
 		return false, nil
 	}
@@ -308,16 +310,14 @@ func (d *Daemon) resolve(ctx context.Context, it *intent) (bool, error) {
 		return true, d.finish(ctx, it, applied.Result(), applied)
 	}
 	if it.answer() {
-		var seen string
-		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
+		// An answer signed by an older version (no Sequence): the ledger
+		// stream may have seen it.
+		t, err := d.streamSaw(it)
+		if err != nil {
 			return false, err
 		}
-		for _, h := range it.Hashes {
-			if seen == h {
-				// The ledger stream saw it: applied.
-				t := evernode.TxResult{Hash: h, Validated: true, Meta: map[string]any{"TransactionResult": "tesSUCCESS"}}
-				return true, d.finish(ctx, it, "tesSUCCESS", &t)
-			}
+		if t != nil {
+			return true, d.finish(ctx, it, "tesSUCCESS", t)
 		}
 	}
 	// It can never apply. Sign again (with a higher fee).
@@ -367,21 +367,30 @@ func (d *Daemon) sequenceUsed(ctx context.Context, it *intent) (*evernode.TxResu
 		return nil, nil // another transaction took the sequence
 	}
 	if it.answer() || it.registryOp() {
-		// The ledger stream may still show it (resolve checks).
-		var seen string
-		if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
-			return nil, err
-		}
-		for _, h := range it.Hashes {
-			if seen == h {
-				return nil, nil
-			}
+		// The ledger stream may still show it.
+		t, err := d.streamSaw(it)
+		if err != nil || t != nil {
+			return t, err
 		}
 		return nil, fmt.Errorf("%w: %s (sequence %d)", errUnknown, it.ID, it.Sequence)
 	}
 	// Not an answer: a duplicate burn, mint or offer is repaired, so
 	// signing again is the lesser harm than a stuck queue.
 	return nil, nil
+}
+
+// streamSaw returns the validated result of one of an answer's blobs when
+// the ledger stream recorded it as the answer to its request (bAnswered),
+// else nil.
+func (d *Daemon) streamSaw(it *intent) (*evernode.TxResult, error) {
+	var seen string
+	if err := d.db.View(func(tx *bolt.Tx) error { seen = answeredBy(tx, it.Ref); return nil }); err != nil {
+		return nil, err
+	}
+	if seen == "" || !slices.Contains(it.Hashes, seen) {
+		return nil, nil
+	}
+	return &evernode.TxResult{Hash: seen, Validated: true, Meta: map[string]any{"TransactionResult": "tesSUCCESS"}}, nil
 }
 
 // build makes the unsigned transaction of an intent.

@@ -19,8 +19,9 @@ const ReasonInstanceMissing = "instance_missing"
 // moments left before expiry at the lease's own price through endLease,
 // the moment under way included, as DeleteInstance does (nobody knows how
 // much of it the lost instance served, and the tenant does not pay for the
-// host's failure): no EVR is kept for moments the host did not serve. mb-xrpl ends such a lease without a refund (it refunds only a
-// lease still Acquiring); we do not copy that.
+// host's failure): no EVR is kept for moments the host did not serve.
+// mb-xrpl ends such a lease without a refund (it refunds only a lease
+// still Acquiring); we do not copy that.
 //
 // Each lease goes to Expiring with ReasonInstanceMissing, its refund
 // queued (an evnRefund quoting the acquire, recorded in Owed when the
