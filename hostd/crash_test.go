@@ -156,7 +156,6 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 		h.extendBy(t, s, tw, id, 2)
 		require.True(t, h.prov.vanish(id))
 		s.until(t, "missing instance noticed", s.pruneSoon)
-		want = "100"
 		defer func() {
 			refunds := h.refunds(tw.Address(), acq.Hash)
 			require.Len(t, refunds, 1, "exactly one refund")
@@ -165,7 +164,6 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	} else if ok && sc == scLost {
 		// Ended as soon as it is active, with a refund of the one moment
 		// paid: the tenant never had an instance.
-		want = "100"
 		defer func() {
 			refunds := h.refunds(tw.Address(), acq.Hash)
 			require.Len(t, refunds, 1, "exactly one refund")
@@ -192,7 +190,6 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 			})
 			h.clock.Advance(4 * time.Hour)
 		}
-		s.until(t, "extend answers settle", func() bool { return len(h.answers(tw.Address(), extRes.Hash)) >= 1 })
 		defer func() {
 			require.Len(t, h.answers(tw.Address(), extRes.Hash), 1, "exactly one extend answer")
 		}()
