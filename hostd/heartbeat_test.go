@@ -159,15 +159,21 @@ func beatOf(t *testing.T, d *Daemon, m uint64) *beat {
 
 // beatIntents lists a moment's heartbeat intents in queue order.
 func beatIntents(t *testing.T, d *Daemon, m uint64) []intent {
-	var out []intent
 	prefix := fmt.Sprintf("heartbeat/%d/", m)
+	return outboxIntents(t, d, func(it intent) bool { return strings.HasPrefix(it.ID, prefix) })
+}
+
+// outboxIntents lists, in queue order, the intents of d's outbox, open or
+// done, that keep accepts.
+func outboxIntents(t *testing.T, d *Daemon, keep func(intent) bool) []intent {
+	var out []intent
 	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
 			var it intent
 			if err := json.Unmarshal(v, &it); err != nil {
 				return err
 			}
-			if strings.HasPrefix(it.ID, prefix) {
+			if keep(it) {
 				out = append(out, it)
 			}
 			return nil

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
@@ -217,20 +216,7 @@ func (rw *regWorld) rebatesSent(t *testing.T) int {
 
 // rebateIntents counts the rebate requests a daemon queued.
 func rebateIntents(t *testing.T, d *Daemon) int {
-	n := 0
-	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-			var it intent
-			if err := jsonUnmarshal(v, &it); err != nil {
-				return err
-			}
-			if it.Kind == kRebate {
-				n++
-			}
-			return nil
-		})
-	}))
-	return n
+	return len(outboxIntents(t, d, func(it intent) bool { return it.Kind == kRebate }))
 }
 
 // The wait before a rebate request is below RebateDelay, 60 s by
