@@ -87,12 +87,7 @@ func (bw *beatWorld) start(fault func(string) bool) *running {
 
 func (bw *beatWorld) waitFor(what string, cond func() bool) {
 	bw.t.Helper()
-	for !cond() {
-		bw.runs.check(bw.t, what)
-		if err := bw.c.WaitLedger(bw.ctx, bw.c.ValidatedLedger()+1); err != nil {
-			bw.t.Fatalf("waiting for %s: %v", what, err)
-		}
-	}
+	bw.runs.waitFor(bw.t, bw.ctx, bw.c, what, cond)
 }
 
 // voter makes the host reputed (and keeps it so through the next first

@@ -81,12 +81,7 @@ func (rw *regWorld) run(t *testing.T, cfg Config, fault func(string) bool) *runn
 // one of the world's daemons ends by itself meanwhile.
 func (rw *regWorld) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for !cond() {
-		rw.runs.check(t, what)
-		if err := rw.c.WaitLedger(rw.ctx, rw.c.ValidatedLedger()+1); err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-	}
+	rw.runs.waitFor(t, rw.ctx, rw.c, what, cond)
 }
 
 // syncIntents counts the start-up registry syncs a daemon queued.
