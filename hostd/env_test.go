@@ -387,10 +387,16 @@ func (h *host) offers() int {
 }
 
 func (n *testNet) evr(t testing.TB, addr string) string {
+	return evrBalance(t, n.ctx, n.c, addr, n.issuer.Address())
+}
+
+// evrBalance is addr's balance of issuer's EVR, "none" without a trust
+// line.
+func evrBalance(t testing.TB, ctx context.Context, c *evernode.Client, addr, issuer string) string {
 	var lines []evernode.TrustLine
-	retry(t, func() (err error) { lines, err = n.c.AccountLines(n.ctx, addr, n.issuer.Address()); return err })
+	retry(t, func() (err error) { lines, err = c.AccountLines(ctx, addr, issuer); return err })
 	for _, l := range lines {
-		if l.Currency == "EVR" {
+		if l.Currency == evernode.EVRCurrency {
 			return l.Balance
 		}
 	}

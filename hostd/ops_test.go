@@ -421,14 +421,7 @@ func (cw *closingWorld) answers(t *testing.T, tw *evernode.Wallet, ref string) [
 }
 
 func (cw *closingWorld) evr(t *testing.T, addr string) string {
-	lines, err := cw.c.AccountLines(cw.ctx, addr, cw.hook.EVRIssuerAddress)
-	require.NoError(t, err)
-	for _, l := range lines {
-		if l.Currency == evernode.EVRCurrency {
-			return l.Balance
-		}
-	}
-	return "none"
+	return evrBalance(t, cw.ctx, cw.c, addr, cw.hook.EVRIssuerAddress)
 }
 
 // checkClosed checks what every wound-down host shows: the tenant refunded

@@ -187,17 +187,14 @@ func (rw *regWorld) regFee(t *testing.T) uint64 { return rw.config(t).HostRegFee
 
 // evr is addr's EVR balance in whole EVR.
 func (rw *regWorld) evr(t *testing.T, addr string) int64 {
-	var lines []evernode.TrustLine
-	retry(t, func() (err error) { lines, err = rw.c.AccountLines(rw.ctx, addr, rw.hook.EVRIssuerAddress); return err })
-	for _, l := range lines {
-		if l.Currency == evernode.EVRCurrency {
-			v, ok := new(big.Rat).SetString(l.Balance)
-			require.True(t, ok, l.Balance)
-			require.True(t, v.IsInt(), l.Balance)
-			return v.Num().Int64()
-		}
+	b := evrBalance(t, rw.ctx, rw.c, addr, rw.hook.EVRIssuerAddress)
+	if b == "none" {
+		return 0
 	}
-	return 0
+	v, ok := new(big.Rat).SetString(b)
+	require.True(t, ok, b)
+	require.True(t, v.IsInt(), b)
+	return v.Num().Int64()
 }
 
 // rebatesSent counts the host's validated rebate requests.
