@@ -57,16 +57,17 @@ func (s *supervisor) until(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// supervise runs the host's daemon until the test ends.
-func (h *host) supervise(t *testing.T) *supervisor {
-	s := &supervisor{h: h, r: h.start(nil)}
+// supervise runs the host's daemon, with fault (nil: none) across its
+// restarts, until the test ends.
+func (h *host) supervise(t *testing.T, fault func(string) bool) *supervisor {
+	s := &supervisor{h: h, fault: fault, r: h.start(fault)}
 	t.Cleanup(func() { require.NoError(t, ignoreStop(s.r.stop(t))) })
 	return s
 }
 
 // serve is supervise, once every slot is on offer.
 func (h *host) serve(t *testing.T) *supervisor {
-	s := h.supervise(t)
+	s := h.supervise(t, nil)
 	s.until(t, "offered", func() bool { return h.offers() == h.cfg.Instances })
 	return s
 }
