@@ -118,18 +118,7 @@ func TestAttack2CloseSettlesExtendBeforeRefund(t *testing.T) {
 func TestAttack2CloseAcquireAfterCatchUp(t *testing.T) {
 	t.Parallel() // independent networks: overlaps their ledger waits
 	rw := newRegWorld(t)
-	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
-	cw.cfg.Instances, cw.cfg.LeasePrice = 1, "1"
-	rw.waitFor(t, "the host's EVR", func() bool {
-		lines, err := rw.c.AccountLines(rw.ctx, rw.w.Address(), rw.hook.EVRIssuerAddress)
-		return err == nil && len(lines) == 1 && lines[0].Balance == "1000"
-	})
-	r := cw.start(t, nil)
-	rw.waitFor(t, "registered and offered", func() bool {
-		o, err := lease.Offers(rw.ctx, rw.c, rw.w.Address(), lease.URIToken)
-		ok, _ := r.d.Idle()
-		return err == nil && len(o) == 1 && ok
-	})
+	cw, r := startClosingWorld(t, rw, 1, "1")
 	require.NoError(t, ignoreStop(r.stop(t)))
 	late := cw.tenant(t)
 

@@ -57,16 +57,17 @@ func (s *supervisor) until(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// supervise runs the host's daemon until the test ends.
-func (h *host) supervise(t *testing.T) *supervisor {
-	s := &supervisor{h: h, r: h.start(nil)}
+// supervise runs the host's daemon, with fault (nil: none) across its
+// restarts, until the test ends.
+func (h *host) supervise(t *testing.T, fault func(string) bool) *supervisor {
+	s := &supervisor{h: h, fault: fault, r: h.start(fault)}
 	t.Cleanup(func() { require.NoError(t, ignoreStop(s.r.stop(t))) })
 	return s
 }
 
 // serve is supervise, once every slot is on offer.
 func (h *host) serve(t *testing.T) *supervisor {
-	s := h.supervise(t)
+	s := h.supervise(t, nil)
 	s.until(t, "offered", func() bool { return h.offers() == h.cfg.Instances })
 	return s
 }
@@ -156,7 +157,6 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 		h.extendBy(t, s, tw, id, 2)
 		require.True(t, h.prov.vanish(id))
 		s.until(t, "missing instance noticed", s.pruneSoon)
-		want = "100"
 		defer func() {
 			refunds := h.refunds(tw.Address(), acq.Hash)
 			require.Len(t, refunds, 1, "exactly one refund")
@@ -165,7 +165,6 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 	} else if ok && sc == scLost {
 		// Ended as soon as it is active, with a refund of the one moment
 		// paid: the tenant never had an instance.
-		want = "100"
 		defer func() {
 			refunds := h.refunds(tw.Address(), acq.Hash)
 			require.Len(t, refunds, 1, "exactly one refund")
@@ -192,7 +191,6 @@ func runScenario(t *testing.T, n *testNet, sc scenario, ks ...int64) int64 {
 			})
 			h.clock.Advance(4 * time.Hour)
 		}
-		s.until(t, "extend answers settle", func() bool { return len(h.answers(tw.Address(), extRes.Hash)) >= 1 })
 		defer func() {
 			require.Len(t, h.answers(tw.Address(), extRes.Hash), 1, "exactly one extend answer")
 		}()

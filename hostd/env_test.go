@@ -362,9 +362,16 @@ func (r *running) stop(t testing.TB) error {
 // one of the net's daemons ends by itself meanwhile.
 func (n *testNet) waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
+	n.runs.waitFor(t, n.ctx, n.c, what, cond)
+}
+
+// waitFor polls cond on each of c's validated ledgers until it holds. It
+// fails at once if one of rs's daemons ends by itself meanwhile.
+func (rs *runs) waitFor(t testing.TB, ctx context.Context, c *evernode.Client, what string, cond func() bool) {
+	t.Helper()
 	for !cond() {
-		n.runs.check(t, what)
-		if err := n.c.WaitLedger(n.ctx, n.c.ValidatedLedger()+1); err != nil {
+		rs.check(t, what)
+		if err := c.WaitLedger(ctx, c.ValidatedLedger()+1); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
 	}
@@ -380,10 +387,16 @@ func (h *host) offers() int {
 }
 
 func (n *testNet) evr(t testing.TB, addr string) string {
+	return evrBalance(t, n.ctx, n.c, addr, n.issuer.Address())
+}
+
+// evrBalance is addr's balance of issuer's EVR, "none" without a trust
+// line.
+func evrBalance(t testing.TB, ctx context.Context, c *evernode.Client, addr, issuer string) string {
 	var lines []evernode.TrustLine
-	retry(t, func() (err error) { lines, err = n.c.AccountLines(n.ctx, addr, n.issuer.Address()); return err })
+	retry(t, func() (err error) { lines, err = c.AccountLines(ctx, addr, issuer); return err })
 	for _, l := range lines {
-		if l.Currency == "EVR" {
+		if l.Currency == evernode.EVRCurrency {
 			return l.Balance
 		}
 	}

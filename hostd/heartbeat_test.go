@@ -87,12 +87,7 @@ func (bw *beatWorld) start(fault func(string) bool) *running {
 
 func (bw *beatWorld) waitFor(what string, cond func() bool) {
 	bw.t.Helper()
-	for !cond() {
-		bw.runs.check(bw.t, what)
-		if err := bw.c.WaitLedger(bw.ctx, bw.c.ValidatedLedger()+1); err != nil {
-			bw.t.Fatalf("waiting for %s: %v", what, err)
-		}
-	}
+	bw.runs.waitFor(bw.t, bw.ctx, bw.c, what, cond)
 }
 
 // voter makes the host reputed (and keeps it so through the next first
@@ -159,15 +154,21 @@ func beatOf(t *testing.T, d *Daemon, m uint64) *beat {
 
 // beatIntents lists a moment's heartbeat intents in queue order.
 func beatIntents(t *testing.T, d *Daemon, m uint64) []intent {
-	var out []intent
 	prefix := fmt.Sprintf("heartbeat/%d/", m)
+	return outboxIntents(t, d, func(it intent) bool { return strings.HasPrefix(it.ID, prefix) })
+}
+
+// outboxIntents lists, in queue order, the intents of d's outbox, open or
+// done, that keep accepts.
+func outboxIntents(t *testing.T, d *Daemon, keep func(intent) bool) []intent {
+	var out []intent
 	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
 			var it intent
 			if err := json.Unmarshal(v, &it); err != nil {
 				return err
 			}
-			if strings.HasPrefix(it.ID, prefix) {
+			if keep(it) {
 				out = append(out, it)
 			}
 			return nil

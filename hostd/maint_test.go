@@ -35,7 +35,7 @@ func TestStartupRepairsInventoryAndPrunesOrphans(t *testing.T) {
 	_, err = h.prov.Create(n.ctx, instanceReq("not-a-lease"))
 	require.NoError(t, err)
 
-	s := h.supervise(t)
+	s := h.supervise(t, nil)
 	s.until(t, "inventory whole", func() bool {
 		ts, err := lease.Leases(n.ctx, h.c, h.w.Address(), lease.URIToken)
 		if err != nil || len(ts) != 3 {

@@ -323,22 +323,7 @@ func newClosingWorld(t *testing.T) *closingWorld { return newClosingWorldOn(t, n
 func realHooksWorld(t *testing.T) *regWorld { return newRegWorldWith(t, evhookstest.Wasm(t)) }
 
 func newClosingWorldOn(t *testing.T, rw *regWorld) *closingWorld {
-	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
-	cw.cfg.Instances, cw.cfg.LeasePrice = 2, "1"
-	rw.waitFor(t, "the host's EVR", func() bool {
-		lines, err := rw.c.AccountLines(rw.ctx, rw.w.Address(), rw.hook.EVRIssuerAddress)
-		return err == nil && len(lines) == 1 && lines[0].Balance == "1000"
-	})
-	r := cw.start(t, nil)
-	rw.waitFor(t, "registered and offered", func() bool {
-		select {
-		case err := <-r.done:
-			t.Fatalf("the daemon stopped: %v", err)
-		default:
-		}
-		o, err := lease.Offers(rw.ctx, rw.c, rw.w.Address(), lease.URIToken)
-		return err == nil && len(o) == 2
-	})
+	cw, r := startClosingWorld(t, rw, 2, "1")
 	cw.tw = cw.tenant(t)
 	acq := cw.acquire(t, cw.tw)
 	cw.ref, cw.token = acq.Hash, acq.Tx["URITokenID"].(string)
@@ -358,6 +343,30 @@ func newClosingWorldOn(t *testing.T, rw *regWorld) *closingWorld {
 	require.NoError(t, ignoreStop(r.stop(t)))
 	require.Equal(t, "97", cw.evr(t, cw.tw.Address()))
 	return cw
+}
+
+// startClosingWorld starts rw's host daemon with instances slots at price
+// EVR a moment, and waits until it registered, offers every slot and is
+// idle.
+func startClosingWorld(t *testing.T, rw *regWorld, instances int, price string) (*closingWorld, *running) {
+	cw := &closingWorld{regWorld: rw, prov: newFakeProv(), cfg: rw.cfg}
+	cw.cfg.Instances, cw.cfg.LeasePrice = instances, price
+	rw.waitFor(t, "the host's EVR", func() bool {
+		lines, err := rw.c.AccountLines(rw.ctx, rw.w.Address(), rw.hook.EVRIssuerAddress)
+		return err == nil && len(lines) == 1 && lines[0].Balance == "1000"
+	})
+	r := cw.start(t, nil)
+	rw.waitFor(t, "registered and offered", func() bool {
+		select {
+		case err := <-r.done:
+			t.Fatalf("the daemon stopped: %v", err)
+		default:
+		}
+		o, err := lease.Offers(rw.ctx, rw.c, rw.w.Address(), lease.URIToken)
+		idle, _ := r.d.Idle()
+		return err == nil && len(o) == instances && idle
+	})
+	return cw, r
 }
 
 func (cw *closingWorld) start(t *testing.T, fault func(string) bool) *running {
@@ -412,14 +421,7 @@ func (cw *closingWorld) answers(t *testing.T, tw *evernode.Wallet, ref string) [
 }
 
 func (cw *closingWorld) evr(t *testing.T, addr string) string {
-	lines, err := cw.c.AccountLines(cw.ctx, addr, cw.hook.EVRIssuerAddress)
-	require.NoError(t, err)
-	for _, l := range lines {
-		if l.Currency == evernode.EVRCurrency {
-			return l.Balance
-		}
-	}
-	return "none"
+	return evrBalance(t, cw.ctx, cw.c, addr, cw.hook.EVRIssuerAddress)
 }
 
 // checkClosed checks what every wound-down host shows: the tenant refunded

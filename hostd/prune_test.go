@@ -81,8 +81,7 @@ func TestLeaseWithoutInstance(t *testing.T) {
 		token := acq.Tx["URITokenID"].(string)
 		require.True(t, h.prov.vanish(token), "the instance was made")
 		h.clock.Advance(time.Hour) // the acquire window is over
-		s := &supervisor{h: h, fault: fault, r: h.start(fault)}
-		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+		s := h.supervise(t, fault)
 
 		ans := h.oneAnswer(s, tw.Address(), acq.Hash)
 		require.Equal(t, memo.EventAcquireError, ans.Type)
@@ -101,8 +100,7 @@ func TestLeaseWithoutInstance(t *testing.T) {
 	t.Run("active", func(t *testing.T) {
 		h := n.host(t, 1, "2")
 		fault := crashOnce("prune:missing-found", "prune:missing-marked", "expire:recycle-queued")
-		s := &supervisor{h: h, fault: fault, r: h.start(fault)}
-		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+		s := h.supervise(t, fault)
 		tw, tn := n.tenant(t, h.c, true)
 		s.until(t, "offered", func() bool { return h.offers() == 1 })
 		res, err := tn.Acquire(n.ctx, h.w.Address(), testReq, nil)
@@ -152,8 +150,7 @@ func TestLeaseWithoutInstance(t *testing.T) {
 			}
 			return false
 		}
-		s := &supervisor{h: h, fault: fault, r: h.start(fault)}
-		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+		s := h.supervise(t, fault)
 		tw, _ := n.tenant(t, h.c, true)
 		s.until(t, "offered", func() bool { return h.offers() == 1 })
 		acq := h.rawAcquire(tw, testReq)
@@ -202,8 +199,7 @@ func TestLeaseWithoutInstance(t *testing.T) {
 
 		h.prov = newFakeProv() // everything the daemon made is gone
 		fault := crashOnce("prune:missing-marked", "outbox:submitted")
-		s = &supervisor{h: h, fault: fault, r: h.start(fault)}
-		defer func() { require.NoError(t, ignoreStop(s.r.stop(t))) }()
+		s = h.supervise(t, fault)
 		s.drained(t, 2)
 		require.Equal(t, 2, s.restarts)
 		for i, tn := range ts {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet/evhooks"
@@ -188,17 +187,14 @@ func (rw *regWorld) regFee(t *testing.T) uint64 { return rw.config(t).HostRegFee
 
 // evr is addr's EVR balance in whole EVR.
 func (rw *regWorld) evr(t *testing.T, addr string) int64 {
-	var lines []evernode.TrustLine
-	retry(t, func() (err error) { lines, err = rw.c.AccountLines(rw.ctx, addr, rw.hook.EVRIssuerAddress); return err })
-	for _, l := range lines {
-		if l.Currency == evernode.EVRCurrency {
-			v, ok := new(big.Rat).SetString(l.Balance)
-			require.True(t, ok, l.Balance)
-			require.True(t, v.IsInt(), l.Balance)
-			return v.Num().Int64()
-		}
+	b := evrBalance(t, rw.ctx, rw.c, addr, rw.hook.EVRIssuerAddress)
+	if b == "none" {
+		return 0
 	}
-	return 0
+	v, ok := new(big.Rat).SetString(b)
+	require.True(t, ok, b)
+	require.True(t, v.IsInt(), b)
+	return v.Num().Int64()
 }
 
 // rebatesSent counts the host's validated rebate requests.
@@ -217,20 +213,7 @@ func (rw *regWorld) rebatesSent(t *testing.T) int {
 
 // rebateIntents counts the rebate requests a daemon queued.
 func rebateIntents(t *testing.T, d *Daemon) int {
-	n := 0
-	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-			var it intent
-			if err := jsonUnmarshal(v, &it); err != nil {
-				return err
-			}
-			if it.Kind == kRebate {
-				n++
-			}
-			return nil
-		})
-	}))
-	return n
+	return len(outboxIntents(t, d, func(it intent) bool { return it.Kind == kRebate }))
 }
 
 // The wait before a rebate request is below RebateDelay, 60 s by

@@ -14,7 +14,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/evernode-go/sdk/evernode"
 	"github.com/evernode-go/sdk/evernode/localnet"
@@ -82,30 +81,12 @@ func (rw *regWorld) run(t *testing.T, cfg Config, fault func(string) bool) *runn
 // one of the world's daemons ends by itself meanwhile.
 func (rw *regWorld) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for !cond() {
-		rw.runs.check(t, what)
-		if err := rw.c.WaitLedger(rw.ctx, rw.c.ValidatedLedger()+1); err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-	}
+	rw.runs.waitFor(t, rw.ctx, rw.c, what, cond)
 }
 
 // syncIntents counts the start-up registry syncs a daemon queued.
 func syncIntents(t *testing.T, d *Daemon) int {
-	n := 0
-	require.NoError(t, d.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-			var it intent
-			if err := json.Unmarshal(v, &it); err != nil {
-				return err
-			}
-			if strings.HasPrefix(it.ID, "reginfo-sync/") {
-				n++
-			}
-			return nil
-		})
-	}))
-	return n
+	return len(outboxIntents(t, d, func(it intent) bool { return strings.HasPrefix(it.ID, "reginfo-sync/") }))
 }
 
 // A host registered with other figures than its Config syncs the registry

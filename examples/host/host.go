@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,22 @@ var commands = map[string]string{
 	"cancel":          "forget an unfinished transfer or deregistration whose registry transaction never applied",
 }
 
+// usage prints the sub-commands and fs's flags (on -h and on a bad flag).
+func usage(fs *flag.FlagSet) {
+	out := fs.Output()
+	fmt.Fprintln(out, "usage: host [sub-command] [arguments] [flags]\n\nsub-commands:")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(out, "  %-16s %s\n", name, commands[name])
+	}
+	fmt.Fprintln(out, "\nflags:")
+	fs.PrintDefaults()
+}
+
 // opArgs are a sub-command's own arguments.
 type opArgs struct {
 	cmd string
@@ -103,6 +120,7 @@ func loadConfig(args []string, getenv func(string) string) (config, opArgs, erro
 		}
 	}
 	fs := flag.NewFlagSet("host "+op.cmd, flag.ContinueOnError)
+	fs.Usage = func() { usage(fs) }
 	path := fs.String("config", getenv("EVERNODE_HOST_CONFIG"), "JSON configuration file")
 	var flags config
 	fs.StringVar(&flags.Network, "network", "", "mainnet, testnet or devnet")

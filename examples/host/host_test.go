@@ -91,6 +91,13 @@ func (w *world) start() *exec.Cmd {
 	cmd.Env = append(os.Environ(), "EVERNODE_HOST_CHILD=1")
 	cmd.Stderr = &lockedWriter{w: &w.logs, mu: &w.mu}
 	require.NoError(w.t, cmd.Start())
+	// A test that fails before it stops the program leaves no child behind.
+	w.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
 	return cmd
 }
 
@@ -174,12 +181,6 @@ var testReq = memo.Requirement{OwnerPubkey: "ed5cb83404120ac759609819591ef839b7d
 func TestKilledHostAnswersOnce(t *testing.T) {
 	w := newWorld(t, 30201, 50*time.Millisecond)
 	cmd := w.start()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	}()
 	w.waitFor("registered and offering", func() bool { return w.offers() == 2 })
 	ok, err := hook.IsRegistered(w.ctx, w.c, w.cfg, w.hostW.Address())
 	require.NoError(t, err)

@@ -36,12 +36,6 @@ func (w *world) op(args ...string) (stdout, stderr string, err error) {
 func TestOperatorCommands(t *testing.T) {
 	w := newWorld(t, 30301, 50*time.Millisecond)
 	cmd := w.start()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	}()
 	w.waitFor("registered and offering", func() bool { return w.offers() == 2 })
 
 	tw, _ := w.tenant()
