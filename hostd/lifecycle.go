@@ -495,7 +495,10 @@ func (d *Daemon) prune(ctx context.Context) (bool, error) {
 			d.log.Warn("hostd: destroying an orphan instance", "name", name, "err", err)
 		}
 	}
-	_, err = d.pruneMissing(ctx, active, have)
+	// A lease whose instance could not be inspected is checked again on
+	// the next tick, not at the next prune round hours later.
+	unsure, err := d.pruneMissing(ctx, active, have)
+	d.checkLater(unsure)
 	return true, err
 }
 

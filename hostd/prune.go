@@ -83,13 +83,25 @@ func (d *Daemon) pruneMissing(ctx context.Context, active []*Lease, have map[str
 // just activated, exists (checkActivated). activate calls it once its
 // database transaction has committed.
 func (d *Daemon) checkSoon(ref string) {
+	d.checkLater([]string{ref})
+	d.wake()
+}
+
+// checkLater has the scheduler's next tick check the instances of refs
+// (checkActivated): the leases just activated, or those whose instance
+// could not be inspected.
+func (d *Daemon) checkLater(refs []string) {
+	if len(refs) == 0 {
+		return
+	}
 	d.mu.Lock()
 	if d.activated == nil {
 		d.activated = map[string]bool{}
 	}
-	d.activated[ref] = true
+	for _, ref := range refs {
+		d.activated[ref] = true
+	}
 	d.mu.Unlock()
-	d.wake()
 }
 
 // checkActivated ends, with pruneMissing, the leases activated since its
@@ -123,15 +135,6 @@ func (d *Daemon) checkActivated(ctx context.Context) error {
 		return err
 	}
 	unsure, err := d.pruneMissing(ctx, active, nil)
-	if len(unsure) > 0 {
-		d.mu.Lock()
-		if d.activated == nil {
-			d.activated = map[string]bool{}
-		}
-		for _, ref := range unsure {
-			d.activated[ref] = true
-		}
-		d.mu.Unlock()
-	}
+	d.checkLater(unsure)
 	return err
 }
