@@ -707,7 +707,7 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 				return fmt.Errorf("%w (%w): %s", ErrHostClosed, ErrNotRegistered, op)
 			}
 			cancelled = true
-			return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:forgotten")
+			return d.forgetOp("close:forgotten")
 		}
 		// A registry transaction not yet signed is never sent; one signed
 		// may have applied: the queue finds out.
@@ -745,7 +745,7 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 			return fmt.Errorf("hostd: the %s already applied; run it again to finish it", op.Kind)
 		}
 		cancelled = true
-		return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:cancelled")
+		return d.forgetOp("close:cancelled")
 	})
 	return cancelled, err
 }
@@ -754,6 +754,19 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 // guess (sequenceUsed), as neither may apply twice; the second fails, and
 // the operator, told it failed, would cancel an operation that applied.
 func (it *intent) registryOp() bool { return it.Kind == kTransfer || it.Kind == kDeregister }
+
+// put stores o as the operation under way, in tx.
+func (o *opRecord) put(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, o) }
+
+// saveOp stores op in a transaction of its own (point: see update).
+func (d *Daemon) saveOp(op *opRecord, point string) error {
+	return d.update(op.put, point)
+}
+
+// forgetOp deletes the operation record (point: see update).
+func (d *Daemon) forgetOp(point string) error {
+	return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, point)
+}
 
 func (o *opRecord) registryID() string {
 	return fmt.Sprintf("%s/%s/%d", o.Kind, o.RegToken, o.Attempt)
@@ -794,7 +807,7 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 			want.RegToken, want.Started = strings.ToUpper(hex.EncodeToString(d.regToken[:])), d.now()
 			op = &want
 			d.log.Info("hostd: winding the host down", "op", op.String())
-			if err := d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:started"); err != nil {
+			if err := d.saveOp(op, "close:started"); err != nil {
 				return err
 			}
 		case op.Kind != want.Kind || op.To != want.To:
@@ -814,7 +827,7 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 		}
 		d.log.Info("hostd: host wound down", "op", op.String(), "hash", op.Hash)
 		op.Done = true
-		return d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:done")
+		return d.saveOp(op, "close:done")
 	})
 	return res, err
 }
@@ -935,7 +948,7 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 					op.Burns = append(op.Burns, cur.TokenID)
 				}
 			}
-			return putJSON(tx.Bucket(bMeta), keyOp, op)
+			return op.put(tx)
 		}, "close:queued"); err != nil {
 			return err
 		}
@@ -991,7 +1004,7 @@ func (d *Daemon) withdrawAnswers(op *opRecord) error {
 			}
 			op.Burns = append(op.Burns, l.TokenID)
 		}
-		return putJSON(tx.Bucket(bMeta), keyOp, op)
+		return op.put(tx)
 	}, "close:answers-withdrawn")
 }
 
@@ -1059,7 +1072,7 @@ func (d *Daemon) registryStep(ctx context.Context, op *opRecord) (string, error)
 			result = it.Result
 		}
 		op.Attempt++
-		if err := d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:registry-failed"); err != nil {
+		if err := d.saveOp(op, "close:registry-failed"); err != nil {
 			return "", err
 		}
 		return "", fmt.Errorf("hostd: the %s failed (%s); run it again, or CancelOperation", op.Kind, result)
