@@ -429,17 +429,23 @@ func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) 
 			return r, err
 		}
 	}
-	b, err := tx.CreateBucketIfNotExists(bRefunds)
-	if err != nil {
-		return r, err
-	}
 	by := reason
 	if by == "" {
 		by = "operator"
 	}
 	d.log.Info("hostd: lease ended early, unused moments refunded", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant,
 		"by", by, "moments", n, "refund", amt.Value)
-	return r, putJSON(b, l.Ref, r)
+	return r, putRefund(tx, r)
+}
+
+// putRefund records r, the refund (or none: a zero Refund) of an early end
+// of lease r.Lease.
+func putRefund(tx *bolt.Tx, r Refund) error {
+	b, err := tx.CreateBucketIfNotExists(bRefunds)
+	if err != nil {
+		return err
+	}
+	return putJSON(b, r.Lease, r)
 }
 
 // refundOf reads the refund of lease ref with its transaction's outcome.
@@ -608,11 +614,7 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 					_, err = d.endLease(tx, cur, "")
 					return err
 				}
-				b, err := tx.CreateBucketIfNotExists(bRefunds)
-				if err != nil {
-					return err
-				}
-				return putJSON(b, cur.Ref, Refund{Lease: cur.Ref, Token: cur.TokenID, Tenant: cur.Tenant})
+				return putRefund(tx, Refund{Lease: cur.Ref, Token: cur.TokenID, Tenant: cur.Tenant})
 			}, "delete:marked"); err != nil {
 				return err
 			}
