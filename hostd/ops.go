@@ -726,14 +726,11 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 		if err := d.drain(ctx); err != nil {
 			return err
 		}
-		var done bool
-		if err := d.db.View(func(tx *bolt.Tx) error {
-			it, err := intentByID(tx, op.registryID())
-			done = it != nil && it.State == iDone
-			return err
-		}); err != nil {
+		it, err := d.registryIntent(op)
+		if err != nil {
 			return err
 		}
+		done := it != nil && it.State == iDone
 		if done && op.Kind == OpTransfer {
 			// The offer applied; cancel only if the registry never took
 			// the token (the host still owns it, and stays registered).
@@ -768,6 +765,18 @@ func (d *Daemon) saveOp(op *opRecord, point string) error {
 // forgetOp deletes the operation record (point: see update).
 func (d *Daemon) forgetOp(point string) error {
 	return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, point)
+}
+
+// registryIntent reads the intent of op's current registry transaction
+// (nil: not queued).
+func (d *Daemon) registryIntent(op *opRecord) (*intent, error) {
+	var it *intent
+	err := d.db.View(func(tx *bolt.Tx) error {
+		var err error
+		it, err = intentByID(tx, op.registryID())
+		return err
+	})
+	return it, err
 }
 
 func (o *opRecord) registryID() string {
@@ -1060,12 +1069,8 @@ func (d *Daemon) registryStep(ctx context.Context, op *opRecord) (string, error)
 	if err := d.drain(ctx); err != nil {
 		return "", err
 	}
-	var it *intent
-	if err := d.db.View(func(tx *bolt.Tx) error {
-		var err error
-		it, err = intentByID(tx, op.registryID())
-		return err
-	}); err != nil {
+	it, err := d.registryIntent(op)
+	if err != nil {
 		return "", err
 	}
 	if it == nil || it.State != iDone {
