@@ -648,16 +648,17 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 // SDK does not keep EVR without service: each running lease's instance is
 // destroyed and its tenant refunded the moments left before its expiry,
 // the moment under way included (an evnRefund quoting the acquire, as
-// DeleteInstance); an acquire that arrived while the daemon was stopped is refused with a full refund
-// (ReasonHostClosing); only then are the lease tokens burned, sold and
-// unsold, and the registration token offered to the registry. It returns
-// once the registry holds the token (hook.ErrEmissionTimeout after
-// hook.DefaultEmissionTimeout: run it again).
+// DeleteInstance); an acquire that arrived while the daemon was stopped
+// is refused with a full refund (ReasonHostClosing); only then are the
+// lease tokens burned, sold and unsold, and the registration token offered
+// to the registry. It returns once the registry holds the token
+// (hook.ErrEmissionTimeout after hook.DefaultEmissionTimeout: run it
+// again).
 //
 // It refuses an unregistered host (ErrNotRegistered, which
 // hook.ErrNotRegistered matches too), a transferee that is registered
-// (hook.ErrRegistered), and runs only while the daemon
-// is stopped (ErrRunning; ErrLocked from New in another process). Until it
+// (hook.ErrRegistered), and runs only while the daemon is stopped
+// (ErrRunning; ErrLocked from New in another process). Until it
 // has finished, the daemon refuses to start (ErrOperationPending): run it
 // again after a crash (with the same transferee) and it finishes without
 // paying anything twice. Once it has finished, the daemon (and every
@@ -677,8 +678,7 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 // Deregister deregisters the host (evnHostDereg), as sashimono's uninstall
 // does, after winding it down as Transfer does: running leases are ended
 // with a refund of their unused moments (the one under way included), late
-// acquires refused with a full
-// refund, every lease token burned. It returns once the registry has
+// acquires refused with a full refund, every lease token burned. It returns once the registry has
 // burned the registration token (its fee refund arrives with the burn), or
 // with CloseResult.RegistryPending when the deregistration applied but the
 // burn waits for rewards to be paid. It refuses an unregistered host
@@ -986,9 +986,9 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 // withdrawAnswers turns the acquires whose success answer is queued but
 // not signed (the daemon stopped first) into refusals with a full refund
 // (ReasonHostClosing): sent now, the answer would start a lease, and give
-// the tenant an instance, that the wind-down ends at once. A pending intent has no blob that can still apply
-// (the queue re-queues one only once it proved it dead), so it is never
-// sent once withdrawn. A blob signed but not seen on the ledger is not
+// the tenant an instance, that the wind-down ends at once. A pending intent
+// has no blob that can still apply (the queue re-queues one only once it
+// proved it dead), so it is never sent once withdrawn. A blob signed but not seen on the ledger is not
 // submitted again while the host closes (withholding): once it can no
 // longer apply, the queue withdraws it the same way. Answers already on
 // the ledger go their way: the lease they start is ended with the refund
