@@ -894,11 +894,8 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 		if err != nil {
 			return err
 		}
-		var leases []*Lease
-		if err := d.db.View(func(tx *bolt.Tx) error {
-			leases, err = allLeases(tx)
-			return err
-		}); err != nil {
+		leases, err := d.readLeases()
+		if err != nil {
 			return err
 		}
 		if len(held) == 0 && len(leases) == 0 {
@@ -963,10 +960,7 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 		}, "close:queued"); err != nil {
 			return err
 		}
-		if err := d.db.View(func(tx *bolt.Tx) error {
-			leases, err = allLeases(tx)
-			return err
-		}); err != nil {
+		if leases, err = d.readLeases(); err != nil {
 			return err
 		}
 		for _, l := range leases {
@@ -981,6 +975,17 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 			}
 		}
 	}
+}
+
+// readLeases reads every lease record.
+func (d *Daemon) readLeases() ([]*Lease, error) {
+	var ls []*Lease
+	err := d.db.View(func(tx *bolt.Tx) error {
+		var err error
+		ls, err = allLeases(tx)
+		return err
+	})
+	return ls, err
 }
 
 // withdrawAnswers turns the acquires whose success answer is queued but
