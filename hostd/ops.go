@@ -429,17 +429,23 @@ func (d *Daemon) endLease(tx *bolt.Tx, l *Lease, reason string) (Refund, error) 
 			return r, err
 		}
 	}
-	b, err := tx.CreateBucketIfNotExists(bRefunds)
-	if err != nil {
-		return r, err
-	}
 	by := reason
 	if by == "" {
 		by = "operator"
 	}
 	d.log.Info("hostd: lease ended early, unused moments refunded", "ref", l.Ref, "token", l.TokenID, "tenant", l.Tenant,
 		"by", by, "moments", n, "refund", amt.Value)
-	return r, putJSON(b, l.Ref, r)
+	return r, putRefund(tx, r)
+}
+
+// putRefund records r, the refund (or none: a zero Refund) of an early end
+// of lease r.Lease.
+func putRefund(tx *bolt.Tx, r Refund) error {
+	b, err := tx.CreateBucketIfNotExists(bRefunds)
+	if err != nil {
+		return err
+	}
+	return putJSON(b, r.Lease, r)
 }
 
 // refundOf reads the refund of lease ref with its transaction's outcome.
@@ -608,11 +614,7 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 					_, err = d.endLease(tx, cur, "")
 					return err
 				}
-				b, err := tx.CreateBucketIfNotExists(bRefunds)
-				if err != nil {
-					return err
-				}
-				return putJSON(b, cur.Ref, Refund{Lease: cur.Ref, Token: cur.TokenID, Tenant: cur.Tenant})
+				return putRefund(tx, Refund{Lease: cur.Ref, Token: cur.TokenID, Tenant: cur.Tenant})
 			}, "delete:marked"); err != nil {
 				return err
 			}
@@ -646,16 +648,17 @@ func (d *Daemon) DeleteInstance(ctx context.Context, name string) (*Refund, erro
 // SDK does not keep EVR without service: each running lease's instance is
 // destroyed and its tenant refunded the moments left before its expiry,
 // the moment under way included (an evnRefund quoting the acquire, as
-// DeleteInstance); an acquire that arrived while the daemon was stopped is refused with a full refund
-// (ReasonHostClosing); only then are the lease tokens burned, sold and
-// unsold, and the registration token offered to the registry. It returns
-// once the registry holds the token (hook.ErrEmissionTimeout after
-// hook.DefaultEmissionTimeout: run it again).
+// DeleteInstance); an acquire that arrived while the daemon was stopped
+// is refused with a full refund (ReasonHostClosing); only then are the
+// lease tokens burned, sold and unsold, and the registration token offered
+// to the registry. It returns once the registry holds the token
+// (hook.ErrEmissionTimeout after hook.DefaultEmissionTimeout: run it
+// again).
 //
 // It refuses an unregistered host (ErrNotRegistered, which
 // hook.ErrNotRegistered matches too), a transferee that is registered
-// (hook.ErrRegistered), and runs only while the daemon
-// is stopped (ErrRunning; ErrLocked from New in another process). Until it
+// (hook.ErrRegistered), and runs only while the daemon is stopped
+// (ErrRunning; ErrLocked from New in another process). Until it
 // has finished, the daemon refuses to start (ErrOperationPending): run it
 // again after a crash (with the same transferee) and it finishes without
 // paying anything twice. Once it has finished, the daemon (and every
@@ -675,8 +678,7 @@ func (d *Daemon) Transfer(ctx context.Context, transferee string) (*CloseResult,
 // Deregister deregisters the host (evnHostDereg), as sashimono's uninstall
 // does, after winding it down as Transfer does: running leases are ended
 // with a refund of their unused moments (the one under way included), late
-// acquires refused with a full
-// refund, every lease token burned. It returns once the registry has
+// acquires refused with a full refund, every lease token burned. It returns once the registry has
 // burned the registration token (its fee refund arrives with the burn), or
 // with CloseResult.RegistryPending when the deregistration applied but the
 // burn waits for rewards to be paid. It refuses an unregistered host
@@ -707,7 +709,7 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 				return fmt.Errorf("%w (%w): %s", ErrHostClosed, ErrNotRegistered, op)
 			}
 			cancelled = true
-			return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:forgotten")
+			return d.forgetOp("close:forgotten")
 		}
 		// A registry transaction not yet signed is never sent; one signed
 		// may have applied: the queue finds out.
@@ -724,14 +726,11 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 		if err := d.drain(ctx); err != nil {
 			return err
 		}
-		var done bool
-		if err := d.db.View(func(tx *bolt.Tx) error {
-			it, err := intentByID(tx, op.registryID())
-			done = it != nil && it.State == iDone
-			return err
-		}); err != nil {
+		it, err := d.registryIntent(op)
+		if err != nil {
 			return err
 		}
+		done := it != nil && it.State == iDone
 		if done && op.Kind == OpTransfer {
 			// The offer applied; cancel only if the registry never took
 			// the token (the host still owns it, and stays registered).
@@ -745,7 +744,7 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 			return fmt.Errorf("hostd: the %s already applied; run it again to finish it", op.Kind)
 		}
 		cancelled = true
-		return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, "close:cancelled")
+		return d.forgetOp("close:cancelled")
 	})
 	return cancelled, err
 }
@@ -754,6 +753,31 @@ func (d *Daemon) CancelOperation(ctx context.Context) (bool, error) {
 // guess (sequenceUsed), as neither may apply twice; the second fails, and
 // the operator, told it failed, would cancel an operation that applied.
 func (it *intent) registryOp() bool { return it.Kind == kTransfer || it.Kind == kDeregister }
+
+// put stores o as the operation under way, in tx.
+func (o *opRecord) put(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, o) }
+
+// saveOp stores op in a transaction of its own (point: see update).
+func (d *Daemon) saveOp(op *opRecord, point string) error {
+	return d.update(op.put, point)
+}
+
+// forgetOp deletes the operation record (point: see update).
+func (d *Daemon) forgetOp(point string) error {
+	return d.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Delete([]byte(keyOp)) }, point)
+}
+
+// registryIntent reads the intent of op's current registry transaction
+// (nil: not queued).
+func (d *Daemon) registryIntent(op *opRecord) (*intent, error) {
+	var it *intent
+	err := d.db.View(func(tx *bolt.Tx) error {
+		var err error
+		it, err = intentByID(tx, op.registryID())
+		return err
+	})
+	return it, err
+}
 
 func (o *opRecord) registryID() string {
 	return fmt.Sprintf("%s/%s/%d", o.Kind, o.RegToken, o.Attempt)
@@ -794,7 +818,7 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 			want.RegToken, want.Started = strings.ToUpper(hex.EncodeToString(d.regToken[:])), d.now()
 			op = &want
 			d.log.Info("hostd: winding the host down", "op", op.String())
-			if err := d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:started"); err != nil {
+			if err := d.saveOp(op, "close:started"); err != nil {
 				return err
 			}
 		case op.Kind != want.Kind || op.To != want.To:
@@ -814,7 +838,7 @@ func (d *Daemon) closeHost(ctx context.Context, want opRecord) (*CloseResult, er
 		}
 		d.log.Info("hostd: host wound down", "op", op.String(), "hash", op.Hash)
 		op.Done = true
-		return d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:done")
+		return d.saveOp(op, "close:done")
 	})
 	return res, err
 }
@@ -870,11 +894,8 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 		if err != nil {
 			return err
 		}
-		var leases []*Lease
-		if err := d.db.View(func(tx *bolt.Tx) error {
-			leases, err = allLeases(tx)
-			return err
-		}); err != nil {
+		leases, err := d.readLeases()
+		if err != nil {
 			return err
 		}
 		if len(held) == 0 && len(leases) == 0 {
@@ -935,14 +956,11 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 					op.Burns = append(op.Burns, cur.TokenID)
 				}
 			}
-			return putJSON(tx.Bucket(bMeta), keyOp, op)
+			return op.put(tx)
 		}, "close:queued"); err != nil {
 			return err
 		}
-		if err := d.db.View(func(tx *bolt.Tx) error {
-			leases, err = allLeases(tx)
-			return err
-		}); err != nil {
+		if leases, err = d.readLeases(); err != nil {
 			return err
 		}
 		for _, l := range leases {
@@ -959,12 +977,23 @@ func (d *Daemon) windDown(ctx context.Context, op *opRecord) error {
 	}
 }
 
+// readLeases reads every lease record.
+func (d *Daemon) readLeases() ([]*Lease, error) {
+	var ls []*Lease
+	err := d.db.View(func(tx *bolt.Tx) error {
+		var err error
+		ls, err = allLeases(tx)
+		return err
+	})
+	return ls, err
+}
+
 // withdrawAnswers turns the acquires whose success answer is queued but
 // not signed (the daemon stopped first) into refusals with a full refund
 // (ReasonHostClosing): sent now, the answer would start a lease, and give
-// the tenant an instance, that the wind-down ends at once. A pending intent has no blob that can still apply
-// (the queue re-queues one only once it proved it dead), so it is never
-// sent once withdrawn. A blob signed but not seen on the ledger is not
+// the tenant an instance, that the wind-down ends at once. A pending intent
+// has no blob that can still apply (the queue re-queues one only once it
+// proved it dead), so it is never sent once withdrawn. A blob signed but not seen on the ledger is not
 // submitted again while the host closes (withholding): once it can no
 // longer apply, the queue withdraws it the same way. Answers already on
 // the ledger go their way: the lease they start is ended with the refund
@@ -991,7 +1020,7 @@ func (d *Daemon) withdrawAnswers(op *opRecord) error {
 			}
 			op.Burns = append(op.Burns, l.TokenID)
 		}
-		return putJSON(tx.Bucket(bMeta), keyOp, op)
+		return op.put(tx)
 	}, "close:answers-withdrawn")
 }
 
@@ -1045,12 +1074,8 @@ func (d *Daemon) registryStep(ctx context.Context, op *opRecord) (string, error)
 	if err := d.drain(ctx); err != nil {
 		return "", err
 	}
-	var it *intent
-	if err := d.db.View(func(tx *bolt.Tx) error {
-		var err error
-		it, err = intentByID(tx, op.registryID())
-		return err
-	}); err != nil {
+	it, err := d.registryIntent(op)
+	if err != nil {
 		return "", err
 	}
 	if it == nil || it.State != iDone {
@@ -1059,7 +1084,7 @@ func (d *Daemon) registryStep(ctx context.Context, op *opRecord) (string, error)
 			result = it.Result
 		}
 		op.Attempt++
-		if err := d.update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), keyOp, op) }, "close:registry-failed"); err != nil {
+		if err := d.saveOp(op, "close:registry-failed"); err != nil {
 			return "", err
 		}
 		return "", fmt.Errorf("hostd: the %s failed (%s); run it again, or CancelOperation", op.Kind, result)
