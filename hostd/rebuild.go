@@ -52,8 +52,10 @@ func (e *RebuildError) Unwrap() error { return e.Err }
 //     of the answer's ledger (when the daemon started it) plus one moment
 //     and every extension confirmed since, at the token's price, as the
 //     daemon credited them; its instance is the provisioner's of that name;
-//   - one whose acquire was refused (the refund is on the ledger) has its
-//     slot recycled;
+//   - one whose acquire was refused, or whose lease the host ended early
+//     and refunded (an evnRefund quoting the acquire follows the success
+//     answer), has its slot recycled: the money is settled, and refunding
+//     the lease again would pay twice;
 //   - an acquire, extension or termination with no answer is handled as
 //     the catch-up handles it (§7 C) when it concerns a token's current
 //     lease: served or refunded, credited or refunded, ended; any other
@@ -81,7 +83,7 @@ func (d *Daemon) rebuild(ctx context.Context, v uint32) error {
 			return err
 		}
 	}
-	lo, v, txs, answers, reqs, current := h.lo, h.v, h.txs, h.answers, h.reqs, h.current
+	lo, v, txs, answers, refunded, reqs, current := h.lo, h.v, h.txs, h.answers, h.refunded, h.reqs, h.current
 	insts, err := d.p.List(ctx)
 	if err != nil {
 		return fmt.Errorf("hostd: listing instances: %w", err)
@@ -139,7 +141,9 @@ func (d *Daemon) rebuild(ctx context.Context, v uint32) error {
 			if ofCurrent && ev.Type == memo.EventAcquireLease {
 				p, _, _ := ans.EvernodeParams()
 				b := &build{l: d.rebuiltLease(ev, tok), answer: ans}
-				if p.Event != memo.EventAcquireSuccess {
+				if p.Event != memo.EventAcquireSuccess || refunded[ev.Hash] {
+					// Refused, or ended early and refunded: either way
+					// the money is settled and only the slot comes back.
 					b.l.State = Refunding
 				}
 				leases[ev.TokenID] = b
@@ -245,8 +249,11 @@ type history struct {
 	whole   bool
 	txs     []evernode.TxResult
 	answers map[string]evernode.TxResult // request hash → first answer
-	reqs    []ledgerRequest              // in ledger order
-	current map[string]int               // token → index in reqs of its latest acquire
+	// refunded holds the acquires an evnRefund quotes: a lease the host
+	// ended early (endLease) has its success answer and then that refund.
+	refunded map[string]bool
+	reqs     []ledgerRequest // in ledger order
+	current  map[string]int  // token → index in reqs of its latest acquire
 }
 
 // ledgerRequest is a lease request found on the ledger.
@@ -275,7 +282,7 @@ func (d *Daemon) scanHistory(ctx context.Context, v uint32) (*history, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &history{v: max(v, hd.Index), answers: map[string]evernode.TxResult{}, current: map[string]int{}}
+	h := &history{v: max(v, hd.Index), answers: map[string]evernode.TxResult{}, refunded: map[string]bool{}, current: map[string]int{}}
 	var known bool
 	for attempt := 1; ; attempt++ {
 		// From the first ledger the node holds: it may forget it before
@@ -304,6 +311,9 @@ func (d *Daemon) scanHistory(ctx context.Context, v uint32) (*history, error) {
 		if ref, ok := lease.AnswerRef(t, d.addr); ok {
 			if _, dup := h.answers[ref]; !dup {
 				h.answers[ref] = t
+			}
+			if p, _, _ := t.EvernodeParams(); p.Event == memo.EventRefund {
+				h.refunded[ref] = true
 			}
 			continue
 		}
